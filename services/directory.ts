@@ -1,0 +1,156 @@
+// Organizations, people, customers and solutions: who takes part and what can be sold.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { CoSellError } from './errors.js';
+import { Customer, Organization, Person, Role, Solution } from './model.js';
+import { isAttachable } from './referral-rules.js';
+import type { Store, Write } from './store.js';
+
+/** The id that stands for Microsoft's tenant in directory files, replaced by the configured one. */
+const MICROSOFT_PLACEHOLDER = 'microsoft';
+
+export const DirectoryFile = z.object({
+  organizations: z.array(Organization),
+  customers: z.array(Customer),
+  solutions: z.array(Solution),
+});
+export type DirectoryFile = z.infer<typeof DirectoryFile>;
+
+export const demoDirectoryPath = new URL('./demo-directory.json', import.meta.url);
+
+export interface Caller {
+  tenantId: string;
+  userId: string;
+}
+
+const matches = (query: string, ...values: (string | undefined)[]) => {
+  const q = query.trim().toLowerCase();
+  return q === '' || values.some((v) => v?.toLowerCase().includes(q));
+};
+
+export class Directory {
+  constructor(
+    private readonly store: Store,
+    readonly microsoftTenantId: string,
+  ) {}
+
+  /** Loads a directory file (the demo one by default) when the store has no organizations yet. */
+  async seedIfEmpty(path: URL | string = demoDirectoryPath): Promise<boolean> {
+    return this.store.exclusive(async () => {
+      if ((await this.store.list('organization')).length > 0) return false;
+      const file = DirectoryFile.parse(JSON.parse(await readFile(path, 'utf8')));
+      const tenant = (id: string) => (id === MICROSOFT_PLACEHOLDER ? this.microsoftTenantId : id);
+      const writes: Write[] = [
+        ...file.organizations.map((o): Write => ({ kind: 'organization', put: { ...o, id: tenant(o.id) } })),
+        ...file.customers.map((c): Write => ({ kind: 'customer', put: c })),
+        ...file.solutions.map((s): Write => ({ kind: 'solution', put: { ...s, orgId: tenant(s.orgId) } })),
+      ];
+      if (!file.organizations.some((o) => tenant(o.id) === this.microsoftTenantId)) {
+        writes.push({ kind: 'organization', put: { id: this.microsoftTenantId, name: 'Microsoft', kind: 'microsoft', inEcosystem: true } });
+      }
+      await this.store.commit(writes);
+      return true;
+    });
+  }
+
+  organization(orgId: string): Promise<Organization | undefined> {
+    return this.store.get('organization', orgId);
+  }
+
+  /** The caller's organization, created on first contact (a Teams tenant is an organization). */
+  async ensureOrganization(tenantId: string, name?: string): Promise<Organization> {
+    const existing = await this.store.get('organization', tenantId);
+    if (existing) return existing;
+    return this.store.exclusive(async () => {
+      const again = await this.store.get('organization', tenantId);
+      if (again) return again;
+      const org = Organization.parse({
+        id: tenantId,
+        name: name ?? `Organization ${tenantId.slice(0, 8)}`,
+        kind: tenantId === this.microsoftTenantId ? 'microsoft' : 'partner',
+        inEcosystem: false,
+      });
+      await this.store.commit([{ kind: 'organization', put: org }]);
+      return org;
+    });
+  }
+
+  person(orgId: string, userId: string): Promise<Person | undefined> {
+    return this.store.get('person', `${orgId}:${userId}`);
+  }
+
+  /** Registers a user seen for the first time; the first user of an organization becomes its admin. */
+  async ensurePerson(caller: Caller, profile: { name: string; email?: string }): Promise<Person> {
+    const org = await this.ensureOrganization(caller.tenantId);
+    const known = await this.person(org.id, caller.userId);
+    if (known && known.name === profile.name && known.email === (profile.email ?? known.email)) return known;
+    return this.store.exclusive(async () => {
+      const current = await this.person(org.id, caller.userId);
+      const first = !current && (await this.store.list('person', org.id)).length === 0;
+      const person = Person.parse({
+        id: `${org.id}:${caller.userId}`,
+        orgId: org.id,
+        userId: caller.userId,
+        name: profile.name || current?.name || 'Unknown user',
+        email: profile.email ?? current?.email ?? '',
+        roles: current?.roles ?? (first ? ['admin'] : ['seller']),
+      });
+      await this.store.commit([{ kind: 'person', put: person }]);
+      return person;
+    });
+  }
+
+  /** An admin changes someone's roles in their own organization. */
+  async setRoles(admin: Caller, userId: string, roles: Role[]): Promise<Person> {
+    return this.store.exclusive(async () => {
+      const actor = await this.person(admin.tenantId, admin.userId);
+      if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can change roles.');
+      const target = await this.person(admin.tenantId, userId);
+      if (!target) throw new CoSellError('not_found', 'That person has not used Co-sell Bot yet.');
+      const parsed = z.array(Role).min(1, 'Give at least one role.').parse(roles);
+      const updated = { ...target, roles: [...new Set(parsed)] };
+      await this.store.commit([{ kind: 'person', put: updated }]);
+      return updated;
+    });
+  }
+
+  async people(orgId: string): Promise<Person[]> {
+    return this.store.list('person', orgId);
+  }
+
+  /** Ecosystem partners an organization can invite, matching a typed name. */
+  async searchPartners(query: string, exceptOrgId: string, limit = 15): Promise<Organization[]> {
+    const orgs = await this.store.list('organization');
+    return orgs
+      .filter((o) => o.kind === 'partner' && o.inEcosystem && o.id !== exceptOrgId && matches(query, o.name))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .slice(0, limit);
+  }
+
+  /** Customers by name, city or D-U-N-S number: same-named entities are told apart by D-U-N-S. */
+  async searchCustomers(query: string, limit = 15): Promise<Customer[]> {
+    const customers = await this.store.list('customer');
+    return customers
+      .filter((c) => matches(query, c.name, c.duns, c.address.city))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.address.city.localeCompare(b.address.city))
+      .slice(0, limit);
+  }
+
+  customer(id: string): Promise<Customer | undefined> {
+    return this.store.get('customer', id);
+  }
+
+  solution(id: string): Promise<Solution | undefined> {
+    return this.store.get('solution', id);
+  }
+
+  /** Solutions a deal may carry: Microsoft's, and partners' co-sell ready or incentivized ones, own first. */
+  async attachableSolutions(orgId: string): Promise<Solution[]> {
+    const [solutions, orgs] = await Promise.all([this.store.list('solution'), this.store.list('organization')]);
+    const byId = new Map(orgs.map((o) => [o.id, o]));
+    const rank = (s: Solution) => (s.orgId === orgId ? 0 : byId.get(s.orgId)?.kind === 'microsoft' ? 1 : 2);
+    return solutions
+      .filter((s) => isAttachable(s, byId.get(s.orgId)))
+      .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  }
+}

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+
+/**
+ * Why an operation was refused, in words a seller understands. `code` lets the bot and the
+ * HTTP layer choose a status; `fields` names the inputs at fault so a card can show each
+ * message next to its field.
+ */
+export type ErrorCode = 'validation' | 'not_found' | 'forbidden' | 'conflict' | 'not_allowed';
+
+export class CoSellError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'CoSellError';
+  }
+}
+
+export const notFound = () => new CoSellError('not_found', 'That deal does not exist or is not shared with your organization.');
+
+export function validationError(fields: Record<string, string>): CoSellError {
+  const lines = Object.entries(fields).map(([field, message]) => (field ? `${field}: ${message}` : message));
+  return new CoSellError('validation', `Please fix: ${lines.join(' ')}`, fields);
+}
+
+/** Parses input with a schema, turning zod issues into one plain message per field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.join('.');
+    fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'This field is required.' : issue.message;
+  }
+  throw validationError(fields);
+}

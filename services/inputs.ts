@@ -1,0 +1,141 @@
+// What callers send to the lifecycle service. Card forms, the HTTP intake and tests all
+// parse through these schemas, so a field means the same thing everywhere.
+import { z } from 'zod';
+import { Address, Contact, DeclineReason, Duns, HelpType, LostReason, Money, Registration, id } from './model.js';
+
+/** Form inputs arrive as strings; an empty one means "not given". */
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `Keep it under ${max} characters.`).optional());
+
+/** A date (2026-12-31) or a date-time, stored as an ISO date-time at midnight UTC. */
+export const DateInput = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ message: 'Pick a date.' })
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'Use a date such as 2026-12-31.')
+    .refine((value) => !Number.isNaN(Date.parse(value)), 'That date does not exist.')
+    .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString()),
+);
+
+const NumberInput = z.preprocess(
+  (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value.replace(/[,\s]/g, ''))) : value),
+  Money.dealValue,
+);
+
+const CheckboxInput = z.preprocess((value) => value === true || value === 'true', z.boolean());
+
+const IdList = z.preprocess(
+  // Input.ChoiceSet with isMultiSelect sends "a,b,c".
+  (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value),
+  z.array(id),
+);
+
+export const CustomerInput = z.object({
+  name: z.string().trim().min(1, 'Customer name is required.').max(200),
+  address: Address,
+  duns: z.preprocess(blankToUndefined, Duns.optional()),
+});
+export type CustomerInput = z.infer<typeof CustomerInput>;
+
+export const Team = z.array(Contact).min(1, 'Add at least one team member with name, phone and email.');
+
+export const PartnerInvitation = z.object({
+  orgId: id,
+  closingDateTime: DateInput,
+  dealValue: NumberInput,
+  currency: Money.currency,
+  notes: optionalText(4000),
+  team: Team,
+  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution for this partner.')),
+  helpType: HelpType.default('GeneralOrOther'),
+});
+export type PartnerInvitation = z.input<typeof PartnerInvitation>;
+
+export const MicrosoftInvitation = z.object({
+  helpType: HelpType.exclude(['None'], { message: 'Pick the kind of help you need from Microsoft.' }),
+  notes: optionalText(4000),
+  /** The customer's contact, when the deal does not have one yet. */
+  customerContact: Contact.optional(),
+  consentToShare: CheckboxInput.default(false),
+});
+export type MicrosoftInvitation = z.input<typeof MicrosoftInvitation>;
+
+export const CreateDealInput = z.object({
+  customer: CustomerInput,
+  customerContact: Contact.optional(),
+  /** The seller confirms the customer agreed to share their contact with Microsoft and invited partners. */
+  consentToShare: CheckboxInput.default(false),
+  name: z.string().trim().min(1, 'Deal name is required.').max(200),
+  dealValue: NumberInput,
+  currency: Money.currency,
+  closingDateTime: DateInput,
+  externalReferenceId: optionalText(100),
+  campaignId: optionalText(100),
+  notes: optionalText(4000),
+  team: Team,
+  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution.')),
+  helpType: HelpType.default('None'),
+  partners: z.array(PartnerInvitation).default([]),
+});
+export type CreateDealInput = z.input<typeof CreateDealInput>;
+
+export const AcceptInput = z.object({
+  name: z.string().trim().min(1, 'Deal name is required.').max(200),
+  dealValue: NumberInput,
+  currency: Money.currency,
+  closingDateTime: DateInput,
+  notes: optionalText(4000),
+  externalReferenceId: optionalText(100),
+  campaignId: optionalText(100),
+  team: z.array(Contact).default([]),
+});
+export type AcceptInput = z.input<typeof AcceptInput>;
+
+export const DeclineInput = z.object({
+  reason: DeclineReason,
+  notes: optionalText(4000),
+});
+export type DeclineInput = z.input<typeof DeclineInput>;
+
+/** Only the fields the spec lets a seller edit on an Accepted referral; anything else is refused. */
+export const EditInput = z
+  .strictObject(
+    {
+      name: z.string().trim().min(1, 'Deal name is required.').max(200).optional(),
+      dealValue: NumberInput.optional(),
+      currency: Money.currency.optional(),
+      closingDateTime: DateInput.optional(),
+      notes: optionalText(4000),
+      externalReferenceId: optionalText(100),
+      campaignId: optionalText(100),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `These fields can't be edited: ${issue.keys.join(', ')}.` : undefined) },
+  );
+export type EditInput = z.input<typeof EditInput>;
+
+export const TeamInput = z.object({ members: Team });
+export const SolutionsInput = z.object({ solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution.')) });
+export const NoteInput = z.object({ text: z.string().trim().min(1, 'Write the note first.').max(4000) });
+
+export const InviteInput = z
+  .object({
+    microsoft: MicrosoftInvitation.optional(),
+    partners: z.array(PartnerInvitation).default([]),
+  })
+  .refine((input) => input.microsoft || input.partners.length > 0, 'Choose Microsoft or at least one partner to invite.');
+export type InviteInput = z.input<typeof InviteInput>;
+
+export const WonInput = z.object({
+  registration: Registration.extend({ contractSignedDate: DateInput, wonValue: NumberInput }).optional(),
+});
+export type WonInput = z.input<typeof WonInput>;
+
+export const LostInput = z.object({ reason: LostReason, notes: optionalText(4000) });
+export type LostInput = z.input<typeof LostInput>;
+
+export const PageInput = z.object({
+  page: z.coerce.number().int().min(0).default(0),
+  pageSize: z.coerce.number().int().min(1).max(50).default(10),
+});
+export type PageInput = z.input<typeof PageInput>;

@@ -1,0 +1,711 @@
+// The deal lifecycle: every co-sell operation, validated, scoped to the caller's organization,
+// versioned and recorded in the referral's history. The one place the rules are enforced.
+import { randomUUID } from 'node:crypto';
+import { DAY_MS, type Clock } from './clock.js';
+import type { Caller, Directory } from './directory.js';
+import { CoSellError, notFound, parseInput, validationError } from './errors.js';
+import {
+  AcceptInput,
+  CreateDealInput,
+  DeclineInput,
+  EditInput,
+  InviteInput,
+  LostInput,
+  NoteInput,
+  SolutionsInput,
+  TeamInput,
+  WonInput,
+} from './inputs.js';
+import type { Contact, DealType, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
+import { declineReasons, lostReasons, statusOf } from './model.js';
+import {
+  RESPONSE_WINDOW_DAYS,
+  allowedActions,
+  canAct,
+  dealTypeOf,
+  invitationOptions,
+  qualifiesForRegistration,
+  transitionError,
+  type AllowedActions,
+  type InvitationOptions,
+} from './referral-rules.js';
+import type { Store, Write } from './store.js';
+import type { z } from 'zod';
+
+export interface Participant {
+  orgId: string;
+  orgName: string;
+  kind: Organization['kind'];
+  stage: Stage;
+  direction: Referral['direction'];
+}
+
+/** A referral as the caller's organization sees it, with what the caller may do now. */
+export interface ReferralView {
+  referral: Referral;
+  dealType: DealType;
+  participants: Participant[];
+  solutions: Solution[];
+  favorite: boolean;
+  allowed: AllowedActions;
+  invitations: InvitationOptions;
+  /** Incentivized solutions on the deal: marking it Won asks for registration details. */
+  needsRegistration: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+  hasMore: boolean;
+}
+
+export interface ListItem {
+  referral: Referral;
+  favorite: boolean;
+}
+
+export const boxes = ['inbound', 'outbound', 'favorites', 'archive'] as const;
+export type Box = (typeof boxes)[number];
+
+/** What a write produced: the new referral and any other records to commit with it. */
+interface Outcome {
+  next: Referral;
+  writes?: Write[];
+  action: string;
+}
+
+interface Context {
+  person: Person;
+  now: Date;
+}
+
+const SYSTEM = { orgId: 'system', userId: 'system', name: 'Co-sell Bot' };
+
+export class LifecycleService {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly clock: Clock,
+  ) {}
+
+  private get microsoftOrgId(): string {
+    return this.directory.microsoftTenantId;
+  }
+
+  // ---- create ----
+
+  async createDeal(caller: Caller, raw: CreateDealInput): Promise<ReferralView> {
+    const input = parseInput(CreateDealInput, raw);
+    return this.store.exclusive(async () => {
+      const person = await this.actor(caller);
+      const now = this.clock.now();
+      const fields: Record<string, string> = {};
+      this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
+      await this.checkSolutions(input.solutionIds, 'solutionIds', fields);
+      const askMicrosoft = input.helpType !== 'None';
+      if (askMicrosoft) this.checkMicrosoftNeeds(input.customerContact, input.consentToShare, fields);
+      await this.checkPartners(input.partners, person.orgId, [], now, fields);
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+
+      const engagementId = randomUUID();
+      const deal: Referral = {
+        id: randomUUID(),
+        engagementId,
+        orgId: person.orgId,
+        name: input.name,
+        direction: 'Outgoing',
+        ...stageFields('Accepted'),
+        customerProfile: {
+          name: input.customer.name,
+          address: input.customer.address,
+          duns: input.customer.duns,
+          team: input.customerContact ? [input.customerContact] : [],
+        },
+        consent: { consentToShareInfoWithOthers: input.consentToShare, consentToContact: input.consentToShare },
+        details: {
+          dealValue: input.dealValue,
+          currency: input.currency,
+          closingDateTime: input.closingDateTime,
+          assistanceRequestCode: input.helpType,
+        },
+        team: input.team,
+        solutionIds: unique(input.solutionIds),
+        notes: input.notes ? [note(person, now, input.notes)] : [],
+        externalReferenceId: input.externalReferenceId ?? '',
+        campaignId: input.campaignId ?? '',
+        statusReason: '',
+        createdDateTime: now.toISOString(),
+        updatedDateTime: now.toISOString(),
+        version: 1,
+        history: [historyEntry(person, now, 'created', {})],
+      };
+      const invited = [
+        ...(askMicrosoft ? [await this.invitationForMicrosoft(deal, person, now, input.notes)] : []),
+        ...(await Promise.all(input.partners.map((p) => this.invitationForPartner(deal, person, now, p)))),
+      ];
+      const engagement: Engagement = {
+        id: engagementId,
+        createdByOrgId: person.orgId,
+        createdDateTime: now.toISOString(),
+        participants: [deal, ...invited].map((r) => ({ orgId: r.orgId, referralId: r.id })),
+      };
+      await this.store.commit([
+        { kind: 'engagement', put: engagement },
+        { kind: 'referral', put: deal },
+        ...invited.map((r): Write => ({ kind: 'referral', put: r })),
+      ]);
+      return this.view(person, deal);
+    });
+  }
+
+  // ---- Received ----
+
+  async accept(caller: Caller, referralId: string, version: number, raw: AcceptInput): Promise<ReferralView> {
+    const input = parseInput(AcceptInput, raw);
+    return this.change(caller, referralId, version, async (current, { person, now }) => {
+      this.checkTransition(current, 'Accepted');
+      this.checkDeadline(current, now);
+      const fields: Record<string, string> = {};
+      this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
+      if (current.team.length + input.team.length === 0) fields.team = 'Add at least one team member with name, phone and email.';
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+      return {
+        action: 'accepted',
+        next: {
+          ...current,
+          ...stageFields('Accepted'),
+          name: input.name,
+          details: { ...current.details, dealValue: input.dealValue, currency: input.currency, closingDateTime: input.closingDateTime },
+          externalReferenceId: input.externalReferenceId ?? current.externalReferenceId,
+          campaignId: input.campaignId ?? current.campaignId,
+          team: mergeContacts(current.team, input.team),
+          notes: withNote(current.notes, person, now, input.notes),
+        },
+      };
+    });
+  }
+
+  async decline(caller: Caller, referralId: string, version: number, raw: DeclineInput): Promise<ReferralView> {
+    const input = parseInput(DeclineInput, raw);
+    return this.change(caller, referralId, version, (current, { person, now }) => {
+      this.checkTransition(current, 'Declined');
+      return {
+        action: 'declined',
+        next: {
+          ...current,
+          ...stageFields('Declined'),
+          statusReason: input.reason,
+          notes: withNote(current.notes, person, now, input.notes && `Declined (${declineReasons[input.reason]}): ${input.notes}`),
+        },
+      };
+    });
+  }
+
+  /** Moves every Received referral whose response window has passed to Expired. Returns them. */
+  async expireDue(): Promise<Referral[]> {
+    return this.store.exclusive(async () => {
+      const now = this.clock.now();
+      const due = (await this.store.list('referral')).filter(
+        (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
+      );
+      const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
+      if (expired.length > 0) await this.store.commit(expired.map((r): Write => ({ kind: 'referral', put: r })));
+      return expired;
+    });
+  }
+
+  // ---- Accepted ----
+
+  async edit(caller: Caller, referralId: string, version: number, raw: EditInput): Promise<ReferralView> {
+    const input = parseInput(EditInput, raw);
+    return this.change(caller, referralId, version, (current, { person, now }) => {
+      this.checkAccepted(current, 'edited');
+      const fields: Record<string, string> = {};
+      if (input.closingDateTime) this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+      return {
+        action: 'edited',
+        next: {
+          ...current,
+          name: input.name ?? current.name,
+          details: {
+            ...current.details,
+            dealValue: input.dealValue ?? current.details.dealValue,
+            currency: input.currency ?? current.details.currency,
+            closingDateTime: input.closingDateTime ?? current.details.closingDateTime,
+          },
+          externalReferenceId: input.externalReferenceId ?? current.externalReferenceId,
+          campaignId: input.campaignId ?? current.campaignId,
+          notes: withNote(current.notes, person, now, input.notes),
+        },
+      };
+    });
+  }
+
+  async addNote(caller: Caller, referralId: string, version: number, raw: z.input<typeof NoteInput>): Promise<ReferralView> {
+    const input = parseInput(NoteInput, raw);
+    return this.change(caller, referralId, version, (current, { person, now }) => {
+      this.checkAccepted(current, 'given notes');
+      return { action: 'note added', next: { ...current, notes: withNote(current.notes, person, now, input.text) } };
+    });
+  }
+
+  async addTeamMembers(caller: Caller, referralId: string, version: number, raw: z.input<typeof TeamInput>): Promise<ReferralView> {
+    const input = parseInput(TeamInput, raw);
+    return this.change(caller, referralId, version, (current) => {
+      this.checkAccepted(current, 'given new team members');
+      const team = mergeContacts(current.team, input.members);
+      if (team.length === current.team.length) throw validationError({ members: 'These people are already on the team.' });
+      return { action: 'team members added', next: { ...current, team } };
+    });
+  }
+
+  async setSolutions(caller: Caller, referralId: string, version: number, raw: z.input<typeof SolutionsInput>): Promise<ReferralView> {
+    const input = parseInput(SolutionsInput, raw);
+    return this.change(caller, referralId, version, async (current) => {
+      this.checkAccepted(current, 'given other solutions');
+      const fields: Record<string, string> = {};
+      await this.checkSolutions(input.solutionIds, 'solutionIds', fields);
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+      return { action: 'solutions changed', next: { ...current, solutionIds: unique(input.solutionIds) } };
+    });
+  }
+
+  async invite(caller: Caller, referralId: string, version: number, raw: InviteInput): Promise<ReferralView> {
+    const input = parseInput(InviteInput, raw);
+    return this.change(caller, referralId, version, async (current, { person, now }) => {
+      const engagement = await this.engagementOf(current);
+      const options = invitationOptions(current, engagement, this.microsoftOrgId);
+      if (input.microsoft && !options.microsoft.allowed) throw new CoSellError('not_allowed', options.microsoft.reason);
+      if (input.partners.length > 0 && !options.partners.allowed) throw new CoSellError('not_allowed', options.partners.reason);
+
+      let next: Referral = { ...current };
+      const fields: Record<string, string> = {};
+      const taken = engagement.participants.map((p) => p.orgId);
+      await this.checkPartners(input.partners, current.orgId, taken, now, fields);
+      if (input.microsoft) {
+        const contact = input.microsoft.customerContact ?? current.customerProfile.team[0];
+        const consent = input.microsoft.consentToShare || current.consent.consentToShareInfoWithOthers;
+        this.checkMicrosoftNeeds(contact, consent, fields, 'microsoft.');
+        if (contact) {
+          next = {
+            ...next,
+            customerProfile: { ...next.customerProfile, team: mergeContacts(next.customerProfile.team, [contact]) },
+            consent: { consentToShareInfoWithOthers: consent, consentToContact: consent },
+            details: { ...next.details, assistanceRequestCode: input.microsoft.helpType },
+          };
+        }
+      }
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+
+      const invited = [
+        ...(input.microsoft ? [await this.invitationForMicrosoft(next, person, now, input.microsoft.notes)] : []),
+        ...(await Promise.all(input.partners.map((p) => this.invitationForPartner(next, person, now, p)))),
+      ];
+      const names = await Promise.all(invited.map((r) => this.orgName(r.orgId)));
+      const before = dealTypeOf(engagement, this.microsoftOrgId);
+      const grown: Engagement = {
+        ...engagement,
+        participants: [...engagement.participants, ...invited.map((r) => ({ orgId: r.orgId, referralId: r.id }))],
+      };
+      const after = dealTypeOf(grown, this.microsoftOrgId);
+      return {
+        action: `invited ${names.join(', ')}${before === after ? '' : ` (deal type ${before} → ${after})`}`,
+        next,
+        writes: [{ kind: 'engagement', put: grown }, ...invited.map((r): Write => ({ kind: 'referral', put: r }))],
+      };
+    });
+  }
+
+  async markWon(caller: Caller, referralId: string, version: number, raw: WonInput): Promise<ReferralView> {
+    const input = parseInput(WonInput, raw);
+    return this.change(caller, referralId, version, async (current) => {
+      this.checkTransition(current, 'Won');
+      const solutions = await this.solutionsOf(current);
+      const needsRegistration = solutions.some(qualifiesForRegistration);
+      if (needsRegistration && !input.registration) {
+        throw validationError({ registration: 'This deal has a co-sell incentivized solution: add the registration details of the win.' });
+      }
+      return {
+        action: 'won',
+        next: { ...current, ...stageFields('Won'), ...(needsRegistration ? { registration: input.registration } : {}) },
+      };
+    });
+  }
+
+  async markLost(caller: Caller, referralId: string, version: number, raw: LostInput): Promise<ReferralView> {
+    const input = parseInput(LostInput, raw);
+    return this.change(caller, referralId, version, (current, { person, now }) => {
+      this.checkTransition(current, 'Lost');
+      return {
+        action: 'lost',
+        next: {
+          ...current,
+          ...stageFields('Lost'),
+          statusReason: input.reason,
+          notes: withNote(current.notes, person, now, input.notes && `Lost (${lostReasons[input.reason]}): ${input.notes}`),
+        },
+      };
+    });
+  }
+
+  // ---- favorites (a per-user preference: not a change to the deal, so no new version) ----
+
+  async setFavorite(caller: Caller, referralId: string, favorite: boolean): Promise<ReferralView> {
+    return this.store.exclusive(async () => {
+      const person = await this.actor(caller);
+      const referral = await this.visible(person, referralId);
+      const current = await this.favoriteIds(person);
+      const referralIds = favorite ? unique([referralId, ...current]) : current.filter((id) => id !== referralId);
+      await this.store.commit([{ kind: 'favorites', put: { id: person.id, orgId: person.orgId, referralIds } }]);
+      return this.view(person, referral);
+    });
+  }
+
+  // ---- reads ----
+
+  async get(caller: Caller, referralId: string): Promise<ReferralView> {
+    const person = await this.actor(caller);
+    return this.view(person, await this.visible(person, referralId));
+  }
+
+  async list(caller: Caller, box: Box, page = 0, pageSize = 10): Promise<Page<ListItem>> {
+    const person = await this.actor(caller);
+    const all = await this.store.list('referral', person.orgId);
+    const favorites = new Set(await this.favoriteIds(person));
+    const pick: Record<Box, (r: Referral) => boolean> = {
+      inbound: (r) => r.direction === 'Incoming' && !isArchived(r),
+      outbound: (r) => r.direction === 'Outgoing' && !isArchived(r),
+      favorites: (r) => favorites.has(r.id),
+      archive: isArchived,
+    };
+    // Received referrals wait for an answer: they come first in the inbound list.
+    const urgency = (r: Referral) => (box === 'inbound' && r.substatus === 'Received' ? 0 : 1);
+    const selected = all.filter(pick[box]).sort((a, b) => urgency(a) - urgency(b) || byRecent(a, b));
+    return paginate(selected, page, pageSize, favorites);
+  }
+
+  /** Deals whose name, customer or CRM id contains the text. */
+  async find(caller: Caller, text: string, page = 0, pageSize = 10): Promise<Page<ListItem>> {
+    const person = await this.actor(caller);
+    const q = text.trim().toLowerCase();
+    const all = await this.store.list('referral', person.orgId);
+    const hits = all
+      .filter((r) => [r.name, r.customerProfile.name, r.externalReferenceId].some((v) => v.toLowerCase().includes(q)))
+      .sort(byRecent);
+    return paginate(hits, page, pageSize, new Set(await this.favoriteIds(person)));
+  }
+
+  /** Received referrals that expire within the next `days` days, soonest first. */
+  async expiringWithin(caller: Caller, days: number, page = 0, pageSize = 10): Promise<Page<ListItem>> {
+    const person = await this.actor(caller);
+    const limit = this.clock.now().getTime() + days * DAY_MS;
+    const all = await this.store.list('referral', person.orgId);
+    const soon = all
+      .filter((r) => r.substatus === 'Received' && r.expirationDateTime && Date.parse(r.expirationDateTime) <= limit)
+      .sort((a, b) => Date.parse(a.expirationDateTime!) - Date.parse(b.expirationDateTime!));
+    return paginate(soon, page, pageSize, new Set(await this.favoriteIds(person)));
+  }
+
+  /** Team members from the organization's latest deals, offered when building a team. */
+  async recentContacts(caller: Caller, limit = 10): Promise<Contact[]> {
+    const person = await this.actor(caller);
+    const all = (await this.store.list('referral', person.orgId)).sort(byRecent);
+    const seen = new Map<string, Contact>();
+    for (const r of all) {
+      for (const m of r.team) if (!seen.has(m.email.toLowerCase())) seen.set(m.email.toLowerCase(), m);
+      if (seen.size >= limit) break;
+    }
+    return [...seen.values()].slice(0, limit);
+  }
+
+  // ---- internals ----
+
+  /** The read-check-write of every change to an existing referral. */
+  private change(
+    caller: Caller,
+    referralId: string,
+    expectedVersion: number,
+    apply: (current: Referral, context: Context) => Outcome | Promise<Outcome>,
+  ): Promise<ReferralView> {
+    return this.store.exclusive(async () => {
+      const person = await this.actor(caller);
+      const current = await this.visible(person, referralId);
+      if (current.version !== expectedVersion) throw conflict(current);
+      if (!canAct(person, current)) {
+        throw new CoSellError('forbidden', 'Only people on this deal’s team and your referrals admins can change it.');
+      }
+      const now = this.clock.now();
+      const outcome = await apply(current, { person, now });
+      const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action);
+      await this.store.commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? [])]);
+      return this.view(person, next);
+    });
+  }
+
+  private async actor(caller: Caller): Promise<Person> {
+    const person = await this.directory.person(caller.tenantId, caller.userId);
+    if (!person) throw new CoSellError('forbidden', 'You are not registered with Co-sell Bot yet: say hello to the bot first.');
+    return person;
+  }
+
+  /** A referral of the caller's organization; any other organization's is "not found", never "forbidden". */
+  private async visible(person: Person, referralId: string): Promise<Referral> {
+    const referral = await this.store.get('referral', referralId);
+    if (!referral || referral.orgId !== person.orgId) throw notFound();
+    return referral;
+  }
+
+  private async engagementOf(referral: Referral): Promise<Engagement> {
+    const engagement = await this.store.get('engagement', referral.engagementId);
+    if (!engagement) throw new Error(`Engagement ${referral.engagementId} of referral ${referral.id} is missing`);
+    return engagement;
+  }
+
+  private async orgName(orgId: string): Promise<string> {
+    return (await this.directory.organization(orgId))?.name ?? orgId;
+  }
+
+  private async favoriteIds(person: Person): Promise<string[]> {
+    return (await this.store.get('favorites', person.id))?.referralIds ?? [];
+  }
+
+  private async solutionsOf(referral: Referral): Promise<Solution[]> {
+    const found = await Promise.all(referral.solutionIds.map((id) => this.directory.solution(id)));
+    return found.filter((s): s is Solution => s !== undefined);
+  }
+
+  private async view(person: Person, referral: Referral): Promise<ReferralView> {
+    const engagement = await this.engagementOf(referral);
+    const others = engagement.participants.filter((p) => p.referralId !== referral.id);
+    const participants = await Promise.all(
+      others.map(async (p): Promise<Participant> => {
+        const [org, theirs] = await Promise.all([this.directory.organization(p.orgId), this.store.get('referral', p.referralId)]);
+        return {
+          orgId: p.orgId,
+          orgName: org?.name ?? p.orgId,
+          kind: org?.kind ?? 'partner',
+          stage: theirs?.substatus ?? 'Received',
+          direction: theirs?.direction ?? 'Incoming',
+        };
+      }),
+    );
+    const solutions = await this.solutionsOf(referral);
+    const invitations = invitationOptions(referral, engagement, this.microsoftOrgId);
+    return {
+      referral,
+      dealType: dealTypeOf(engagement, this.microsoftOrgId),
+      participants,
+      solutions,
+      favorite: (await this.favoriteIds(person)).includes(referral.id),
+      allowed: allowedActions(referral.substatus, canAct(person, referral), invitations),
+      invitations,
+      needsRegistration: solutions.some(qualifiesForRegistration),
+    };
+  }
+
+  private checkTransition(current: Referral, to: Stage): void {
+    const error = transitionError(current.substatus, to);
+    if (error) throw new CoSellError('not_allowed', error);
+  }
+
+  private checkAccepted(current: Referral, what: string): void {
+    if (current.substatus !== 'Accepted') {
+      throw new CoSellError('not_allowed', `Only an Accepted deal can be ${what}; this one is ${current.substatus}.`);
+    }
+  }
+
+  private checkDeadline(current: Referral, now: Date): void {
+    if (current.expirationDateTime && Date.parse(current.expirationDateTime) <= now.getTime()) {
+      throw new CoSellError('not_allowed', `The time to answer this referral ran out on ${current.expirationDateTime.slice(0, 10)}.`);
+    }
+  }
+
+  /** Close dates are days: today is fine, yesterday is not. */
+  private checkNotPast(date: string, field: string, now: Date, fields: Record<string, string>): void {
+    if (date.slice(0, 10) < now.toISOString().slice(0, 10)) fields[field] = 'The close date can’t be in the past.';
+  }
+
+  private async checkSolutions(ids: string[], field: string, fields: Record<string, string>): Promise<void> {
+    const problems: string[] = [];
+    for (const id of ids) {
+      const solution = await this.directory.solution(id);
+      if (!solution) {
+        problems.push(`"${id}" is not a known solution.`);
+        continue;
+      }
+      const owner = await this.directory.organization(solution.orgId);
+      if (owner?.kind !== 'microsoft' && solution.coSellStatus === 'NotCoSellReady') {
+        problems.push(`${solution.name} is not co-sell ready, so it can’t be part of a co-sell deal.`);
+      }
+    }
+    if (problems.length > 0) fields[field] = problems.join(' ');
+  }
+
+  private checkMicrosoftNeeds(contact: Contact | undefined, consent: boolean, fields: Record<string, string>, prefix = ''): void {
+    if (!contact) fields[`${prefix}customerContact`] = 'Microsoft’s help needs the customer’s contact: name, phone and email.';
+    if (!consent) fields[`${prefix}consentToShare`] = 'Confirm that the customer agreed to share their contact with Microsoft.';
+  }
+
+  private async checkPartners(
+    invitations: z.infer<typeof CreateDealInput>['partners'],
+    selfOrgId: string,
+    taken: string[],
+    now: Date,
+    fields: Record<string, string>,
+  ): Promise<void> {
+    const seen = new Set(taken);
+    for (const [i, invitation] of invitations.entries()) {
+      const at = `partners.${i}.`;
+      const org = await this.directory.organization(invitation.orgId);
+      if (!org || org.kind !== 'partner' || !org.inEcosystem) fields[`${at}orgId`] = 'Pick a partner from the co-sell ecosystem.';
+      else if (invitation.orgId === selfOrgId) fields[`${at}orgId`] = 'You can’t invite your own organization.';
+      else if (seen.has(invitation.orgId)) fields[`${at}orgId`] = `${org.name} is already on this deal.`;
+      seen.add(invitation.orgId);
+      this.checkNotPast(invitation.closingDateTime, `${at}closingDateTime`, now, fields);
+      await this.checkSolutions(invitation.solutionIds, `${at}solutionIds`, fields);
+    }
+  }
+
+  private async invitationForMicrosoft(deal: Referral, by: Person, now: Date, notes: string | undefined): Promise<Referral> {
+    if (!(await this.directory.organization(this.microsoftOrgId))) {
+      throw new CoSellError('not_allowed', 'Microsoft is not in the co-sell directory yet; ask your admin to add it.');
+    }
+    return received(deal, by, await this.orgName(by.orgId), now, {
+      orgId: this.microsoftOrgId,
+      details: deal.details,
+      team: deal.team,
+      solutionIds: deal.solutionIds,
+      notes: notes ?? '',
+      customerTeam: deal.customerProfile.team,
+    });
+  }
+
+  private async invitationForPartner(
+    deal: Referral,
+    by: Person,
+    now: Date,
+    invitation: z.infer<typeof CreateDealInput>['partners'][number],
+  ): Promise<Referral> {
+    return received(deal, by, await this.orgName(by.orgId), now, {
+      orgId: invitation.orgId,
+      details: {
+        dealValue: invitation.dealValue,
+        currency: invitation.currency,
+        closingDateTime: invitation.closingDateTime,
+        assistanceRequestCode: invitation.helpType,
+      },
+      team: invitation.team,
+      solutionIds: unique(invitation.solutionIds),
+      notes: invitation.notes ?? '',
+      // The customer's contact travels only with their consent.
+      customerTeam: deal.consent.consentToShareInfoWithOthers ? deal.customerProfile.team : [],
+    });
+  }
+}
+
+// ---- helpers that build records ----
+
+function stageFields(stage: Stage): Pick<Referral, 'status' | 'substatus'> {
+  return { status: statusOf[stage], substatus: stage };
+}
+
+const isArchived = (r: Referral) => r.status === 'Closed';
+const byRecent = (a: Referral, b: Referral) => b.updatedDateTime.localeCompare(a.updatedDateTime);
+const unique = <T>(values: T[]) => [...new Set(values)];
+
+function paginate(referrals: Referral[], page: number, pageSize: number, favorites: Set<string>): Page<ListItem> {
+  const size = Math.min(Math.max(1, Math.floor(pageSize)), 50);
+  const last = Math.max(0, Math.ceil(referrals.length / size) - 1);
+  const current = Math.min(Math.max(0, Math.floor(page)), last);
+  const items = referrals.slice(current * size, (current + 1) * size).map((referral) => ({ referral, favorite: favorites.has(referral.id) }));
+  return { items, page: current, pageSize: size, total: referrals.length, hasMore: current < last };
+}
+
+function note(person: Person, now: Date, text: string) {
+  return { at: now.toISOString(), byOrgId: person.orgId, byName: person.name, text };
+}
+
+function withNote(notes: Referral['notes'], person: Person, now: Date, text: string | undefined): Referral['notes'] {
+  return text ? [...notes, note(person, now, text)] : notes;
+}
+
+function mergeContacts(team: Contact[], added: Contact[]): Contact[] {
+  const emails = new Set(team.map((m) => m.email.toLowerCase()));
+  return [...team, ...added.filter((m) => !emails.has(m.email.toLowerCase()) && emails.add(m.email.toLowerCase()))];
+}
+
+function historyEntry(by: { orgId: string; userId: string; name: string }, now: Date, action: string, changes: HistoryEntry['changes']): HistoryEntry {
+  return { at: now.toISOString(), byOrgId: by.orgId, byUserId: by.userId, byName: by.name, action, changes };
+}
+
+/** Flattens the fields a seller can see change, so history records what changed from what. */
+function comparable(r: Referral): Record<string, string> {
+  const { history: _h, version: _v, updatedDateTime: _u, notes: _n, details, customerProfile, ...rest } = r;
+  const flat: Record<string, unknown> = { ...rest, ...prefixed('details', details), ...prefixed('customerProfile', customerProfile) };
+  return Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, JSON.stringify(v)]));
+}
+
+const prefixed = (prefix: string, obj: object) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [`${prefix}.${k}`, v]));
+
+function stamp(current: Referral, next: Referral, by: { orgId: string; userId: string; name: string }, now: Date, action: string): Referral {
+  const before = comparable(current);
+  const after = comparable(next);
+  const changes: HistoryEntry['changes'] = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[key] !== after[key]) changes[key] = { from: parse(before[key]), to: parse(after[key]) };
+  }
+  const added = next.notes.slice(current.notes.length);
+  if (added.length > 0) changes.notes = { from: null, to: added.map((n) => n.text) };
+  return { ...next, version: current.version + 1, updatedDateTime: now.toISOString(), history: [...current.history, historyEntry(by, now, action, changes)] };
+}
+
+const parse = (json: string | undefined) => (json === undefined ? null : JSON.parse(json));
+
+function conflict(current: Referral): CoSellError {
+  const last = current.history.at(-1);
+  const who = last ? ` by ${last.byName} (${last.action})` : '';
+  return new CoSellError('conflict', `This deal was changed${who} since you opened it; it is now ${current.substatus}. Nothing was applied: check the latest version and try again.`);
+}
+
+interface InvitedParts {
+  orgId: string;
+  details: Referral['details'];
+  team: Contact[];
+  solutionIds: string[];
+  notes: string;
+  customerTeam: Contact[];
+}
+
+/** An invited organization's own referral: Received, with 14 days to answer. */
+function received(deal: Referral, by: Person, byOrgName: string, now: Date, parts: InvitedParts): Referral {
+  return {
+    id: randomUUID(),
+    engagementId: deal.engagementId,
+    orgId: parts.orgId,
+    name: deal.name,
+    direction: 'Incoming',
+    ...stageFields('Received'),
+    customerProfile: { ...deal.customerProfile, team: parts.customerTeam },
+    consent: deal.consent,
+    details: parts.details,
+    team: parts.team,
+    solutionIds: parts.solutionIds,
+    notes: [],
+    externalReferenceId: '',
+    campaignId: '',
+    inviteContext: {
+      invitedBy: { organizationId: by.orgId, organizationName: byOrgName, userName: by.name },
+      notes: parts.notes,
+      invitedDateTime: now.toISOString(),
+    },
+    expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
+    statusReason: '',
+    createdDateTime: now.toISOString(),
+    updatedDateTime: now.toISOString(),
+    version: 1,
+    history: [historyEntry(by, now, 'received', {})],
+  };
+}

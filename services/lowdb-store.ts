@@ -1,0 +1,427 @@
+// The embedded store: JSON files under one data directory, held in memory, written durably.
+// Each file is a lowdb Low whose data is { records: { [id]: record } }. Files are small so a
+// write rewrites only what it touches: referrals are split by organization, by open/closed
+// (closed deals pile up but rarely change) and into hash buckets.
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Low, type Adapter } from 'lowdb';
+import { z } from 'zod';
+import { id as idSchema, isTerminal } from './model.js';
+import { recordSchemas, StoreLockedError, type Kind, type Records, type Store, type Write } from './store.js';
+
+type AnyRecord = Records[Kind];
+type Put = Extract<Write, { put: unknown }>;
+type FileData = { records: Record<string, AnyRecord> };
+type Journal = { writes: Write[] };
+
+/** One data file: the kind it holds and, for per-organization files, the organization. */
+interface DataFile {
+  path: string; // relative to the data directory, with '/' separators
+  kind: Kind;
+  orgId?: string;
+  low: Low<FileData>;
+}
+
+const BUCKETS = 128;
+const JOURNAL = 'journal.json';
+const LOCK = 'LOCK';
+
+// ---------------------------------------------------------------------------------------------
+// Layout: which file a record lives in, and back from a file path to what it holds.
+
+/** The file a record belongs in, relative to the data directory. */
+export function recordFile(write: Put): string {
+  switch (write.kind) {
+    case 'referral': {
+      const { orgId, substatus, id } = write.put;
+      return `referrals/${safeName(orgId)}/${isTerminal(substatus) ? 'archive' : 'active'}-${bucketOf(id)}.json`;
+    }
+    case 'engagement':
+      return `engagements/${bucketOf(write.put.id)}.json`;
+    case 'person':
+    case 'favorites':
+      return `${write.kind}/${safeName(write.put.orgId)}.json`;
+    default:
+      return `${write.kind}.json`;
+  }
+}
+
+const topLevel: Record<string, Kind> = {
+  'organization.json': 'organization',
+  'customer.json': 'customer',
+  'solution.json': 'solution',
+  person: 'person',
+  favorites: 'favorites',
+  engagements: 'engagement',
+  referrals: 'referral',
+};
+
+function describeFile(rel: string): { kind: Kind; orgId?: string } | undefined {
+  const [top = '', second = ''] = rel.split('/');
+  const kind = topLevel[top];
+  if (kind === 'referral') return { kind, orgId: decodeURIComponent(second) };
+  if (kind === 'person' || kind === 'favorites') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
+  return kind ? { kind } : undefined;
+}
+
+/** encodeURIComponent leaves dots alone; encode them too so no name can be '.' or '..'. */
+const safeName = (s: string) => encodeURIComponent(s).replaceAll('.', '%2E');
+
+/** FNV-1a of the id: the same bucket in every process and Node version, so records never need re-sorting. */
+function bucketOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % BUCKETS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation.
+
+function describeError(e: unknown): string {
+  if (!(e instanceof z.ZodError)) return e instanceof Error ? e.message : String(e);
+  const [first] = e.issues;
+  const more = e.issues.length > 1 ? ` (and ${e.issues.length - 1} more problems)` : '';
+  return `${first?.path.join('.') || '(root)'}: ${first?.message}${more}`;
+}
+
+/** Checks every write; returns them with records as their schema parses them (defaults filled). */
+function checkWrites(writes: Write[]): Write[] {
+  return writes.map((write) => {
+    const isPut = 'put' in write;
+    const result = isPut ? recordSchemas[write.kind].safeParse(write.put) : idSchema.safeParse(write.delete);
+    if (!result.success) {
+      const what = isPut ? `${write.kind} ${JSON.stringify((write.put as { id?: unknown } | undefined)?.id)}` : `delete of a ${write.kind}`;
+      throw new Error(`Invalid ${what}: ${describeError(result.error)}`, { cause: result.error });
+    }
+    return (isPut ? { kind: write.kind, put: result.data } : { kind: write.kind, delete: result.data }) as Write;
+  });
+}
+
+function parseDataFile(kind: Kind): (json: unknown) => FileData {
+  const schema = z
+    .object({ records: z.record(z.string(), recordSchemas[kind]) })
+    .refine((data) => Object.entries(data.records).every(([key, record]) => key === record.id), 'Every record must be stored under its own id.');
+  return (json) => schema.parse(json) as FileData;
+}
+
+const kindNames = Object.keys(recordSchemas) as [Kind, ...Kind[]];
+const JournalFile = z.object({ writes: z.array(z.looseObject({ kind: z.enum(kindNames) })) });
+const parseJournal = (json: unknown): Journal => ({ writes: checkWrites(JournalFile.parse(json).writes as Write[]) });
+
+// ---------------------------------------------------------------------------------------------
+// Durable files. lowdb's JSONFile renames a temp file but never fsyncs, so a power loss can
+// leave an empty or old file behind an acknowledged write.
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** mkdir -p, then syncs the parent of every directory it created so the new entries persist. */
+async function makeDir(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const top = path.dirname(path.resolve(first));
+  for (let created = dir; created !== top && created !== path.dirname(created); created = path.dirname(created)) {
+    await syncDir(path.dirname(created));
+  }
+}
+
+class DurableJsonFile<T> implements Adapter<T> {
+  #dirReady = false;
+
+  constructor(
+    readonly file: string,
+    private readonly parse: (json: unknown) => T,
+  ) {}
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    try {
+      return this.parse(JSON.parse(text));
+    } catch (e) {
+      throw new Error(`Cannot load ${this.file}: ${describeError(e)}`, { cause: e });
+    }
+  }
+
+  /** Write a temp file and fsync it, rename it over the file, fsync the directory. */
+  async write(data: T): Promise<void> {
+    const dir = path.dirname(this.file);
+    if (!this.#dirReady) await makeDir(dir);
+    this.#dirReady = true;
+    const tmp = `${this.file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify(data));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.file);
+    await syncDir(dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staging: the new content of every file a set of writes touches, computed without changing
+// anything, so nothing is installed in memory until the files are on disk.
+
+interface Staged {
+  files: Map<DataFile, FileData>;
+  /** `${kind}:${id}` -> the file the record is in after the writes (undefined: deleted). */
+  placed: Map<string, DataFile | undefined>;
+}
+
+const keyOf = (kind: Kind, id: string) => `${kind}:${id}`;
+
+function newDataFile(root: string, rel: string): DataFile {
+  const { kind, orgId } = describeFile(rel)!;
+  const adapter = new DurableJsonFile(path.join(root, rel), parseDataFile(kind));
+  return { path: rel, kind, orgId, low: new Low<FileData>(adapter, { records: {} }) };
+}
+
+/** `holding` says which files currently hold a record; the writes apply in order. */
+function stage(root: string, files: Map<string, DataFile>, writes: Write[], holding: (kind: Kind, id: string) => DataFile[]): Staged {
+  const edits = new Map<DataFile, Map<string, AnyRecord>>();
+  const created = new Map<string, DataFile>();
+  const placed = new Map<string, DataFile | undefined>();
+  const edit = (file: DataFile) => {
+    let records = edits.get(file);
+    if (!records) edits.set(file, (records = new Map(Object.entries(file.low.data.records))));
+    return records;
+  };
+  for (const write of writes) {
+    const id = 'put' in write ? write.put.id : write.delete;
+    const key = keyOf(write.kind, id);
+    const current = placed.has(key) ? [placed.get(key)] : holding(write.kind, id);
+    for (const file of current) if (file) edit(file).delete(id);
+    let target: DataFile | undefined;
+    if ('put' in write) {
+      const rel = recordFile(write);
+      target = files.get(rel) ?? created.get(rel);
+      if (!target) created.set(rel, (target = newDataFile(root, rel)));
+      edit(target).set(id, write.put);
+    }
+    placed.set(key, target);
+  }
+  // Object.fromEntries defines keys, so an id such as "__proto__" stays a plain key.
+  const staged = new Map([...edits].map(([file, records]) => [file, { records: Object.fromEntries(records) }]));
+  return { files: staged, placed };
+}
+
+async function writeAll(staged: Map<DataFile, FileData>): Promise<void> {
+  const results = await Promise.allSettled([...staged].map(([file, data]) => file.low.adapter.write(data)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function install(files: Map<string, DataFile>, staged: Map<DataFile, FileData>): void {
+  for (const [file, data] of staged) {
+    file.low.data = data;
+    files.set(file.path, file);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening: lock, load, finish an interrupted commit.
+
+/** Data directories open in this process: the LOCK's pid cannot tell two stores of one process apart. */
+const openDirs = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function takeLock(root: string): Promise<void> {
+  const lock = path.join(root, LOCK);
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+    if (pid !== process.pid && isAlive(pid)) {
+      throw new StoreLockedError(
+        `The data directory ${root} is in use by another Co-sell Bot process (pid ${pid}). Stop it or set DATA_DIR to another directory.`,
+      );
+    }
+    // Its owner died (or was a previous run under our pid, as in a container): take it over.
+    await rm(lock, { force: true });
+  }
+}
+
+/** Loads every data file and deletes temp files left by interrupted writes (the files they replace are intact). */
+async function loadFiles(root: string): Promise<Map<string, DataFile>> {
+  const files = new Map<string, DataFile>();
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(root, full).split(path.sep).join('/');
+    if (entry.name.endsWith('.tmp')) await rm(full);
+    else if (entry.name.endsWith('.json') && describeFile(rel)) {
+      const file = newDataFile(root, rel);
+      await file.low.read();
+      files.set(rel, file);
+    }
+  }
+  return files;
+}
+
+/** A journal on disk means a multi-file commit was interrupted: it holds whole records, so applying it again is safe. */
+async function recoverJournal(root: string, files: Map<string, DataFile>): Promise<void> {
+  const journalPath = path.join(root, JOURNAL);
+  const journal = await new DurableJsonFile(journalPath, parseJournal).read();
+  if (!journal) return;
+  // Scan rather than trust an index: the interruption may have left a record in two files.
+  const holding = (kind: Kind, id: string) => [...files.values()].filter((f) => f.kind === kind && Object.hasOwn(f.low.data.records, id));
+  const staged = stage(root, files, journal.writes, holding).files;
+  await writeAll(staged);
+  install(files, staged);
+  await rm(journalPath);
+  await syncDir(root);
+}
+
+function indexRecords(files: Map<string, DataFile>): Map<string, DataFile> {
+  const where = new Map<string, DataFile>();
+  for (const file of files.values()) {
+    for (const id of Object.keys(file.low.data.records)) {
+      const other = where.get(keyOf(file.kind, id));
+      if (other) throw new Error(`The ${file.kind} ${id} is stored in both ${other.path} and ${file.path}.`);
+      where.set(keyOf(file.kind, id), file);
+    }
+  }
+  return where;
+}
+
+export async function openLowdbStore(dataDir: string): Promise<Store> {
+  const root = path.resolve(dataDir);
+  if (openDirs.has(root)) throw new StoreLockedError(`The data directory ${root} is already open in this process.`);
+  openDirs.add(root);
+  let locked = false;
+  try {
+    await makeDir(root);
+    await takeLock(root);
+    locked = true;
+    const files = await loadFiles(root);
+    await recoverJournal(root, files);
+    return new LowdbStore(root, files, indexRecords(files));
+  } catch (e) {
+    if (locked) await rm(path.join(root, LOCK), { force: true });
+    openDirs.delete(root);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store.
+
+/** Runs async functions one at a time, in call order. */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+class LowdbStore implements Store {
+  readonly #writes = new Mutex();
+  readonly #sections = new Mutex();
+  readonly #journal: DurableJsonFile<Journal>;
+  #closing: Promise<void> | undefined;
+  /** Set when a disk write failed: memory and disk may disagree until the next open reconciles them. */
+  #broken: unknown;
+
+  constructor(
+    private readonly root: string,
+    private readonly files: Map<string, DataFile>,
+    /** `${kind}:${id}` -> the file holding the record. */
+    private readonly where: Map<string, DataFile>,
+  ) {
+    this.#journal = new DurableJsonFile(path.join(root, JOURNAL), parseJournal);
+  }
+
+  async get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined> {
+    return this.where.get(keyOf(kind, id))?.low.data.records[id] as Records[K] | undefined;
+  }
+
+  /** Kinds without an orgId ignore the organization. */
+  async list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]> {
+    const out: AnyRecord[] = [];
+    for (const file of this.files.values()) {
+      if (file.kind !== kind || (orgId !== undefined && file.orgId !== undefined && file.orgId !== orgId)) continue;
+      for (const record of Object.values(file.low.data.records)) {
+        if (orgId === undefined || !('orgId' in record) || record.orgId === orgId) out.push(record);
+      }
+    }
+    return out as Records[K][];
+  }
+
+  /** Do not nest: an exclusive section that waits for another one never ends. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#sections.run(fn);
+  }
+
+  async commit(writes: Write[]): Promise<void> {
+    if (this.#closing) throw new Error('The store is closed.');
+    const checked = checkWrites(writes);
+    return this.#writes.run(() => this.#apply(checked));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#writes.run(async () => {
+      await rm(path.join(this.root, LOCK), { force: true });
+      openDirs.delete(this.root);
+    });
+    return this.#closing;
+  }
+
+  async #apply(writes: Write[]): Promise<void> {
+    if (this.#broken) {
+      throw new Error('The store stopped accepting writes after a disk write failed; restart to recover the data directory.', { cause: this.#broken });
+    }
+    const { files, placed } = stage(this.root, this.files, writes, (kind, id) => {
+      const file = this.where.get(keyOf(kind, id));
+      return file ? [file] : [];
+    });
+    try {
+      if (files.size === 1) {
+        await writeAll(files); // the rename alone makes one file all or none
+      } else if (files.size > 1) {
+        await this.#journal.write({ writes });
+        await writeAll(files);
+        await rm(this.#journal.file);
+        // Otherwise a journal reappearing after a power loss could replay over later writes.
+        await syncDir(this.root);
+      }
+    } catch (e) {
+      this.#broken = e;
+      throw e;
+    }
+    install(this.files, files);
+    for (const [key, file] of placed) {
+      if (file) this.where.set(key, file);
+      else this.where.delete(key);
+    }
+  }
+}

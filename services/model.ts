@@ -1,0 +1,224 @@
+// The co-sell domain as zod schemas: the one source of the types. Field names follow the
+// Partner Center referral resource (dealValue, closingDateTime, status/substatus,
+// customerProfile, inviteContext, ...) so import and export are a mapping.
+import { z } from 'zod';
+
+export const id = z.string().min(1).max(200);
+const text = (max: number) => z.string().trim().max(max, `Keep it under ${max} characters.`);
+const required = (what: string, max = 200) => text(max).min(1, `${what} is required.`);
+const isoDateTime = z.iso.datetime({ offset: true, message: 'Use a date such as 2026-12-31.' });
+
+export const roles = ['admin', 'referrals-admin', 'seller'] as const;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+export const Organization = z.object({
+  /** The organization's Microsoft Entra tenant id. */
+  id,
+  name: required('Organization name'),
+  kind: z.enum(['partner', 'microsoft']),
+  /** Listed in the co-sell ecosystem: other organizations can find and invite it. */
+  inEcosystem: z.boolean().default(true),
+});
+export type Organization = z.infer<typeof Organization>;
+
+export const Person = z.object({
+  id, // `${orgId}:${userId}`
+  orgId: id,
+  userId: id,
+  name: required('Name'),
+  email: z.string().trim().max(200).default(''),
+  roles: z.array(Role).min(1),
+});
+export type Person = z.infer<typeof Person>;
+
+export const Address = z.object({
+  addressLine1: text(200).default(''),
+  addressLine2: text(200).default(''),
+  city: text(100).default(''),
+  state: text(100).default(''),
+  postalCode: text(20).default(''),
+  country: required('Country', 2).regex(/^[A-Z]{2}$/, 'Use the two-letter country code, for example US.'),
+});
+export type Address = z.infer<typeof Address>;
+
+export const Duns = z.string().trim().regex(/^\d{9}$/, 'A D-U-N-S number has 9 digits.');
+
+export const Customer = z.object({
+  id,
+  name: required('Customer name'),
+  address: Address,
+  duns: Duns.optional(),
+});
+export type Customer = z.infer<typeof Customer>;
+
+export const coSellStatuses = [
+  'NotCoSellReady',
+  'CoSellReady',
+  'AzureIpCoSellIncentivized',
+  'BizAppsCoSellIncentivizedStandard',
+  'BizAppsCoSellIncentivizedPremium',
+] as const;
+export const CoSellStatus = z.enum(coSellStatuses, { message: 'Pick a co-sell status from the list.' });
+export type CoSellStatus = z.infer<typeof CoSellStatus>;
+
+export const Solution = z.object({
+  id,
+  orgId: id,
+  name: required('Solution name'),
+  coSellStatus: CoSellStatus,
+});
+export type Solution = z.infer<typeof Solution>;
+
+/** Partner Center's assistanceRequestCode values, plus None (a private deal). */
+export const helpTypes = [
+  'None',
+  'GeneralOrOther',
+  'CustomerTechnicalArchitecture',
+  'ProofOfConceptOrDemo',
+  'QuotesOrLicensing',
+  'PostSalesCustomerSuccess',
+  'WorkloadSpecificValueProposition',
+] as const;
+export const HelpType = z.enum(helpTypes, { message: 'Pick a help type from the list.' });
+export type HelpType = z.infer<typeof HelpType>;
+
+export const Contact = z.object({
+  firstName: required('First name', 100),
+  lastName: text(100).default(''),
+  phoneNumber: required('Phone number', 40).regex(/^[+()\d\s.-]{5,40}$/, 'Use digits, spaces, +, -, ( or ).'),
+  email: required('Email', 200).pipe(z.email('Use an email address such as ana@contoso.com.')),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const stages = ['Received', 'Accepted', 'Won', 'Lost', 'Declined', 'Expired'] as const;
+export const Stage = z.enum(stages);
+export type Stage = z.infer<typeof Stage>;
+export const terminalStages: readonly Stage[] = ['Won', 'Lost', 'Declined', 'Expired'];
+export const isTerminal = (stage: Stage) => terminalStages.includes(stage);
+
+/** Partner Center's status for each substatus (our stage). */
+export const statusOf = { Received: 'New', Accepted: 'Active', Won: 'Closed', Lost: 'Closed', Declined: 'Closed', Expired: 'Closed' } as const;
+export const Status = z.enum(['New', 'Active', 'Closed']);
+
+export const declineReasons = {
+  NotAGoodFit: 'Not a good fit for our solutions',
+  NoCapacity: 'We have no capacity right now',
+  InsufficientInformation: 'Not enough information to act on',
+  CustomerNotInterested: 'The customer is not interested',
+  OutsideOurRegion: 'Outside the regions we serve',
+  Duplicate: 'Duplicate of a deal we already have',
+  Other: 'Other (see notes)',
+} as const;
+export const DeclineReason = z.enum(Object.keys(declineReasons) as [keyof typeof declineReasons], { message: 'Pick a reason from the list.' });
+export type DeclineReason = z.infer<typeof DeclineReason>;
+
+export const lostReasons = {
+  LostToCompetitor: 'Lost to a competitor',
+  NoBudget: 'The customer has no budget',
+  NoDecision: 'The customer made no decision',
+  CustomerChoseNotToProceed: 'The customer chose not to proceed',
+  Other: 'Other (see notes)',
+} as const;
+export const LostReason = z.enum(Object.keys(lostReasons) as [keyof typeof lostReasons], { message: 'Pick a reason from the list.' });
+export type LostReason = z.infer<typeof LostReason>;
+
+export const Note = z.object({
+  at: isoDateTime,
+  byOrgId: id,
+  byName: z.string(),
+  text: required('A note', 4000),
+});
+export type Note = z.infer<typeof Note>;
+
+export const Registration = z.object({
+  contractSignedDate: isoDateTime,
+  wonValue: z.number().positive('The won value must be more than 0.'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
+  contractId: required('The contract or invoice number', 100),
+  azureSubscriptionId: text(100).default(''),
+  notes: text(2000).default(''),
+});
+export type Registration = z.infer<typeof Registration>;
+
+export const Change = z.object({ from: z.unknown(), to: z.unknown() });
+export const HistoryEntry = z.object({
+  at: isoDateTime,
+  byOrgId: id,
+  byUserId: id,
+  byName: z.string(),
+  action: z.string(),
+  changes: z.record(z.string(), Change).default({}),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const Money = {
+  dealValue: z.number({ message: 'Enter the estimated value as a number.' }).positive('The estimated value must be more than 0.').max(1e12, 'The estimated value is too large.'),
+  currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
+};
+
+export const Referral = z.object({
+  id,
+  engagementId: id,
+  orgId: id,
+  name: required('Deal name'),
+  direction: z.enum(['Incoming', 'Outgoing']),
+  status: Status,
+  substatus: Stage,
+  customerProfile: z.object({
+    name: required('Customer name'),
+    address: Address,
+    duns: Duns.optional(),
+    team: z.array(Contact).default([]),
+  }),
+  consent: z.object({
+    consentToShareInfoWithOthers: z.boolean().default(false),
+    consentToContact: z.boolean().default(false),
+  }),
+  details: z.object({
+    dealValue: Money.dealValue,
+    currency: Money.currency,
+    closingDateTime: isoDateTime,
+    assistanceRequestCode: HelpType.default('None'),
+  }),
+  team: z.array(Contact),
+  solutionIds: z.array(id),
+  notes: z.array(Note).default([]),
+  externalReferenceId: text(100).default(''),
+  campaignId: text(100).default(''),
+  inviteContext: z
+    .object({
+      invitedBy: z.object({ organizationId: id, organizationName: z.string(), userName: z.string() }),
+      notes: text(4000).default(''),
+      invitedDateTime: isoDateTime,
+    })
+    .optional(),
+  /** When a Received referral expires without an answer. */
+  expirationDateTime: isoDateTime.optional(),
+  statusReason: z.string().default(''),
+  registration: Registration.optional(),
+  createdDateTime: isoDateTime,
+  updatedDateTime: isoDateTime,
+  version: z.number().int().positive(),
+  history: z.array(HistoryEntry),
+});
+export type Referral = z.infer<typeof Referral>;
+
+export const Engagement = z.object({
+  id,
+  createdByOrgId: id,
+  createdDateTime: isoDateTime,
+  participants: z.array(z.object({ orgId: id, referralId: id })).min(1),
+});
+export type Engagement = z.infer<typeof Engagement>;
+
+/** One user's hearts: the referrals they marked as favorites. */
+export const Favorites = z.object({
+  id, // `${orgId}:${userId}`
+  orgId: id,
+  referralIds: z.array(id),
+});
+export type Favorites = z.infer<typeof Favorites>;
+
+export const dealTypes = ['private', 'co-sell', 'p2p'] as const;
+export type DealType = (typeof dealTypes)[number];

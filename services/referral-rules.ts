@@ -1,0 +1,115 @@
+// The co-sell rules that need no I/O: deal type, who may act, which actions a stage allows,
+// and the invitation combinations. The lifecycle service enforces them; cards only read them.
+import type { CoSellStatus, DealType, Engagement, Organization, Person, Referral, Solution, Stage } from './model.js';
+import { isTerminal } from './model.js';
+
+export const RESPONSE_WINDOW_DAYS = 14;
+
+/** Deal type follows from who takes part. */
+export function dealTypeOf(engagement: Engagement, microsoftOrgId: string): DealType {
+  if (engagement.participants.some((p) => p.orgId === microsoftOrgId)) return 'co-sell';
+  if (engagement.participants.some((p) => p.orgId !== engagement.createdByOrgId)) return 'p2p';
+  return 'private';
+}
+
+export const dealTypeLabels: Record<DealType, string> = { private: 'Private', 'co-sell': 'Co-sell', p2p: 'Partner to partner' };
+
+const attachableStatuses: readonly CoSellStatus[] = [
+  'CoSellReady',
+  'AzureIpCoSellIncentivized',
+  'BizAppsCoSellIncentivizedStandard',
+  'BizAppsCoSellIncentivizedPremium',
+];
+
+/** Microsoft's own solutions always can be attached; partners' only when co-sell ready or incentivized. */
+export function isAttachable(solution: Solution, owner: Organization | undefined): boolean {
+  return owner?.kind === 'microsoft' || attachableStatuses.includes(solution.coSellStatus);
+}
+
+/** Incentivized solutions ask for the registration details of a win. */
+export const qualifiesForRegistration = (solution: Solution) => solution.coSellStatus.includes('Incentivized');
+
+/** Admins and referrals admins act on every referral of their organization; sellers on the deals they work on. */
+export function canAct(person: Person, referral: Referral): boolean {
+  if (person.orgId !== referral.orgId) return false;
+  if (person.roles.includes('admin') || person.roles.includes('referrals-admin')) return true;
+  const email = person.email.toLowerCase();
+  return referral.history[0]?.byUserId === person.userId || (email !== '' && referral.team.some((m) => m.email.toLowerCase() === email));
+}
+
+export type Verdict = { allowed: true } | { allowed: false; reason: string };
+const yes: Verdict = { allowed: true };
+const no = (reason: string): Verdict => ({ allowed: false, reason });
+
+export interface InvitationOptions {
+  microsoft: Verdict;
+  partners: Verdict;
+}
+
+/** The "who can be invited" table of the spec, with the reason in a seller's words when the answer is no. */
+export function invitationOptions(referral: Referral, engagement: Engagement, microsoftOrgId: string): InvitationOptions {
+  if (referral.substatus !== 'Accepted') {
+    const why = no(`Invitations can be sent only while the deal is Accepted; this one is ${referral.substatus}.`);
+    return { microsoft: why, partners: why };
+  }
+  const type = dealTypeOf(engagement, microsoftOrgId);
+  const microsoft =
+    referral.orgId === microsoftOrgId
+      ? no('You are Microsoft on this deal; invite partners instead.')
+      : type === 'co-sell'
+        ? no('Microsoft already takes part in this deal.')
+        : yes;
+  let partners = yes;
+  if (referral.direction === 'Incoming') {
+    partners = no('Partners can’t be invited from a deal you received. Only the organization that created the deal can invite partners.');
+  } else if (type === 'co-sell' && engagement.createdByOrgId !== referral.orgId) {
+    partners = no('Partners can be invited into a co-sell deal only by the organization that created it.');
+  }
+  return { microsoft, partners };
+}
+
+export interface AllowedActions {
+  accept: boolean;
+  decline: boolean;
+  edit: boolean;
+  addTeam: boolean;
+  solutions: boolean;
+  addNote: boolean;
+  invite: boolean;
+  won: boolean;
+  lost: boolean;
+  favorite: boolean;
+}
+
+export function allowedActions(stage: Stage, mayAct: boolean, invitations: InvitationOptions): AllowedActions {
+  const received = mayAct && stage === 'Received';
+  const accepted = mayAct && stage === 'Accepted';
+  return {
+    accept: received,
+    decline: received,
+    edit: accepted,
+    addTeam: accepted,
+    solutions: accepted,
+    addNote: accepted,
+    invite: accepted && (invitations.microsoft.allowed || invitations.partners.allowed),
+    won: accepted,
+    lost: accepted,
+    favorite: true,
+  };
+}
+
+/** The stages each stage may move to; terminal stages move nowhere. */
+const transitions: Record<Stage, readonly Stage[]> = {
+  Received: ['Accepted', 'Declined', 'Expired'],
+  Accepted: ['Won', 'Lost'],
+  Won: [],
+  Lost: [],
+  Declined: [],
+  Expired: [],
+};
+
+export function transitionError(from: Stage, to: Stage): string | undefined {
+  if (transitions[from].includes(to)) return undefined;
+  if (isTerminal(from)) return `This deal is ${from} and archived: it can’t change any more.`;
+  return `A deal that is ${from} can’t be marked ${to}.`;
+}

@@ -1,0 +1,34 @@
+// The store interface the services depend on. The embedded lowdb store implements it;
+// a server database can implement it later without touching the services.
+import type { z } from 'zod';
+import { Customer, Engagement, Favorites, Organization, Person, Referral, Solution } from './model.js';
+
+/** Every kind of record the store keeps, with the schema that checks it on load. */
+export const recordSchemas = {
+  organization: Organization,
+  person: Person,
+  customer: Customer,
+  solution: Solution,
+  referral: Referral,
+  engagement: Engagement,
+  favorites: Favorites,
+} satisfies Record<string, z.ZodType<{ id: string }>>;
+
+export type Records = { [K in keyof typeof recordSchemas]: z.infer<(typeof recordSchemas)[K]> };
+export type Kind = keyof Records;
+
+export type Write = { [K in Kind]: { kind: K; put: Records[K] } | { kind: K; delete: string } }[Kind];
+
+export interface Store {
+  /** One record by id. Returned records are shared: never mutate them, write a new one. */
+  get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined>;
+  /** All records of a kind; for records with an `orgId`, optionally only that organization's. */
+  list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]>;
+  /** Runs fn alone among the exclusive sections of this store: read, check, then commit. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Applies the writes all or none; durable on disk when the promise resolves. */
+  commit(writes: Write[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreLockedError extends Error {}

@@ -1,0 +1,100 @@
+// A complete service stack on a fresh data directory, with a clock that moves only when told.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../services/clock.js';
+import { Directory, type Caller } from '../../services/directory.js';
+import { LifecycleService } from '../../services/lifecycle.js';
+import { openLowdbStore } from '../../services/lowdb-store.js';
+import type { CreateDealInput } from '../../services/inputs.js';
+import type { Store } from '../../services/store.js';
+
+export const MICROSOFT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+export const CONTOSO_PARTNER = 'aaaaaaaa-0000-4000-8000-000000000001';
+export const FABRIKAM = '6f1c2a10-0000-4000-8000-00000000fab1';
+export const NORTHWIND = '6f1c2a10-0000-4000-8000-0000000a0d71';
+export const ADATUM = '6f1c2a10-0000-4000-8000-0000000ada7a';
+export const START = '2026-11-21T09:00:00.000Z';
+
+export interface World {
+  dir: string;
+  store: Store;
+  directory: Directory;
+  clock: ManualClock;
+  service: LifecycleService;
+  /** Our partner organization's first user (admin), a seller, and people of other organizations. */
+  admin: Caller;
+  seller: Caller;
+  fabrikam: Caller;
+  northwind: Caller;
+  microsoft: Caller;
+  close(): Promise<void>;
+}
+
+export async function makeWorld(): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'cosell-test-'));
+  const store = await openLowdbStore(dir);
+  const directory = new Directory(store, MICROSOFT);
+  await directory.seedIfEmpty();
+  const clock = new ManualClock(START);
+  const service = new LifecycleService(store, directory, clock);
+  const register = async (tenantId: string, userId: string, name: string, email: string) => {
+    const caller = { tenantId, userId };
+    await directory.ensurePerson(caller, { name, email });
+    return caller;
+  };
+  const world: World = {
+    dir,
+    store,
+    directory,
+    clock,
+    service,
+    admin: await register(CONTOSO_PARTNER, 'u-ana', 'Ana Admin', 'ana@partner.example'),
+    seller: await register(CONTOSO_PARTNER, 'u-sam', 'Sam Seller', 'sam@partner.example'),
+    fabrikam: await register(FABRIKAM, 'u-fay', 'Fay Fabrikam', 'fay@fabrikam.example'),
+    northwind: await register(NORTHWIND, 'u-ned', 'Ned Northwind', 'ned@northwind.example'),
+    microsoft: await register(MICROSOFT, 'u-mia', 'Mia Microsoft', 'mia@microsoft.example'),
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export const member = (first: string, email = `${first.toLowerCase()}@partner.example`) => ({
+  firstName: first,
+  lastName: 'Tester',
+  phoneNumber: '+1 425 555 0100',
+  email,
+});
+
+export const customerContact = { firstName: 'Sue', lastName: 'Smith', phoneNumber: '1234567890', email: 'sue.smith@contoso.com' };
+
+/** A valid private deal; override any field. */
+export function dealInput(overrides: Partial<CreateDealInput> = {}): CreateDealInput {
+  return {
+    customer: { name: 'Contoso Ltd', duns: '080912345', address: { city: 'Redmond', country: 'US' } },
+    name: 'Contoso supply chain',
+    dealValue: 50000,
+    currency: 'USD',
+    closingDateTime: '2027-03-31',
+    team: [member('Ana', 'ana@partner.example')],
+    solutionIds: ['sol-ms-azure'],
+    ...overrides,
+  };
+}
+
+export function partnerInvitation(orgId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    orgId,
+    closingDateTime: '2027-02-28',
+    dealValue: 12000,
+    currency: 'USD',
+    notes: 'Can you run the data migration?',
+    team: [member('Ana', 'ana@partner.example')],
+    solutionIds: ['sol-ts-landing'],
+    helpType: 'CustomerTechnicalArchitecture' as const,
+    ...overrides,
+  };
+}
