@@ -80,10 +80,11 @@ export class Directory {
   }
 
   /** Registers a user seen for the first time; the first user of an organization becomes its admin. */
-  async ensurePerson(caller: Caller, profile: { name: string; email?: string }): Promise<Person> {
+  async ensurePerson(caller: Caller, profile: { name: string; email?: string; channelUserId?: string }): Promise<Person> {
     const org = await this.ensureOrganization(caller.tenantId);
     const known = await this.person(org.id, caller.userId);
-    if (known && known.name === profile.name && known.email === (profile.email ?? known.email)) return known;
+    const same = (field: 'name' | 'email' | 'channelUserId') => (profile[field] ?? known?.[field]) === known?.[field];
+    if (known && same('name') && same('email') && same('channelUserId')) return known;
     return this.store.exclusive(async () => {
       const current = await this.person(org.id, caller.userId);
       const first = !current && (await this.store.list('person', org.id)).length === 0;
@@ -93,6 +94,7 @@ export class Directory {
         userId: caller.userId,
         name: profile.name || current?.name || 'Unknown user',
         email: profile.email ?? current?.email ?? '',
+        channelUserId: profile.channelUserId ?? current?.channelUserId ?? '',
         roles: current?.roles ?? (first ? ['admin'] : ['seller']),
       });
       await this.store.commit([{ kind: 'person', put: person }]);

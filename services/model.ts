@@ -28,6 +28,8 @@ export const Person = z.object({
   userId: id,
   name: required('Name'),
   email: z.string().trim().max(200).default(''),
+  /** The user's id in the chat channel (Teams: 29:...), to address them; empty until seen there. */
+  channelUserId: z.string().max(500).default(''),
   roles: z.array(Role).min(1),
 });
 export type Person = z.infer<typeof Person>;

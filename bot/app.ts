@@ -1,0 +1,172 @@
+// The running bot: store, services, Bot Framework adapter and the HTTP server.
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConfigurationServiceClientCredentialFactory,
+  type TurnContext,
+} from 'botbuilder';
+import restify from 'restify';
+import { systemClock, type Clock } from '../services/clock.js';
+import { Directory } from '../services/directory.js';
+import { LifecycleService } from '../services/lifecycle.js';
+import { openLowdbStore } from '../services/lowdb-store.js';
+import type { Store } from '../services/store.js';
+import { CoSellBot } from './co-sell-bot.js';
+import { botAuthSettings, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface RunningApp {
+  /** Where the server can be reached from this machine, e.g. http://127.0.0.1:3978 */
+  url: string;
+  /** The port actually listened on (the one the OS chose when config.PORT is 0). */
+  port: number;
+  server: restify.Server;
+  adapter: CloudAdapter;
+  store: Store;
+  lifecycle: LifecycleService;
+  directory: Directory;
+  /** Stops accepting requests, then closes the store (releasing the data directory). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** Shown to the user when a message turn fails; details only go to the log. */
+export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
+
+/** How long close() lets in-flight requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+/**
+ * adapter.onTurnError: logs the failure with the activity it came from and, for a message,
+ * sends the user a short apology (never the error itself). Invoke failures are answered by
+ * the bot's own error responses, so nothing is sent for them here.
+ */
+export function turnErrorHandler(log: Logger): (context: TurnContext, error: Error) => Promise<void> {
+  return async (context, error) => {
+    const activity = context.activity;
+    const err = error instanceof Error ? error : new Error(String(error));
+    log.error('turn failed', {
+      activityId: activity?.id,
+      type: activity?.type,
+      name: activity?.name,
+      conversationId: activity?.conversation?.id,
+      error: err.message,
+      stack: err.stack,
+    });
+    if (activity?.type !== 'message') return;
+    try {
+      await context.sendActivity(APOLOGY);
+    } catch (sendError) {
+      log.warn('could not send the apology for a failed turn', {
+        activityId: activity.id,
+        error: sendError instanceof Error ? sendError.message : String(sendError),
+      });
+    }
+  };
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger();
+  const version = await packageVersion();
+  const started = performance.now();
+
+  const store = await openLowdbStore(config.DATA_DIR);
+  let server: restify.Server | undefined;
+  try {
+    const directory = new Directory(store, config.MICROSOFT_TENANT_ID);
+    if (await directory.seedIfEmpty()) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
+    const lifecycle = new LifecycleService(store, directory, clock);
+
+    const auth = botAuthSettings(config);
+    const adapter = new CloudAdapter(
+      new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth)),
+    );
+    adapter.onTurnError = turnErrorHandler(log);
+    const bot = new CoSellBot({ lifecycle, directory, clock, log });
+
+    if (config.localMode) {
+      log.warn(
+        'Bot Framework authentication is OFF (local mode, for the Agents Playground and tests); set MicrosoftAppId/BOT_ID to turn it on.',
+      );
+    }
+
+    const srv = restify.createServer({ name: 'co-sell-bot' });
+    server = srv;
+    srv.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024 }));
+    srv.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+      try {
+        await adapter.process(req, res, (context) => bot.run(context));
+      } catch (e) {
+        // process() answers auth and turn failures itself; what escapes is a body it could not read as an
+        // activity (e.g. no `type`: validateAndFixActivity throws). Answer 400 rather than restify's 500.
+        log.warn('rejected a request that is not an activity', { error: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent) res.json(400, { error: { code: 'BadRequest', message: 'The request body is not a Bot Framework activity.' } });
+      }
+    });
+    srv.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+      res.header('Cache-Control', 'no-store');
+      res.json(200, {
+        status: 'ok',
+        version,
+        localMode: config.localMode,
+        uptimeSeconds: Math.floor((performance.now() - started) / 1000),
+      });
+      next();
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      // restify re-emits the http server's 'error' on itself, and throws if nobody listens there.
+      const onError = (e: Error) => reject(e);
+      srv.once('error', onError);
+      srv.listen(config.PORT, () => {
+        srv.off('error', onError);
+        resolve();
+      });
+    });
+    srv.on('error', (e: Error) => log.error('server error', { error: e.message, stack: e.stack }));
+    const port = (srv.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+    log.info('listening', { url, port, localMode: config.localMode, dataDir: config.DATA_DIR, version });
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await closeServer(srv);
+        await store.close();
+        log.info('closed', { url });
+      })());
+
+    return { url, port, server: srv, adapter, store, lifecycle, directory, close };
+  } catch (e) {
+    if (server?.server.listening) await closeServer(server);
+    await store.close();
+    throw e;
+  }
+}
+
+async function closeServer(server: restify.Server): Promise<void> {
+  const http = server.server;
+  if (!http.listening) return;
+  await new Promise<void>((resolve) => {
+    // Idle keep-alive connections close now (Node >= 19 does it in close()); busy ones get a grace period.
+    const force = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+    force.unref();
+    http.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    http.closeIdleConnections();
+  });
+}

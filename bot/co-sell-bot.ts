@@ -1,0 +1,205 @@
+// Co-sell Bot in Teams: text commands, Universal Actions on the cards, and typeahead search.
+// Handlers stay thin: they find out who is acting, call the services and send a card.
+import {
+  CardFactory,
+  MessageFactory,
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type InvokeResponse,
+} from 'botbuilder';
+import { z } from 'zod';
+import { customerChoice } from '../cards/new-deal.js';
+import { listCard, type ListKind } from '../cards/list.js';
+import { banner, type Banner, type Card } from '../cards/render.js';
+import { welcomeCard } from '../cards/welcome.js';
+import type { Clock } from '../services/clock.js';
+import type { Caller, Directory } from '../services/directory.js';
+import { CoSellError } from '../services/errors.js';
+import { boxes, type LifecycleService } from '../services/lifecycle.js';
+import type { Person } from '../services/model.js';
+import { BadActionData, DealActions, dealVerbs, type DealVerb } from './deal-actions.js';
+import { actingPerson, UnknownTenantError } from './identity.js';
+import type { Logger } from './log.js';
+import { NewDealFlow } from './new-deal-flow.js';
+import { parseCommand } from './commands.js';
+
+export type { Logger } from './log.js';
+
+export interface BotDeps {
+  lifecycle: LifecycleService;
+  directory: Directory;
+  clock: Clock;
+  log: Logger;
+}
+
+const CARD = 'application/vnd.microsoft.card.adaptive';
+const ERROR = 'application/vnd.microsoft.error';
+const SEARCH = 'application/vnd.microsoft.search.searchResponse';
+/** Teams retries an unanswered invoke after about 15 s; remember answers well past that. */
+const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+
+interface Reply {
+  card: Card;
+  /** The card that replaces the message for everyone, when the deal changed. */
+  everyone?: Card;
+}
+
+const ListData = z.object({ box: z.enum([...boxes, 'find']).default('inbound'), page: z.coerce.number().int().min(0).default(0), query: z.string().default('') });
+
+export class CoSellBot extends TeamsActivityHandler {
+  private readonly deals: DealActions;
+  private readonly newDeal: NewDealFlow;
+  /** Invoke answers by activity id, so a redelivered action is answered, not applied twice. */
+  private readonly answered = new Map<string, { at: number; response: Promise<InvokeResponse> }>();
+
+  constructor(readonly deps: BotDeps) {
+    super();
+    this.deals = new DealActions(deps);
+    this.newDeal = new NewDealFlow(deps.lifecycle, deps.directory, () => deps.clock.now());
+
+    this.onMessage(async (context, next) => {
+      await this.onText(context);
+      await next();
+    });
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.welcome(context);
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      // The bot itself joining a personal chat or a team: introduce ourselves once.
+      if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) await this.welcome(context);
+      await next();
+    });
+  }
+
+  /** Answers card actions and typeahead ourselves: Teams expects HTTP 200 with the outcome in the body. */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const name = context.activity.name;
+    if (name !== 'adaptiveCard/action' && name !== 'application/search') return super.onInvokeActivity(context);
+    const id = context.activity.id ?? '';
+    const now = this.deps.clock.now().getTime();
+    for (const [key, entry] of this.answered) if (now - entry.at > DUPLICATE_WINDOW_MS) this.answered.delete(key);
+    const seen = id ? this.answered.get(id) : undefined;
+    if (seen) return seen.response;
+    const response = name === 'application/search' ? this.search(context) : this.action(context);
+    if (id && name === 'adaptiveCard/action') this.answered.set(id, { at: now, response });
+    return response;
+  }
+
+  private async action(context: TurnContext): Promise<InvokeResponse> {
+    const value = context.activity.value as { action?: { type?: string; verb?: unknown; data?: unknown } } | undefined;
+    const verb = value?.action?.verb;
+    const data = value?.action?.data ?? {};
+    if (typeof verb !== 'string' || verb === '' || typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return invokeError(400, 'BadRequest', 'The card action has no verb or its data is not an object.');
+    }
+    try {
+      const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
+      const reply = await this.route(verb, caller, person, data as Record<string, unknown>);
+      if (reply.everyone) await this.updateForEveryone(context, reply.everyone);
+      return card(reply.card);
+    } catch (e) {
+      return this.failure(context, e);
+    }
+  }
+
+  /** Routes a verb (from a card action, or a text command turned into one) to the card it answers with. */
+  private async route(verb: string, caller: Caller, person: Person, data: Record<string, unknown>): Promise<Reply> {
+    switch (verb) {
+      case 'help':
+        return { card: await this.welcomeFor(person) };
+      case 'newDeal':
+        return { card: 'draft' in data ? await this.newDeal.step(caller, person, data) : await this.newDeal.start(caller, person) };
+      case 'createDeal': {
+        const result = await this.newDeal.create(caller, person, data);
+        return { card: result.created ? await this.deals.card(caller, person, result.created, { banner: banner('good', `Deal “${result.created.referral.name}” created.`) }) : result.card };
+      }
+      case 'list':
+      case 'find':
+        return { card: await this.list(caller, verb === 'find' ? { ...data, box: 'find' } : data) };
+      default:
+        if ((dealVerbs as readonly string[]).includes(verb)) return this.deals.run(verb as DealVerb, caller, person, data);
+        throw new BadActionData(`Unknown action "${verb}".`);
+    }
+  }
+
+  private async list(caller: Caller, data: Record<string, unknown>, note?: Banner): Promise<Card> {
+    const parsed = ListData.safeParse(data);
+    if (!parsed.success) throw new BadActionData('The list card sent an unreadable page.');
+    const { box, page, query } = parsed.data;
+    const { lifecycle, clock } = this.deps;
+    const result = box === 'find' ? await lifecycle.find(caller, query, page) : await lifecycle.list(caller, box, page);
+    return listCard({ kind: box as ListKind, page: result, now: clock.now(), query, banner: note });
+  }
+
+  private async onText(context: TurnContext): Promise<void> {
+    const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
+    // Clients without Universal Actions send Action.Submit data as a message value: same routes.
+    const submitted = context.activity.value as { verb?: unknown } | undefined;
+    const command = typeof submitted?.verb === 'string' ? { verb: submitted.verb, data: submitted as Record<string, unknown> } : parseCommand(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '');
+    let reply: Reply;
+    try {
+      reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
+    } catch (e) {
+      if (!(e instanceof CoSellError) && !(e instanceof BadActionData)) throw e;
+      reply = { card: await this.welcomeFor(person, banner('attention', e.message)) };
+    }
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.card)));
+  }
+
+  private async welcome(context: TurnContext): Promise<void> {
+    const { person } = await actingPerson(context, this.deps.directory, this.deps.log);
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.welcomeFor(person))));
+  }
+
+  private async welcomeFor(person: Person, note?: Banner): Promise<Card> {
+    const org = await this.deps.directory.organization(person.orgId);
+    return welcomeCard({ userName: person.name, orgName: org?.name ?? person.orgId, role: person.roles.join(', '), banner: note });
+  }
+
+  /** Typeahead for customers and partners: at most 15 results, an empty query answered too. */
+  private async search(context: TurnContext): Promise<InvokeResponse> {
+    const value = context.activity.value as { dataset?: unknown; queryText?: unknown; queryOptions?: { top?: unknown } } | undefined;
+    const query = typeof value?.queryText === 'string' ? value.queryText : '';
+    const top = Math.min(15, Math.max(1, Number(value?.queryOptions?.top) || 15));
+    try {
+      const { person } = await actingPerson(context, this.deps.directory, this.deps.log);
+      const { directory } = this.deps;
+      let results: { title: string; value: string }[];
+      if (value?.dataset === 'customers') results = (await directory.searchCustomers(query, top)).map(customerChoice);
+      else if (value?.dataset === 'partners') results = (await directory.searchPartners(query, person.orgId, top)).map((o) => ({ title: o.name, value: o.id }));
+      else return invokeError(400, 'BadRequest', `Unknown search dataset "${String(value?.dataset)}": use customers or partners.`);
+      return { status: 200, body: { statusCode: 200, type: SEARCH, value: { results } } };
+    } catch (e) {
+      return this.failure(context, e);
+    }
+  }
+
+  /** Replaces the card message for everyone in the conversation; the per-user views follow by refresh. */
+  private async updateForEveryone(context: TurnContext, everyone: Card): Promise<void> {
+    const messageId = context.activity.replyToId;
+    if (!messageId) return;
+    try {
+      await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(everyone)), id: messageId });
+    } catch (e) {
+      this.deps.log.warn('could not update the card message for everyone', { activityId: context.activity.id, messageId, error: (e as Error).message });
+    }
+  }
+
+  /** An invoke that failed still gets an answer the client can show, never an empty 501. */
+  private failure(context: TurnContext, e: unknown): InvokeResponse {
+    if (e instanceof CoSellError) return invokeError(e.code === 'not_found' ? 404 : e.code === 'forbidden' ? 403 : 400, e.code, e.message);
+    if (e instanceof BadActionData || e instanceof UnknownTenantError) return invokeError(400, 'BadRequest', e.message);
+    this.deps.log.error('card action failed', { activityId: context.activity.id, name: context.activity.name, error: (e as Error).message, stack: (e as Error).stack });
+    return invokeError(500, 'InternalError', 'Sorry, something went wrong on our side. Please try again.');
+  }
+}
+
+function card(content: Card): InvokeResponse<AdaptiveCardInvokeResponse> {
+  return { status: 200, body: { statusCode: 200, type: CARD, value: content } };
+}
+
+function invokeError(statusCode: number, code: string, message: string): InvokeResponse<AdaptiveCardInvokeResponse> {
+  return { status: 200, body: { statusCode, type: ERROR, value: { code, message } } };
+}

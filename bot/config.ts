@@ -1,0 +1,153 @@
+// Start-up configuration from the environment, checked once so that a bad setting stops the
+// process with a message naming the variable instead of failing later inside botbuilder.
+import { z } from 'zod';
+
+export const appTypes = ['MultiTenant', 'SingleTenant', 'UserAssignedMsi'] as const;
+export type AppType = (typeof appTypes)[number];
+
+export interface Config {
+  PORT: number;
+  DATA_DIR: string;
+  /** Microsoft's own tenant: its users are the Microsoft side of co-sell. */
+  MICROSOFT_TENANT_ID: string;
+  /** '' in local mode. */
+  MicrosoftAppId: string;
+  /** '' when not set. */
+  MicrosoftAppPassword: string;
+  MicrosoftAppType: AppType;
+  /** '' when not set. */
+  MicrosoftAppTenantId: string;
+  /** No app id: Bot Framework authentication is off (Agents Playground, tests). */
+  localMode: boolean;
+}
+
+/**
+ * The settings ConfigurationBotFrameworkAuthentication and ConfigurationServiceClientCredentialFactory read.
+ * A type alias, not an interface: botbuilder's options type has an index signature.
+ */
+export type BotAuthSettings = {
+  MicrosoftAppId: string;
+  MicrosoftAppPassword: string;
+  MicrosoftAppType: AppType;
+  MicrosoftAppTenantId: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}.`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const defaults = {
+  PORT: 3978,
+  DATA_DIR: './data',
+  MICROSOFT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  MicrosoftAppType: 'MultiTenant',
+} as const;
+
+/** Microsoft 365 Agents Toolkit names accepted for the Bot Framework settings; the Microsoft* name wins. */
+export const aliases = {
+  MicrosoftAppId: 'BOT_ID',
+  MicrosoftAppPassword: 'BOT_PASSWORD',
+  MicrosoftAppType: 'BOT_TYPE',
+  MicrosoftAppTenantId: 'BOT_TENANT_ID',
+} as const;
+type Aliased = keyof typeof aliases;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Env = Record<string, string | undefined>;
+
+/** A set, non-blank value (trimmed); blank counts as not set, as in .env files with `BOT_ID=`. */
+function value(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+const got = (input: unknown) => `(got ${JSON.stringify(input)})`;
+
+export function loadConfig(env: Env): Config {
+  // Resolve the aliases first, remembering which variable each value came from for the messages.
+  const source = {} as Record<Aliased, string>;
+  const raw: Record<string, string | undefined> = {
+    PORT: value(env, 'PORT'),
+    DATA_DIR: value(env, 'DATA_DIR'),
+    MICROSOFT_TENANT_ID: value(env, 'MICROSOFT_TENANT_ID'),
+  };
+  for (const [name, alias] of Object.entries(aliases) as [Aliased, string][]) {
+    const own = value(env, name);
+    const other = value(env, alias);
+    source[name] = own === undefined && other !== undefined ? alias : name;
+    raw[name] = own ?? other;
+  }
+
+  const guid = (name: string) =>
+    z.string().regex(GUID, { error: (iss) => `${name} must be a GUID like 00000000-0000-0000-0000-000000000000 ${got(iss.input)}` });
+
+  const schema = z
+    .object({
+      PORT: z
+        .string()
+        .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535, {
+          error: (iss) => `PORT must be a whole number between 1 and 65535 ${got(iss.input)}`,
+        })
+        .transform(Number)
+        .default(defaults.PORT),
+      DATA_DIR: z.string().default(defaults.DATA_DIR),
+      MICROSOFT_TENANT_ID: guid('MICROSOFT_TENANT_ID').default(defaults.MICROSOFT_TENANT_ID),
+      MicrosoftAppId: z.string().default(''),
+      MicrosoftAppPassword: z.string().default(''),
+      MicrosoftAppType: z
+        .enum(appTypes, {
+          error: (iss) => `${source.MicrosoftAppType} must be one of ${appTypes.join(', ')} ${got(iss.input)}`,
+        })
+        .default(defaults.MicrosoftAppType),
+      MicrosoftAppTenantId: guid(source.MicrosoftAppTenantId).default(''),
+  });
+
+  // Unset values are left out so that the defaults apply.
+  const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const result = schema.safeParse(input);
+  const problems = result.success ? [] : result.error.issues.map((i) => i.message);
+  // Checks across variables, on the raw values so they are reported along with any bad value above.
+  problems.push(...appTypeProblems(raw, source));
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  return { ...result.data, localMode: result.data.MicrosoftAppId === '' };
+}
+
+/** What each app type needs, mirroring the asserts in ConfigurationServiceClientCredentialFactory. */
+function appTypeProblems(raw: Record<string, string | undefined>, source: Record<Aliased, string>): string[] {
+  const problems: string[] = [];
+  const type = raw.MicrosoftAppType ?? defaults.MicrosoftAppType;
+  if (!(appTypes as readonly string[]).includes(type)) return problems; // already reported
+  const either = (name: Aliased) => `set ${name} or ${aliases[name]}`;
+  if (type === 'SingleTenant' || type === 'UserAssignedMsi') {
+    if (!raw.MicrosoftAppId) {
+      problems.push(`MicrosoftAppId is required when MicrosoftAppType is ${type} (${either('MicrosoftAppId')})`);
+    }
+    if (!raw.MicrosoftAppTenantId) {
+      problems.push(`MicrosoftAppTenantId is required when MicrosoftAppType is ${type} (${either('MicrosoftAppTenantId')})`);
+    }
+  }
+  if (type === 'UserAssignedMsi' && raw.MicrosoftAppPassword) {
+    problems.push(
+      `${source.MicrosoftAppPassword} must not be set when MicrosoftAppType is UserAssignedMsi (the managed identity needs no password)`,
+    );
+  }
+  if (type !== 'UserAssignedMsi' && raw.MicrosoftAppId && !raw.MicrosoftAppPassword) {
+    problems.push(
+      `MicrosoftAppPassword is required when MicrosoftAppId is set and MicrosoftAppType is ${type} (${either('MicrosoftAppPassword')})`,
+    );
+  }
+  return problems;
+}
+/** The object for `new ConfigurationBotFrameworkAuthentication(s, new ConfigurationServiceClientCredentialFactory(s))`. */
+export function botAuthSettings(config: Config): BotAuthSettings {
+  return {
+    MicrosoftAppId: config.MicrosoftAppId,
+    MicrosoftAppPassword: config.MicrosoftAppPassword,
+    MicrosoftAppType: config.MicrosoftAppType,
+    MicrosoftAppTenantId: config.MicrosoftAppTenantId,
+  };
+}

@@ -1,0 +1,36 @@
+// Who is acting in a turn: the tenant is the organization, the Entra object id the user.
+import { TeamsInfo, type TurnContext } from 'botbuilder';
+import type { Caller, Directory } from '../services/directory.js';
+import type { Person } from '../services/model.js';
+import type { Logger } from './log.js';
+
+export class UnknownTenantError extends Error {}
+
+export function callerOf(context: TurnContext): Caller {
+  const activity = context.activity;
+  const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
+  const tenantId = channelData?.tenant?.id ?? activity.conversation?.tenantId;
+  if (!tenantId) throw new UnknownTenantError('The activity has no tenant: Co-sell Bot works inside a Microsoft Teams tenant.');
+  return { tenantId, userId: activity.from.aadObjectId ?? activity.from.id };
+}
+
+/** The acting person, registered on first sight with their name and email from the Teams roster. */
+export async function actingPerson(context: TurnContext, directory: Directory, log: Logger): Promise<{ caller: Caller; person: Person }> {
+  const caller = callerOf(context);
+  const from = context.activity.from;
+  const known = await directory.person(caller.tenantId, caller.userId);
+  if (known && known.channelUserId === from.id) return { caller, person: known };
+  let name = from.name ?? '';
+  let email: string | undefined;
+  if (!known) {
+    try {
+      const member = await TeamsInfo.getMember(context, from.id);
+      name = member.name || name;
+      email = member.email ?? member.userPrincipalName ?? undefined;
+    } catch (e) {
+      log.warn('roster lookup failed; registering the user with the name Teams sent', { userId: caller.userId, error: (e as Error).message });
+    }
+  }
+  const person = await directory.ensurePerson(caller, { name: name || known?.name || 'Teams user', email, channelUserId: from.id });
+  return { caller, person };
+}

@@ -1,0 +1,48 @@
+// Inbound, outbound, favorites, archive and search results: compact rows with paging.
+import type { Box, ListItem, Page } from '../services/lifecycle.js';
+import template from './list.json' with { type: 'json' };
+import { daysLeft, day, money, stageColor } from './format.js';
+import { expand, noBanner, type Banner, type Card } from './render.js';
+
+export type ListKind = Box | 'find';
+
+const titles: Record<ListKind, string> = {
+  inbound: 'Inbound referrals',
+  outbound: 'Outbound deals',
+  favorites: 'Your favorites',
+  archive: 'Archive',
+  find: 'Search results',
+};
+
+const empty: Record<ListKind, string> = {
+  inbound: 'No open referrals have been sent to your organization.',
+  outbound: 'Your organization has no open deals. Start one with New deal.',
+  favorites: 'No favorites yet: open a deal and tap the heart.',
+  archive: 'Nothing archived yet: won, lost, declined and expired deals land here.',
+  find: 'No deal matches that name, customer or CRM id.',
+};
+
+export function listCard(d: { kind: ListKind; page: Page<ListItem>; now: Date; query?: string; banner?: Banner }): Card {
+  const { page } = d;
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const at = (n: number) => ({ box: d.kind, page: n, ...(d.kind === 'find' ? { query: d.query ?? '' } : {}) });
+  return expand(template, {
+    title: d.kind === 'find' ? `${titles.find} for “${d.query ?? ''}”` : titles[d.kind],
+    subtitle: `${page.total} ${page.total === 1 ? 'deal' : 'deals'} · page ${page.page + 1} of ${pages}`,
+    emptyText: empty[d.kind],
+    banner: d.banner ?? noBanner,
+    items: page.items.map(({ referral: r, favorite }) => ({
+      id: r.id,
+      heart: favorite ? '♥ ' : '',
+      name: r.name,
+      line: `${r.customerProfile.name} · ${money(r.details.dealValue, r.details.currency)} · closes ${day(r.details.closingDateTime)}`,
+      stage: r.substatus,
+      stageColor: stageColor[r.substatus],
+      extra: r.substatus === 'Received' && r.expirationDateTime ? daysLeft(r.expirationDateTime, d.now) : r.direction === 'Incoming' ? 'Inbound' : 'Outbound',
+    })),
+    hasPrev: page.page > 0,
+    hasNext: page.hasMore,
+    prev: at(page.page - 1),
+    next: at(page.page + 1),
+  });
+}

@@ -1,0 +1,350 @@
+// A seller's journeys over the real protocol: activities posted to /api/messages, replies and
+// updates captured by the fake Bot Connector. Every card the bot sends is checked for validity.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../services/clock.js';
+import { ana, button, cardText, fay, inputValues, mia, sam, startHarness, actions, type Card, type Harness, OUR_TENANT } from './helpers/bot-harness.js';
+import { cardProblems } from './helpers/card-check.js';
+import { installationUpdate, membersAdded, postActivity, invokeAction, type TeamsUser } from './helpers/teams.js';
+import { FABRIKAM, MICROSOFT } from './helpers/world.js';
+
+let h: Harness;
+const seen: Card[] = [];
+beforeEach(async () => {
+  h = await startHarness();
+  seen.length = 0;
+});
+afterEach(async () => {
+  // Every card that reached a user, by message or by invoke response, must be valid.
+  for (const card of [...h.connector.cardsSent(), ...seen]) expect(cardProblems(card)).toEqual([]);
+  await h.close();
+});
+
+async function press(user: TeamsUser, card: Card, title: string, inputs: Record<string, unknown> = {}, replyToId?: string): Promise<Card> {
+  const b = button(card, title);
+  const next = await h.clickCard(user, b.verb, { ...inputValues(card), ...b.data, ...inputs }, replyToId ? { replyToId } : undefined);
+  seen.push(next);
+  return next;
+}
+
+const member = { m0FirstName: 'Ana', m0LastName: 'Admin', m0Phone: '+1 425 555 0100', m0Email: 'ana@partner.example' };
+
+/** Walks the new-deal cards from the first step to the review, with the given answers. */
+async function newDeal(user: TeamsUser, answers: { help?: string; contact?: boolean; partners?: Record<string, string>[]; name?: string }): Promise<Card> {
+  let card = await h.clickCard(user, 'newDeal');
+  card = await press(user, card, 'Next', { customerId: 'cust-contoso-redmond-labs' });
+  card = await press(user, card, 'Next', answers.contact ? { contactFirstName: 'Sue', contactLastName: 'Smith', contactPhone: '1234567890', contactEmail: 'sue@contoso.com', consentToShare: 'true' } : {});
+  card = await press(user, card, 'Next', { name: answers.name ?? 'Contoso labs rollout', dealValue: '75,000', currency: 'USD', closingDateTime: '2027-03-31', notes: 'Kick-off next week' });
+  card = await press(user, card, 'Next', member);
+  card = await press(user, card, 'Next', { solutionIds: 'sol-ms-azure,sol-ad-sentinel' });
+  card = await press(user, card, 'Next', { helpType: answers.help ?? 'None' });
+  for (const p of answers.partners ?? []) card = await press(user, card, 'Add this partner', p);
+  card = await press(user, card, 'Review');
+  expect(cardText(card)).toContain('Review and create');
+  return press(user, card, 'Create deal');
+}
+
+const fabrikamInvite = { partnerOrgId: FABRIKAM, partnerDealValue: '12000', partnerCurrency: 'USD', partnerClosingDateTime: '2027-02-28', partnerSolutionIds: 'sol-ts-landing', partnerHelpType: 'ProofOfConceptOrDemo', partnerNotes: 'Can you run the PoC?' };
+
+describe('install, welcome and commands', () => {
+  it('welcomes on install and when the bot joins a chat, and registers the first user as admin', async () => {
+    await postActivity(h.app.url, installationUpdate(ana, 'add'));
+    await postActivity(h.app.url, membersAdded(ana));
+    const cards = h.connector.cardsSent();
+    expect(cards).toHaveLength(2);
+    expect(cardText(cards[0])).toContain('Hi Ana Admin');
+    expect(cardText(cards[0])).toContain('your role: admin');
+    const roster = h.connector.sent.filter((r) => r.method === 'GET' && r.path.includes('/members/'));
+    expect(roster).toHaveLength(1);
+    expect((await h.app.directory.person(OUR_TENANT, ana.aadObjectId))!.email).toBe('ana@partner.example');
+    expect(cardText(await h.say(sam, 'help'))).toContain('your role: seller');
+  });
+
+  it('answers every command, and unknown text with the help card', async () => {
+    expect(cardText(await h.say(ana, 'help'))).toContain('new deal');
+    expect(cardText(await h.say(ana, 'new deal'))).toContain('New deal · Customer');
+    expect(cardText(await h.say(ana, 'inbound'))).toContain('Inbound referrals');
+    expect(cardText(await h.say(ana, 'outbound'))).toContain('Outbound deals');
+    expect(cardText(await h.say(ana, 'favorites'))).toContain('Your favorites');
+    expect(cardText(await h.say(ana, 'archive'))).toContain('Archive');
+    expect(cardText(await h.say(ana, 'find contoso'))).toContain('Search results for “contoso”');
+    expect(cardText(await h.say(ana, 'deal nope'))).toContain('does not exist');
+    const unknown = await h.say(ana, 'what is the weather');
+    expect(cardText(unknown)).toContain('I didn’t catch that');
+    // Buttons on the help card reach the same places as the text.
+    const help = await h.say(ana, 'help');
+    expect(cardText(await press(ana, help, 'Outbound'))).toContain('Outbound deals');
+    expect(cardText(await press(ana, help, 'Find', { query: 'labs' }))).toContain('Search results for “labs”');
+  });
+});
+
+describe('new deal', () => {
+  it('creates a private deal through the guided cards', async () => {
+    await h.say(ana, 'help');
+    const card = await newDeal(ana, {});
+    const text = cardText(card);
+    expect(text).toContain('Deal “Contoso labs rollout” created.');
+    expect(text).toContain('Private · Outbound');
+    expect(text).toContain('$75,000');
+    expect(text).toContain('080912399'); // the D-U-N-S of the customer picked
+    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Invite', 'Mark won', 'Mark lost', '♡ Favorite']);
+    expect((await h.app.lifecycle.list({ tenantId: MICROSOFT, userId: mia.aadObjectId }, 'inbound').catch(() => undefined))).toBeUndefined();
+  });
+
+  it('a co-sell deal needs the customer contact; with it, Microsoft gets a Received referral', async () => {
+    await h.say(ana, 'help');
+    await h.say(mia, 'help');
+    const refused = await newDeal(ana, { help: 'ProofOfConceptOrDemo' });
+    expect(cardText(refused)).toContain('Customer contact');
+    expect(cardText(refused)).toContain('Microsoft’s help needs the customer’s contact');
+    expect(await h.app.store.list('referral')).toEqual([]);
+    const created = await newDeal(ana, { help: 'ProofOfConceptOrDemo', contact: true });
+    expect(cardText(created)).toContain('Co-sell · Outbound');
+    expect(cardText(created)).toContain('Microsoft: Received');
+    expect(cardText(await h.say(mia, 'inbound'))).toContain('Contoso labs rollout');
+  });
+
+  it('a P2P deal invites partners, who get a Received referral with their own value', async () => {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    const card = await newDeal(ana, { partners: [fabrikamInvite] });
+    expect(cardText(card)).toContain('Partner to partner · Outbound');
+    expect(cardText(card)).toContain('Fabrikam Consulting: Received');
+    const inbound = await h.say(fay, 'inbound');
+    expect(cardText(inbound)).toContain('Contoso labs rollout');
+    expect(cardText(inbound)).toContain('$12,000');
+    expect(cardText(inbound)).toContain('14 days left to respond');
+  });
+
+  it('keeps the typed values and shows the error next to the field when a step is wrong', async () => {
+    await h.say(ana, 'help');
+    let card = await h.clickCard(ana, 'newDeal');
+    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
+    card = await press(ana, card, 'Next');
+    card = await press(ana, card, 'Next', { name: 'Litware', dealValue: '-3', currency: 'USD', closingDateTime: '2027-01-01' });
+    expect(cardText(card)).toContain('Deal details');
+    expect(cardText(card)).toContain('The estimated value must be more than 0.');
+    expect(JSON.stringify(card)).toContain('"value":"Litware"');
+    // Back keeps everything typed so far.
+    card = await press(ana, card, 'Back', { dealValue: '5' });
+    card = await press(ana, card, 'Next');
+    expect(JSON.stringify(card)).toContain('"value":"5"');
+  });
+});
+
+describe('one-click actions on the deal card', () => {
+  async function receivedByFay(): Promise<{ card: Card; id: string }> {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    await newDeal(ana, { partners: [fabrikamInvite] });
+    const list = await h.say(fay, 'inbound');
+    const open = button(list, 'Open');
+    const card = await h.clickCard(fay, 'open', open.data);
+    return { card, id: String(open.data.referralId) };
+  }
+
+  it('Accept opens a form prefilled from the referral, and one click accepts it', async () => {
+    const { card } = await receivedByFay();
+    expect(cardText(card)).toContain('14 days left to respond');
+    expect(actions(card).map((a) => a.title)).toEqual(['Accept', 'Decline', '♡ Favorite']);
+    const form = await press(fay, card, 'Accept');
+    expect(JSON.stringify(form)).toContain('"value":"Contoso labs rollout"');
+    expect(JSON.stringify(form)).toContain('"value":"12000"');
+    const accepted = await press(fay, form, 'Accept', { firstName: 'Fay', lastName: 'F', phoneNumber: '555 0101', email: 'fay@fabrikam.example', externalReferenceId: 'FAB-CRM-1' }, 'msg-card-1');
+    expect(cardText(accepted)).toContain('Accepted by Fay Fabrikam.');
+    expect(cardText(accepted)).toContain('FAB-CRM-1');
+    // The message is updated for everyone, with per-user views by refresh.
+    const update = h.connector.sent.find((r) => r.method === 'PUT' && r.activityId === 'msg-card-1');
+    expect(update).toBeDefined();
+    const updated = (update!.body as { attachments: { content: Card }[] }).attachments[0]!.content as { refresh: { userIds: string[] } };
+    expect(updated.refresh.userIds).toContain(`29:${fay.aadObjectId}`);
+    // The sender sees the new stage.
+    const outbound = await h.say(ana, 'outbound');
+    expect(cardText(await h.clickCard(ana, 'open', button(outbound, 'Open').data))).toContain('Fabrikam Consulting: Accepted');
+  });
+
+  it('Decline asks for a reason inline, then archives the referral', async () => {
+    const { card } = await receivedByFay();
+    const form = await press(fay, card, 'Decline');
+    expect(cardText(form)).toContain('Not a good fit for our solutions');
+    const missing = await press(fay, form, 'Decline', { notes: 'Busy' });
+    expect(cardText(missing)).toContain('Pick a reason from the list.');
+    expect(JSON.stringify(missing)).toContain('"value":"Busy"');
+    const declined = await press(fay, missing, 'Decline', { reason: 'NoCapacity', notes: 'Busy until March' });
+    expect(cardText(declined)).toContain('Declined by Fay Fabrikam.');
+    expect(cardText(declined)).toContain('Archived: Declined');
+    expect(actions(declined).map((a) => a.title)).toEqual(['♡ Favorite']);
+    expect(cardText(await h.say(fay, 'archive'))).toContain('Contoso labs rollout');
+  });
+
+  it('a stale click does not apply: the user gets the current card and one line saying what happened', async () => {
+    const { card } = await receivedByFay();
+    const acceptForm = await press(fay, card, 'Accept');
+    // Someone else declines from another copy of the card first.
+    await press(fay, await press(fay, card, 'Decline'), 'Decline', { reason: 'NotAGoodFit' });
+    const stale = await press(fay, acceptForm, 'Accept', {});
+    expect(cardText(stale)).toContain('This deal changed since the card was drawn (declined by Fay Fabrikam); here it is as it is now.');
+    expect(cardText(stale)).toContain('Archived: Declined');
+    const stored = (await h.app.store.list('referral', FABRIKAM))[0]!;
+    expect(stored.substatus).toBe('Declined');
+    expect(stored.version).toBe(2);
+  });
+
+  it('a redelivered action (same activity id) is applied once', async () => {
+    const { card } = await receivedByFay();
+    const form = await press(fay, card, 'Decline');
+    const b = button(form, 'Decline');
+    const activity = invokeAction(fay, b.verb, { ...b.data, reason: 'Duplicate' }, { replyToId: 'msg-9' });
+    const first = await postActivity(h.app.url, activity);
+    const second = await postActivity(h.app.url, activity);
+    expect(second.body).toEqual(first.body);
+    const stored = (await h.app.store.list('referral', FABRIKAM))[0]!;
+    expect(stored.history.map((x) => x.action)).toEqual(['received', 'declined']);
+    expect(h.connector.sent.filter((r) => r.method === 'PUT' && r.activityId === 'msg-9')).toHaveLength(1);
+  });
+
+  it('edit, team, solutions, note, invite (allowed and refused), won with registration and lost', async () => {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    let card = await newDeal(ana, {});
+    card = await press(ana, await press(ana, card, 'Edit'), 'Save', { name: 'Contoso labs phase 1', dealValue: '80000' });
+    expect(cardText(card)).toContain('Saved by Ana Admin.');
+    expect(cardText(card)).toContain('$80,000');
+    card = await press(ana, await press(ana, card, 'Add team member'), 'Add to team', { firstName: 'Bo', lastName: 'B', phoneNumber: '555 0102', email: 'bo@partner.example' });
+    expect(cardText(card)).toContain('Bo B · 555 0102 · bo@partner.example');
+    const refusedSolution = await press(ana, await press(ana, card, 'Solutions'), 'Save solutions', { solutionIds: 'sol-ad-pentest' });
+    expect(cardText(refusedSolution)).toContain('Adatum Pen Testing is not co-sell ready');
+    card = await press(ana, refusedSolution, 'Save solutions', { solutionIds: 'sol-fab-migrate' });
+    expect(cardText(card)).toContain('Fabrikam Cloud Migration Factory (Azure IP co-sell incentivized)');
+    card = await press(ana, await press(ana, card, 'Add note'), 'Add note', { text: 'Budget approved' });
+    expect(cardText(card)).toContain('Budget approved');
+
+    // Invite Microsoft without the customer's contact: refused next to the field.
+    const inviteForm = await press(ana, card, 'Invite');
+    const noContact = await press(ana, inviteForm, 'Send invitation', { inviteMicrosoft: 'true', helpType: 'QuotesOrLicensing', partnerOrgId: '' });
+    expect(cardText(noContact)).toContain('Microsoft’s help needs the customer’s contact');
+    card = await press(ana, noContact, 'Send invitation', { inviteMicrosoft: 'true', helpType: 'QuotesOrLicensing', contactFirstName: 'Sue', contactPhone: '123456', contactEmail: 'sue@contoso.com', consentToShare: 'true', partnerOrgId: '' });
+    expect(cardText(card)).toContain('Invitation sent by Ana Admin.');
+    expect(cardText(card)).toContain('Co-sell · Outbound');
+    // Now Microsoft takes part: inviting it again is explained, not silently hidden.
+    expect(cardText(await press(ana, card, 'Invite'))).toContain('Microsoft already takes part in this deal.');
+
+    const wonForm = await press(ana, card, 'Mark won');
+    expect(cardText(wonForm)).toContain('register the win');
+    const noRegistration = await press(ana, wonForm, 'Mark won', { contractId: '' });
+    expect(cardText(noRegistration)).toContain('The contract or invoice number is required.');
+    const won = await press(ana, noRegistration, 'Mark won', { contractId: 'INV-77', wonValue: '78000', regCurrency: 'USD', contractSignedDate: '2026-11-20' });
+    expect(cardText(won)).toContain('Marked won by Ana Admin.');
+    expect(cardText(won)).toContain('INV-77');
+
+    const other = await newDeal(ana, { name: 'Second deal' });
+    const lost = await press(ana, await press(ana, other, 'Mark lost'), 'Mark lost', { reason: 'NoBudget', notes: 'Frozen' });
+    expect(cardText(lost)).toContain('The customer has no budget');
+    expect(cardText(await h.say(ana, 'archive'))).toMatch(/Contoso labs phase 1[\s\S]*|Second deal/);
+  });
+
+  it('an invited partner can never invite partners from its inbound referral: the card says why', async () => {
+    const { card } = await receivedByFay();
+    const accepted = await press(fay, await press(fay, card, 'Accept'), 'Accept', { firstName: 'Fay', phoneNumber: '555 0101', email: 'fay@fabrikam.example' });
+    const invite = await press(fay, accepted, 'Invite');
+    expect(cardText(invite)).toContain('Partners can’t be invited from a deal you received.');
+  });
+
+  it('favorites are per user and shown with a heart', async () => {
+    await h.say(ana, 'help');
+    await h.say(sam, 'help');
+    const card = await newDeal(ana, {});
+    const hearted = await press(ana, card, '♡ Favorite');
+    expect(cardText(hearted)).toContain('Added to your favorites.');
+    expect(actions(hearted).map((a) => a.title)).toContain('♥ Favorite');
+    expect(cardText(await h.say(ana, 'favorites'))).toContain('♥ Contoso labs rollout');
+    expect(cardText(await h.say(sam, 'favorites'))).toContain('No favorites yet');
+    await press(ana, hearted, '♥ Favorite');
+    expect(cardText(await h.say(ana, 'favorites'))).toContain('No favorites yet');
+  });
+
+  it('lists page with Next and Previous', async () => {
+    await h.say(ana, 'help');
+    for (let i = 0; i < 12; i++) {
+      h.clock.advance(1000);
+      await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
+        customer: { name: 'Woodgrove Bank', address: { country: 'US' } }, name: `Deal ${i}`, dealValue: 10, currency: 'USD', closingDateTime: '2027-01-01',
+        team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
+      });
+    }
+    const first = await h.say(ana, 'outbound');
+    expect(cardText(first)).toContain('12 deals · page 1 of 2');
+    expect(actions(first).map((a) => a.title)).not.toContain('Previous');
+    const second = await press(ana, first, 'Next');
+    expect(cardText(second)).toContain('page 2 of 2');
+    expect(cardText(second)).toContain('Deal 0');
+    expect(cardText(await press(ana, second, 'Previous'))).toContain('Deal 11');
+  });
+});
+
+describe('refusals', () => {
+  it('another tenant’s deal: reading or acting is refused', async () => {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    const card = await newDeal(ana, {});
+    const id = String(button(card, 'Edit').data.referralId);
+    const read = await h.click(fay, 'open', { referralId: id });
+    expect(read).toMatchObject({ statusCode: 404, type: 'application/vnd.microsoft.error', value: { code: 'not_found' } });
+    const act = await h.click(fay, 'won', { referralId: id, version: 1 });
+    expect(act.statusCode).toBe(404);
+    expect((await h.app.store.get('referral', id))!.version).toBe(1);
+  });
+
+  it('malformed invoke payloads get a clear error and store nothing', async () => {
+    await h.say(ana, 'help');
+    const before = JSON.stringify(await h.app.store.list('referral'));
+    const cases: [string, Record<string, unknown>][] = [
+      ['accept', {}],
+      ['accept', { referralId: 'x', version: 'abc' }],
+      ['showForm', { referralId: 'x', version: 1, form: 'hack' }],
+      ['createDeal', { draft: '{not json' }],
+      ['newDeal', { draft: '{}', step: 'customer', go: 'next' }],
+      ['list', { box: 'secret' }],
+      ['launchMissiles', {}],
+    ];
+    for (const [verb, data] of cases) {
+      const body = await h.click(ana, verb, data);
+      expect(body.type, verb).toBe('application/vnd.microsoft.error');
+      expect(body.statusCode, verb).toBe(400);
+      expect(body.value.message, verb).toMatch(/card|Unknown action/);
+    }
+    const noVerb = await postActivity(h.app.url, { ...invokeAction(ana, 'x'), value: { action: { type: 'Action.Execute', data: 'nope' } } });
+    expect(noVerb.status).toBe(200);
+    expect((noVerb.body as { statusCode: number }).statusCode).toBe(400);
+    expect(JSON.stringify(await h.app.store.list('referral'))).toBe(before);
+  });
+});
+
+describe('typeahead', () => {
+  it('answers customers and partners with at most 15 results, an empty query too', async () => {
+    await h.say(ana, 'help');
+    const customers = await h.search(ana, 'customers', 'contoso');
+    expect(customers.type).toBe('application/vnd.microsoft.search.searchResponse');
+    expect(customers.value.results!.map((r) => r.title)).toEqual([
+      'Contoso Iberia S.L. · Madrid, ES · D-U-N-S 461234567',
+      'Contoso Ltd · Redmond, US · D-U-N-S 080912345',
+      'Contoso Ltd · Redmond, US · D-U-N-S 080912399',
+    ]);
+    const partners = await h.search(ana, 'partners', '');
+    expect(partners.value.results!.map((r) => r.title)).toEqual(['Adatum Security', 'Fabrikam Consulting', 'Northwind Analytics', 'Tailspin Cloud Services']);
+    expect((await h.search(fay, 'partners', 'fab')).value.results).toEqual([]);
+    expect((await h.search(ana, 'secrets', 'x')).statusCode).toBe(400);
+  });
+});
+
+describe('deadlines on the card', () => {
+  it('shows the days left and, once expired, the archived card', async () => {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    await newDeal(ana, { partners: [fabrikamInvite] });
+    h.clock.advance(11 * DAY_MS);
+    expect(cardText(await h.say(fay, 'inbound'))).toContain('3 days left to respond');
+    h.clock.advance(3 * DAY_MS);
+    await h.app.lifecycle.expireDue();
+    expect(cardText(await h.say(fay, 'archive'))).toContain('Expired');
+  });
+});

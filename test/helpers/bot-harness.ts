@@ -1,0 +1,140 @@
+// The real bot on a free port, a fake Bot Connector on loopback and Teams users to drive it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, type RunningApp } from '../../bot/app.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger, type MemoryLogger } from '../../bot/log.js';
+import { ManualClock } from '../../services/clock.js';
+import { startFakeConnector, type FakeConnector } from './fake-connector.js';
+import { invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsUser } from './teams.js';
+import { FABRIKAM, MICROSOFT, START } from './world.js';
+
+export type Card = Record<string, unknown>;
+
+export interface Harness {
+  app: RunningApp;
+  connector: FakeConnector;
+  clock: ManualClock;
+  log: MemoryLogger;
+  /** Sends a text message and returns the card the bot replied with. */
+  say(user: TeamsUser, text: string, opts?: ActivityOptions): Promise<Card>;
+  /** Presses an Action.Execute button; returns the invoke response body. */
+  click(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<InvokeBody>;
+  /** Presses a button and expects a card back. */
+  clickCard(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<Card>;
+  search(user: TeamsUser, dataset: string, query: string): Promise<InvokeBody>;
+  close(): Promise<void>;
+}
+
+export interface InvokeBody {
+  statusCode: number;
+  type: string;
+  value: Record<string, unknown> & { code?: string; message?: string; results?: { title: string; value: string }[] };
+}
+
+export const OUR_TENANT = 'aaaaaaaa-0000-4000-8000-000000000001';
+const user = (tenantId: string, n: string, name: string, email: string): TeamsUser => ({ tenantId, aadObjectId: `00000000-0000-4000-8000-${n.padStart(12, '0')}`, name, email });
+export const ana = user(OUR_TENANT, '1', 'Ana Admin', 'ana@partner.example');
+export const sam = user(OUR_TENANT, '2', 'Sam Seller', 'sam@partner.example');
+export const fay = user(FABRIKAM, '3', 'Fay Fabrikam', 'fay@fabrikam.example');
+export const mia = user(MICROSOFT, '4', 'Mia Microsoft', 'mia@microsoft.example');
+
+export async function startHarness(): Promise<Harness> {
+  const connector = await startFakeConnector();
+  setServiceUrl(connector.url);
+  for (const u of [ana, sam, fay, mia]) {
+    connector.members.set(`29:${u.aadObjectId}`, { id: `29:${u.aadObjectId}`, name: u.name, aadObjectId: u.aadObjectId, email: u.email, tenantId: u.tenantId });
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'cosell-bot-'));
+  const clock = new ManualClock(START);
+  const log = createLogger({ silent: true });
+  const app = await startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT }), PORT: 0 }, { clock, log });
+
+  const click = async (u: TeamsUser, verb: string, data: Record<string, unknown> = {}, opts?: ActivityOptions) => {
+    const res = await postActivity(app.url, invokeAction(u, verb, data, opts));
+    if (res.status !== 200) throw new Error(`invoke ${verb} answered HTTP ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body as InvokeBody;
+  };
+  return {
+    app,
+    connector,
+    clock,
+    log,
+    async say(u, text, opts) {
+      const before = connector.activities().length;
+      const res = await postActivity(app.url, message(u, text, opts));
+      if (res.status !== 200) throw new Error(`message answered HTTP ${res.status}`);
+      const sent = connector.activities().slice(before);
+      const card = sent.flatMap((a) => a.attachments ?? []).find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+      if (!card) throw new Error(`no card in reply to "${text}": ${JSON.stringify(sent)}`);
+      return card.content as Card;
+    },
+    click,
+    async clickCard(u, verb, data, opts) {
+      const body = await click(u, verb, data, opts);
+      if (body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`${verb} answered ${JSON.stringify(body)}`);
+      return body.value;
+    },
+    async search(u, dataset, query) {
+      const res = await postActivity(app.url, searchInvoke(u, dataset, query));
+      return res.body as InvokeBody;
+    },
+    async close() {
+      await app.close();
+      await connector.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** All text a card shows, joined: for asserting what a user reads. */
+export function cardText(card: unknown): string {
+  const out: string[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      for (const key of ['text', 'title', 'value', 'label']) if (typeof o[key] === 'string') out.push(o[key] as string);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  return out.join('\n');
+}
+
+/** Every button (Action.Execute) on a card: title, verb and data; the refresh action is not a button. */
+export function actions(card: unknown): { title: string; verb: string; data: Record<string, unknown> }[] {
+  const out: { title: string; verb: string; data: Record<string, unknown> }[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      if (o.type === 'Action.Execute') out.push({ title: String(o.title), verb: String(o.verb), data: (o.data ?? {}) as Record<string, unknown> });
+      for (const [key, value] of Object.entries(o)) if (key !== 'refresh') walk(value);
+    }
+  };
+  walk(card);
+  return out;
+}
+
+/** The values of a card's inputs, as Teams merges them into an Action.Execute's data. */
+export function inputValues(card: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      if (typeof o.type === 'string' && o.type.startsWith('Input.') && typeof o.id === 'string') out[o.id] = typeof o.value === 'string' ? o.value : '';
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  return out;
+}
+
+export const button = (card: unknown, title: string) => {
+  const found = actions(card).find((a) => a.title === title);
+  if (!found) throw new Error(`no button "${title}" on the card; it has: ${actions(card).map((a) => a.title).join(', ')}`);
+  return found;
+};

