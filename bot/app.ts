@@ -12,6 +12,10 @@ import { systemClock, type Clock } from '../services/clock.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import { openLowdbStore } from '../services/lowdb-store.js';
+import { AlertPlanner } from '../services/alerts.js';
+import { ConversationRegistry } from '../services/conversations.js';
+import { OutboxDispatcher } from './outbox-dispatcher.js';
+import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
 import { CoSellBot } from './co-sell-bot.js';
 import { botAuthSettings, type Config } from './config.js';
@@ -27,6 +31,9 @@ export interface RunningApp {
   store: Store;
   lifecycle: LifecycleService;
   directory: Directory;
+  dispatcher: OutboxDispatcher;
+  /** Runs the deadline clock once: expiries and reminders that are due (it also runs every minute). */
+  runDeadlines(): Promise<void>;
   /** Stops accepting requests, then closes the store (releasing the data directory). Idempotent. */
   close(): Promise<void>;
 }
@@ -34,6 +41,8 @@ export interface RunningApp {
 export interface StartOptions {
   clock?: Clock;
   log?: Logger;
+  /** How often the deadline clock runs (expiries, reminders); default one minute. */
+  deadlineIntervalMs?: number;
 }
 
 /** Shown to the user when a message turn fails; details only go to the log. */
@@ -87,14 +96,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     const directory = new Directory(store, config.MICROSOFT_TENANT_ID);
     if (await directory.seedIfEmpty()) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
-    const lifecycle = new LifecycleService(store, directory, clock);
+    const lifecycle = new LifecycleService(store, directory, clock, new AlertPlanner(store, directory, clock));
+    const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
     const adapter = new CloudAdapter(
       new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth)),
     );
     adapter.onTurnError = turnErrorHandler(log);
-    const bot = new CoSellBot({ lifecycle, directory, clock, log });
+    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry });
+    const dispatcher = new OutboxDispatcher({ store, adapter, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
 
     if (config.localMode) {
       log.warn(
@@ -115,6 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         if (!res.headersSent) res.json(400, { error: { code: 'BadRequest', message: 'The request body is not a Bot Framework activity.' } });
       }
     });
+    srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log }));
     srv.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
       res.header('Cache-Control', 'no-store');
       res.json(200, {
@@ -136,6 +148,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       });
     });
     srv.on('error', (e: Error) => log.error('server error', { error: e.message, stack: e.stack }));
+    // Deadlines are data in the store: after a restart, what fell due meanwhile is caught up once.
+    const runDeadlines = async () => {
+      try {
+        const expired = await lifecycle.expireDue();
+        const reminded = await lifecycle.remindDue();
+        if (expired.length + reminded > 0) log.info('deadline clock', { expired: expired.length, reminded });
+      } catch (e) {
+        log.error('deadline clock failed', { error: (e as Error).message });
+      }
+    };
+    await runDeadlines();
+    const deadlines = setInterval(runDeadlines, options.deadlineIntervalMs ?? 60_000);
+    deadlines.unref();
+    dispatcher.start();
     const port = (srv.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
     log.info('listening', { url, port, localMode: config.localMode, dataDir: config.DATA_DIR, version });
@@ -143,12 +169,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        clearInterval(deadlines);
         await closeServer(srv);
+        await dispatcher.stop();
         await store.close();
         log.info('closed', { url });
       })());
 
-    return { url, port, server: srv, adapter, store, lifecycle, directory, close };
+    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, runDeadlines, close };
   } catch (e) {
     if (server?.server.listening) await closeServer(server);
     await store.close();

@@ -1,6 +1,7 @@
 // Co-sell Bot in Teams: text commands, Universal Actions on the cards, and typeahead search.
 // Handlers stay thin: they find out who is acting, call the services and send a card.
 import {
+  type Activity,
   CardFactory,
   MessageFactory,
   TeamsActivityHandler,
@@ -14,12 +15,14 @@ import { listCard, type ListKind } from '../cards/list.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
 import type { Clock } from '../services/clock.js';
+import type { ConversationRegistry } from '../services/conversations.js';
+import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { boxes, type LifecycleService } from '../services/lifecycle.js';
 import type { Person } from '../services/model.js';
 import { BadActionData, DealActions, dealVerbs, type DealVerb } from './deal-actions.js';
-import { actingPerson, UnknownTenantError } from './identity.js';
+import { actingPerson, callerOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { parseCommand } from './commands.js';
@@ -31,6 +34,7 @@ export interface BotDeps {
   directory: Directory;
   clock: Clock;
   log: Logger;
+  registry: ConversationRegistry;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -66,11 +70,53 @@ export class CoSellBot extends TeamsActivityHandler {
       await this.welcome(context);
       await next();
     });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.deps.registry.forget(context.activity.conversation.id);
+      await next();
+    });
+    this.onMembersRemoved(async (context, next) => {
+      if (context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)) await this.deps.registry.forget(context.activity.conversation.id);
+      await next();
+    });
+    this.onTeamsTeamDeletedEvent(async (team, context, next) => {
+      await this.deps.registry.forgetTeam(callerOf(context).tenantId, team.id ?? '');
+      await next();
+    });
     this.onMembersAdded(async (context, next) => {
       // The bot itself joining a personal chat or a team: introduce ourselves once.
       if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) await this.welcome(context);
       await next();
     });
+  }
+
+  /** Every turn refreshes where this conversation can be reached, except the ones that remove it. */
+  override async run(context: TurnContext): Promise<void> {
+    const a = context.activity;
+    const leaving = (a.type === 'installationUpdate' && a.action?.startsWith('remove')) || a.membersRemoved?.some((m) => m.id === a.recipient.id);
+    if (!leaving && a.conversation?.id && a.serviceUrl) {
+      try {
+        await this.deps.registry.remember(conversationOf(context));
+      } catch (e) {
+        this.deps.log.warn('could not record the conversation', { activityId: a.id, error: (e as Error).message });
+      }
+    }
+    await super.run(context);
+  }
+
+  /** The card for an outbox message, as the recipient's organization sees the referral now. */
+  async renderAlert(message: OutboxMessage, conversation: ConversationRef): Promise<{ activity: Partial<Activity>; referralVersion: number } | undefined> {
+    const { directory, lifecycle } = this.deps;
+    const people = await directory.people(conversation.orgId);
+    const viewer =
+      people.find((p) => conversation.kind === 'personal' && p.userId === conversation.userId) ??
+      people.find((p) => p.roles.includes('referrals-admin')) ??
+      people.find((p) => p.roles.includes('admin'));
+    if (!viewer) return undefined;
+    const caller = { tenantId: viewer.orgId, userId: viewer.userId };
+    const view = await lifecycle.get(caller, message.referralId).catch(() => undefined);
+    if (!view) return undefined;
+    const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' ? 'warning' : 'accent', message.headline) });
+    return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: message.headline }, referralVersion: view.referral.version };
   }
 
   /** Answers card actions and typeahead ourselves: Teams expects HTTP 200 with the outcome in the body. */
@@ -115,6 +161,8 @@ export class CoSellBot extends TeamsActivityHandler {
         const result = await this.newDeal.create(caller, person, data);
         return { card: result.created ? await this.deals.card(caller, person, result.created, { banner: banner('good', `Deal “${result.created.referral.name}” created.`) }) : result.card };
       }
+      case 'alerts':
+        return { card: await this.alertSettings(caller, person, data) };
       case 'list':
       case 'find':
         return { card: await this.list(caller, verb === 'find' ? { ...data, box: 'find' } : data) };
@@ -133,11 +181,29 @@ export class CoSellBot extends TeamsActivityHandler {
     return listCard({ kind: box as ListKind, page: result, now: clock.now(), query, banner: note });
   }
 
+  /** Admins route new-referral alerts: "alerts here" in a team channel, "alerts off" to stop it. */
+  private async alertSettings(caller: Caller, person: Person, data: Record<string, unknown>): Promise<Card> {
+    const { directory } = this.deps;
+    const setting = data.setting === 'here' || data.setting === 'off' ? data.setting : 'show';
+    if (setting !== 'show') {
+      const channel = setting === 'here' ? String(data.conversationId ?? '') : '';
+      if (setting === 'here' && data.conversationType !== 'channel') throw new BadActionData('Say “alerts here” in the team channel that should get new-referral alerts.');
+      await directory.setAlertChannel(caller, channel);
+    }
+    const org = await directory.organization(person.orgId);
+    const people = await directory.people(person.orgId);
+    const admins = people.filter((p) => p.roles.includes('referrals-admin'));
+    const who = (admins.length > 0 ? admins : people.filter((p) => p.roles.includes('admin'))).map((p) => p.name).join(', ') || 'nobody yet';
+    const where = org?.alertChannelId ? ' and the alert channel' : '';
+    return this.welcomeFor(person, banner('accent', `New referrals alert ${who} in their personal chats${where}. Sellers on a deal's team hear about its events.`));
+  }
+
   private async onText(context: TurnContext): Promise<void> {
     const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
     // Clients without Universal Actions send Action.Submit data as a message value: same routes.
     const submitted = context.activity.value as { verb?: unknown } | undefined;
     const command = typeof submitted?.verb === 'string' ? { verb: submitted.verb, data: submitted as Record<string, unknown> } : parseCommand(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '');
+    if (command?.verb === 'alerts') Object.assign(command.data, { conversationId: context.activity.conversation.id, conversationType: context.activity.conversation.conversationType });
     let reply: Reply;
     try {
       reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
@@ -194,6 +260,24 @@ export class CoSellBot extends TeamsActivityHandler {
     this.deps.log.error('card action failed', { activityId: context.activity.id, name: context.activity.name, error: (e as Error).message, stack: (e as Error).stack });
     return invokeError(500, 'InternalError', 'Sorry, something went wrong on our side. Please try again.');
   }
+}
+
+/** Where this turn's conversation is, to reach it later without being spoken to. */
+function conversationOf(context: TurnContext) {
+  const a = context.activity;
+  const caller = callerOf(context);
+  const type = a.conversation.conversationType;
+  const kind = type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
+  const teamId = (a.channelData as { team?: { id?: string } } | undefined)?.team?.id ?? '';
+  return {
+    id: a.conversation.id,
+    orgId: caller.tenantId,
+    userId: kind === 'personal' ? caller.userId : '',
+    channelUserId: kind === 'personal' ? a.from.id : '',
+    kind,
+    serviceUrl: a.serviceUrl,
+    teamId,
+  } as const;
 }
 
 function card(content: Card): InvokeResponse<AdaptiveCardInvokeResponse> {

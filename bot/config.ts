@@ -17,6 +17,8 @@ export interface Config {
   MicrosoftAppType: AppType;
   /** '' when not set. */
   MicrosoftAppTenantId: string;
+  /** Key of the HMAC that signs referrals posted to the intake webhook; '' turns the webhook off. */
+  REFERRALS_WEBHOOK_SECRET: string;
   /** No app id: Bot Framework authentication is off (Agents Playground, tests). */
   localMode: boolean;
 }
@@ -74,6 +76,7 @@ export function loadConfig(env: Env): Config {
     PORT: value(env, 'PORT'),
     DATA_DIR: value(env, 'DATA_DIR'),
     MICROSOFT_TENANT_ID: value(env, 'MICROSOFT_TENANT_ID'),
+    REFERRALS_WEBHOOK_SECRET: value(env, 'REFERRALS_WEBHOOK_SECRET'),
   };
   for (const [name, alias] of Object.entries(aliases) as [Aliased, string][]) {
     const own = value(env, name);
@@ -104,7 +107,11 @@ export function loadConfig(env: Env): Config {
         })
         .default(defaults.MicrosoftAppType),
       MicrosoftAppTenantId: guid(source.MicrosoftAppTenantId).default(''),
-  });
+      REFERRALS_WEBHOOK_SECRET: z
+        .string()
+        .min(16, { error: 'REFERRALS_WEBHOOK_SECRET must be at least 16 characters (a long random string)' })
+        .default(''),
+    });
 
   // Unset values are left out so that the defaults apply.
   const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));

@@ -116,6 +116,19 @@ export class Directory {
     });
   }
 
+  /** An admin picks the team channel (conversation id) that also gets new-referral alerts; '' for none. */
+  async setAlertChannel(admin: Caller, conversationId: string): Promise<Organization> {
+    return this.store.exclusive(async () => {
+      const actor = await this.person(admin.tenantId, admin.userId);
+      if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can choose where alerts go.');
+      const org = await this.store.get('organization', admin.tenantId);
+      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
+      const updated = { ...org, alertChannelId: conversationId };
+      await this.store.commit([{ kind: 'organization', put: updated }]);
+      return updated;
+    });
+  }
+
   async people(orgId: string): Promise<Person[]> {
     return this.store.list('person', orgId);
   }

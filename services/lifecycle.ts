@@ -31,6 +31,8 @@ import {
 } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 import type { z } from 'zod';
+import type { AlertPlanner, CoSellEvent } from './alerts.js';
+import type { ImportedReferral } from './partner-center.js';
 
 export interface Participant {
   orgId: string;
@@ -69,12 +71,18 @@ export interface ListItem {
 export const boxes = ['inbound', 'outbound', 'favorites', 'archive'] as const;
 export type Box = (typeof boxes)[number];
 
-/** What a write produced: the new referral and any other records to commit with it. */
+/** What a write produced: the new referral, any other records to commit with it, and what to tell whom. */
 interface Outcome {
   next: Referral;
   writes?: Write[];
   action: string;
+  events?: (stamped: Referral) => CoSellEvent[];
 }
+
+/** Reminders before a Received referral expires, in days. */
+export const REMINDER_DAYS = [3, 1] as const;
+
+export type ImportResult = { outcome: 'created' | 'unchanged' | 'updated'; referral: Referral };
 
 interface Context {
   person: Person;
@@ -88,7 +96,13 @@ export class LifecycleService {
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly clock: Clock,
+    /** Turns events into outbox messages committed with the change; none when absent. */
+    private readonly alerts?: AlertPlanner,
   ) {}
+
+  private async alertWrites(events: CoSellEvent[]): Promise<Write[]> {
+    return this.alerts && events.length > 0 ? this.alerts.writesFor(events) : [];
+  }
 
   private get microsoftOrgId(): string {
     return this.directory.microsoftTenantId;
@@ -136,6 +150,7 @@ export class LifecycleService {
         externalReferenceId: input.externalReferenceId ?? '',
         campaignId: input.campaignId ?? '',
         statusReason: '',
+        partnerCenterId: '',
         createdDateTime: now.toISOString(),
         updatedDateTime: now.toISOString(),
         version: 1,
@@ -155,6 +170,7 @@ export class LifecycleService {
         { kind: 'engagement', put: engagement },
         { kind: 'referral', put: deal },
         ...invited.map((r): Write => ({ kind: 'referral', put: r })),
+        ...(await this.alertWrites(invited.map((referral) => ({ type: 'received', referral })))),
       ]);
       return this.view(person, deal);
     });
@@ -173,6 +189,7 @@ export class LifecycleService {
       if (Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'accepted',
+        events: answered,
         next: {
           ...current,
           ...stageFields('Accepted'),
@@ -193,6 +210,7 @@ export class LifecycleService {
       this.checkTransition(current, 'Declined');
       return {
         action: 'declined',
+        events: answered,
         next: {
           ...current,
           ...stageFields('Declined'),
@@ -211,8 +229,123 @@ export class LifecycleService {
         (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
       );
       const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
-      if (expired.length > 0) await this.store.commit(expired.map((r): Write => ({ kind: 'referral', put: r })));
+      if (expired.length > 0) {
+        const events = expired.flatMap(answered);
+        await this.store.commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
+      }
       return expired;
+    });
+  }
+
+  /**
+   * Sends the reminders that are due for Received referrals (3 and 1 days before they expire).
+   * Each is marked in the same commit, so a restart catches up once; when both are overdue only
+   * the latest is sent. Returns how many reminders were planned.
+   */
+  async remindDue(): Promise<number> {
+    return this.store.exclusive(async () => {
+      const now = this.clock.now();
+      const writes: Write[] = [];
+      let count = 0;
+      for (const r of await this.store.list('referral')) {
+        if (r.substatus !== 'Received' || !r.expirationDateTime) continue;
+        const expires = Date.parse(r.expirationDateTime);
+        if (expires <= now.getTime()) continue;
+        const due = REMINDER_DAYS.filter((days) => now.getTime() >= expires - days * DAY_MS).map((days) => `${r.id}:reminder-${days}d`);
+        const missing = [];
+        for (const id of due) if (!(await this.store.get('mark', id))) missing.push(id);
+        if (missing.length === 0) continue;
+        count++;
+        const daysLeft = Math.ceil((expires - now.getTime()) / DAY_MS);
+        writes.push(...missing.map((id): Write => ({ kind: 'mark', put: { id, orgId: r.orgId, at: now.toISOString() } })));
+        writes.push(...(await this.alertWrites([{ type: 'reminder', referral: r, daysLeft }])));
+      }
+      if (writes.length > 0) await this.store.commit(writes);
+      return count;
+    });
+  }
+
+  /**
+   * A referral delivered by Partner Center (the intake webhook). The same referral again (same
+   * Partner Center id or external reference id) changes nothing; an update is applied only while
+   * the sender may still change it.
+   */
+  async importReferral(orgId: string, incoming: ImportedReferral): Promise<ImportResult> {
+    return this.store.exclusive(async () => {
+      if (!(await this.directory.organization(orgId))) throw new CoSellError('not_found', 'No organization uses Co-sell Bot with that tenant id.');
+      const now = this.clock.now();
+      const existing = (await this.store.list('referral', orgId)).find(
+        (r) =>
+          r.direction === 'Incoming' &&
+          ((incoming.partnerCenterId !== '' && r.partnerCenterId === incoming.partnerCenterId) ||
+            (incoming.externalReferenceId !== '' && r.externalReferenceId === incoming.externalReferenceId)),
+      );
+      const sender = { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
+      const owned = (r: Referral) => ({
+        name: r.name,
+        customerProfile: r.customerProfile,
+        consent: r.consent,
+        details: r.details,
+        team: r.team,
+        solutionIds: r.solutionIds,
+        inviteNotes: r.inviteContext?.notes ?? '',
+      });
+      if (!existing) {
+        const engagementId = randomUUID();
+        const referral: Referral = {
+          id: randomUUID(),
+          engagementId,
+          orgId,
+          name: incoming.name,
+          direction: 'Incoming',
+          ...stageFields('Received'),
+          customerProfile: incoming.customerProfile,
+          consent: incoming.consent,
+          details: incoming.details,
+          team: incoming.team,
+          solutionIds: incoming.solutionIds,
+          notes: incoming.notes ? [{ at: now.toISOString(), byOrgId: sender.orgId, byName: sender.name, text: incoming.notes }] : [],
+          externalReferenceId: incoming.externalReferenceId,
+          campaignId: '',
+          inviteContext: {
+            invitedBy: { organizationId: sender.orgId, organizationName: sender.name, userName: 'Partner Center' },
+            notes: incoming.inviteNotes,
+            invitedDateTime: now.toISOString(),
+          },
+          expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
+          statusReason: '',
+          partnerCenterId: incoming.partnerCenterId,
+          createdDateTime: now.toISOString(),
+          updatedDateTime: now.toISOString(),
+          version: 1,
+          history: [historyEntry(sender, now, 'received from Partner Center', {})],
+        };
+        const engagement: Engagement = { id: engagementId, createdByOrgId: sender.orgId, createdDateTime: now.toISOString(), participants: [{ orgId, referralId: referral.id }] };
+        await this.store.commit([
+          { kind: 'engagement', put: engagement },
+          { kind: 'referral', put: referral },
+          ...(await this.alertWrites([{ type: 'received', referral }])),
+        ]);
+        return { outcome: 'created', referral };
+      }
+      const wanted = { ...owned(existing), ...incoming, inviteNotes: incoming.inviteNotes };
+      const before = owned(existing);
+      const after = Object.fromEntries(Object.keys(before).map((k) => [k, wanted[k as keyof typeof wanted]])) as typeof before;
+      if (JSON.stringify(before) === JSON.stringify(after)) return { outcome: 'unchanged', referral: existing };
+      if (isArchived(existing)) throw new CoSellError('conflict', `This referral is ${existing.substatus} and archived: it can’t change any more.`);
+      const valueOrDate = JSON.stringify(before.details) !== JSON.stringify(after.details);
+      if (existing.substatus !== 'Received' && valueOrDate) {
+        throw new CoSellError('conflict', 'The referral was already accepted: its value and close date now belong to the organization that accepted it.');
+      }
+      const next = stamp(
+        existing,
+        { ...existing, ...after, inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes } },
+        sender,
+        now,
+        'updated by the sender',
+      );
+      await this.store.commit([{ kind: 'referral', put: next }]);
+      return { outcome: 'updated', referral: next };
     });
   }
 
@@ -315,6 +448,7 @@ export class LifecycleService {
         action: `invited ${names.join(', ')}${before === after ? '' : ` (deal type ${before} → ${after})`}`,
         next,
         writes: [{ kind: 'engagement', put: grown }, ...invited.map((r): Write => ({ kind: 'referral', put: r }))],
+        events: () => invited.map((referral) => ({ type: 'received', referral })),
       };
     });
   }
@@ -440,7 +574,8 @@ export class LifecycleService {
       const now = this.clock.now();
       const outcome = await apply(current, { person, now });
       const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action);
-      await this.store.commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? [])]);
+      const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
+      await this.store.commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
       return this.view(person, next);
     });
   }
@@ -613,6 +748,9 @@ function stageFields(stage: Stage): Pick<Referral, 'status' | 'substatus'> {
 }
 
 const isArchived = (r: Referral) => r.status === 'Closed';
+
+/** An invited organization's answer is news for the sender. */
+const answered = (r: Referral): CoSellEvent[] => (r.direction === 'Incoming' ? [{ type: 'answered', referral: r }] : []);
 const byRecent = (a: Referral, b: Referral) => b.updatedDateTime.localeCompare(a.updatedDateTime);
 const unique = <T>(values: T[]) => [...new Set(values)];
 
@@ -703,6 +841,7 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     },
     expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
     statusReason: '',
+    partnerCenterId: '',
     createdDateTime: now.toISOString(),
     updatedDateTime: now.toISOString(),
     version: 1,

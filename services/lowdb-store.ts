@@ -40,6 +40,9 @@ export function recordFile(write: Put): string {
       return `engagements/${bucketOf(write.put.id)}.json`;
     case 'person':
     case 'favorites':
+    case 'conversation':
+    case 'outbox':
+    case 'mark':
       return `${write.kind}/${safeName(write.put.orgId)}.json`;
     default:
       return `${write.kind}.json`;
@@ -52,6 +55,9 @@ const topLevel: Record<string, Kind> = {
   'solution.json': 'solution',
   person: 'person',
   favorites: 'favorites',
+  conversation: 'conversation',
+  outbox: 'outbox',
+  mark: 'mark',
   engagements: 'engagement',
   referrals: 'referral',
 };
@@ -60,7 +66,7 @@ function describeFile(rel: string): { kind: Kind; orgId?: string } | undefined {
   const [top = '', second = ''] = rel.split('/');
   const kind = topLevel[top];
   if (kind === 'referral') return { kind, orgId: decodeURIComponent(second) };
-  if (kind === 'person' || kind === 'favorites') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
+  if (kind === 'person' || kind === 'favorites' || kind === 'conversation' || kind === 'outbox' || kind === 'mark') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
   return kind ? { kind } : undefined;
 }
 
@@ -210,7 +216,7 @@ function stage(root: string, files: Map<string, DataFile>, writes: Write[], hold
       const rel = recordFile(write);
       target = files.get(rel) ?? created.get(rel);
       if (!target) created.set(rel, (target = newDataFile(root, rel)));
-      edit(target).set(id, write.put);
+      edit(target).set(id, write.put as AnyRecord); // parsed by checkWrites: the schema output
     }
     placed.set(key, target);
   }

@@ -19,6 +19,8 @@ export const Organization = z.object({
   kind: z.enum(['partner', 'microsoft']),
   /** Listed in the co-sell ecosystem: other organizations can find and invite it. */
   inEcosystem: z.boolean().default(true),
+  /** A team channel (conversation id) that also gets new-referral alerts; empty for none. */
+  alertChannelId: z.string().max(500).default(''),
 });
 export type Organization = z.infer<typeof Organization>;
 
@@ -199,6 +201,8 @@ export const Referral = z.object({
   expirationDateTime: isoDateTime.optional(),
   statusReason: z.string().default(''),
   registration: Registration.optional(),
+  /** The Partner Center referral id when the referral came from Partner Center. */
+  partnerCenterId: z.string().max(200).default(''),
   createdDateTime: isoDateTime,
   updatedDateTime: isoDateTime,
   version: z.number().int().positive(),
@@ -224,3 +228,48 @@ export type Favorites = z.infer<typeof Favorites>;
 
 export const dealTypes = ['private', 'co-sell', 'p2p'] as const;
 export type DealType = (typeof dealTypes)[number];
+
+/** Where the bot can reach someone: a personal chat, or a team channel. Channel-neutral. */
+export const ConversationRef = z.object({
+  id, // the conversation id
+  orgId: id,
+  /** Set for personal chats: whose chat it is. */
+  userId: z.string().default(''),
+  channelUserId: z.string().default(''),
+  kind: z.enum(['personal', 'channel', 'groupChat']),
+  serviceUrl: z.url(),
+  teamId: z.string().default(''),
+  updatedDateTime: isoDateTime,
+});
+export type ConversationRef = z.infer<typeof ConversationRef>;
+
+export const alertKinds = ['received', 'reminder', 'answered', 'update'] as const;
+
+/** A proactive message: written before it is sent, marked when the channel accepted it. */
+export const OutboxMessage = z.object({
+  id,
+  orgId: id,
+  conversationId: id,
+  kind: z.enum(alertKinds),
+  referralId: id,
+  /** The line on top of the card: why this message was sent. */
+  headline: z.string().max(500),
+  /** For updates: the message to replace. */
+  replaceActivityId: z.string().default(''),
+  status: z.enum(['pending', 'sent', 'dropped']),
+  attempts: z.number().int().min(0),
+  /** Wall-clock time of the next attempt after a failure (set by the delivery loop). */
+  retryAt: isoDateTime.optional(),
+  createdDateTime: isoDateTime,
+  sentDateTime: isoDateTime.optional(),
+  /** The id the channel gave the sent message, so it can be updated later. */
+  activityId: z.string().default(''),
+  /** The referral's version the sent card showed. */
+  referralVersion: z.number().int().min(0).default(0),
+  lastError: z.string().default(''),
+});
+export type OutboxMessage = z.infer<typeof OutboxMessage>;
+
+/** A deadline already acted on (a reminder sent), so restarts catch up once and never twice. */
+export const DeadlineMark = z.object({ id, orgId: id, at: isoDateTime });
+export type DeadlineMark = z.infer<typeof DeadlineMark>;

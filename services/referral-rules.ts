@@ -7,7 +7,8 @@ export const RESPONSE_WINDOW_DAYS = 14;
 
 /** Deal type follows from who takes part. */
 export function dealTypeOf(engagement: Engagement, microsoftOrgId: string): DealType {
-  if (engagement.participants.some((p) => p.orgId === microsoftOrgId)) return 'co-sell';
+  // A referral Microsoft sent through Partner Center has Microsoft as creator, though not as a participant here.
+  if (engagement.createdByOrgId === microsoftOrgId || engagement.participants.some((p) => p.orgId === microsoftOrgId)) return 'co-sell';
   if (engagement.participants.some((p) => p.orgId !== engagement.createdByOrgId)) return 'p2p';
   return 'private';
 }

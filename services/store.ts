@@ -1,7 +1,7 @@
 // The store interface the services depend on. The embedded lowdb store implements it;
 // a server database can implement it later without touching the services.
 import type { z } from 'zod';
-import { Customer, Engagement, Favorites, Organization, Person, Referral, Solution } from './model.js';
+import { ConversationRef, Customer, DeadlineMark, Engagement, Favorites, Organization, OutboxMessage, Person, Referral, Solution } from './model.js';
 
 /** Every kind of record the store keeps, with the schema that checks it on load. */
 export const recordSchemas = {
@@ -12,12 +12,17 @@ export const recordSchemas = {
   referral: Referral,
   engagement: Engagement,
   favorites: Favorites,
+  conversation: ConversationRef,
+  outbox: OutboxMessage,
+  mark: DeadlineMark,
 } satisfies Record<string, z.ZodType<{ id: string }>>;
 
 export type Records = { [K in keyof typeof recordSchemas]: z.infer<(typeof recordSchemas)[K]> };
 export type Kind = keyof Records;
 
-export type Write = { [K in Kind]: { kind: K; put: Records[K] } | { kind: K; delete: string } }[Kind];
+/** What a write may hold: the schema's input, so defaults are filled by the store's check. */
+export type RecordInputs = { [K in keyof typeof recordSchemas]: z.input<(typeof recordSchemas)[K]> };
+export type Write = { [K in Kind]: { kind: K; put: RecordInputs[K] } | { kind: K; delete: string } }[Kind];
 
 export interface Store {
   /** One record by id. Returned records are shared: never mutate them, write a new one. */

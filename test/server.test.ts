@@ -65,8 +65,14 @@ describe('loadConfig', () => {
       MicrosoftAppPassword: '',
       MicrosoftAppType: 'MultiTenant',
       MicrosoftAppTenantId: '',
+      REFERRALS_WEBHOOK_SECRET: '',
       localMode: true,
     });
+  });
+
+  it('refuses a webhook secret too short to be safe, naming the variable', () => {
+    expect(() => loadConfig({ REFERRALS_WEBHOOK_SECRET: 'short' })).toThrow(/REFERRALS_WEBHOOK_SECRET must be at least 16 characters/);
+    expect(loadConfig({ REFERRALS_WEBHOOK_SECRET: 'a-long-enough-secret' }).REFERRALS_WEBHOOK_SECRET).toBe('a-long-enough-secret');
   });
 
   it('reads the plain variables', () => {

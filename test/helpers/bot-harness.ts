@@ -24,8 +24,12 @@ export interface Harness {
   /** Presses a button and expects a card back. */
   clickCard(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<Card>;
   search(user: TeamsUser, dataset: string, query: string): Promise<InvokeBody>;
+  /** Stops the bot (as a crash or deploy would) and starts it again on the same data directory. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export interface InvokeBody {
   statusCode: number;
@@ -40,7 +44,7 @@ export const sam = user(OUR_TENANT, '2', 'Sam Seller', 'sam@partner.example');
 export const fay = user(FABRIKAM, '3', 'Fay Fabrikam', 'fay@fabrikam.example');
 export const mia = user(MICROSOFT, '4', 'Mia Microsoft', 'mia@microsoft.example');
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { deadlineIntervalMs?: number } = {}): Promise<Harness> {
   const connector = await startFakeConnector();
   setServiceUrl(connector.url);
   for (const u of [ana, sam, fay, mia]) {
@@ -49,7 +53,9 @@ export async function startHarness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cosell-bot-'));
   const clock = new ManualClock(START);
   const log = createLogger({ silent: true });
-  const app = await startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT }), PORT: 0 }, { clock, log });
+  const start = () =>
+    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs });
+  let app = await start();
 
   const click = async (u: TeamsUser, verb: string, data: Record<string, unknown> = {}, opts?: ActivityOptions) => {
     const res = await postActivity(app.url, invokeAction(u, verb, data, opts));
@@ -57,17 +63,20 @@ export async function startHarness(): Promise<Harness> {
     return res.body as InvokeBody;
   };
   return {
-    app,
+    get app() {
+      return app;
+    },
     connector,
     clock,
     log,
     async say(u, text, opts) {
-      const before = connector.activities().length;
-      const res = await postActivity(app.url, message(u, text, opts));
+      const activity = message(u, text, opts);
+      const res = await postActivity(app.url, activity);
       if (res.status !== 200) throw new Error(`message answered HTTP ${res.status}`);
-      const sent = connector.activities().slice(before);
-      const card = sent.flatMap((a) => a.attachments ?? []).find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
-      if (!card) throw new Error(`no card in reply to "${text}": ${JSON.stringify(sent)}`);
+      // The reply to this message, not an alert that happened to arrive meanwhile.
+      const replies = connector.sent.filter((r) => r.method === 'POST' && r.activityId === activity.id);
+      const card = replies.flatMap((r) => (r.body as { attachments?: { contentType?: string; content?: unknown }[] }).attachments ?? []).find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+      if (!card) throw new Error(`no card in reply to "${text}": ${JSON.stringify(replies)}`);
       return card.content as Card;
     },
     click,
@@ -79,6 +88,10 @@ export async function startHarness(): Promise<Harness> {
     async search(u, dataset, query) {
       const res = await postActivity(app.url, searchInvoke(u, dataset, query));
       return res.body as InvokeBody;
+    },
+    async restart() {
+      await app.close();
+      app = await start();
     },
     async close() {
       await app.close();

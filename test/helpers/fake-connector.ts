@@ -13,6 +13,9 @@ export interface SentRequest {
   /** Decoded activity id from the path (reply-to id for a reply, the updated message's id for a PUT). */
   activityId?: string;
   body: unknown;
+  /** When it arrived (ms since the epoch) and what the fake answered. */
+  at: number;
+  status: number;
 }
 
 /** A roster entry as TeamsInfo.getMember returns it (TeamsChannelAccount). */
@@ -60,9 +63,17 @@ export interface FakeConnector {
   waitFor<T>(predicate: (connector: FakeConnector) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Makes the next `count` requests fail with this status (to test the bot's error paths). */
   failNext(status?: number, count?: number): void;
+  /** Answers chosen requests with a failure: status, Teams error code and Retry-After seconds. */
+  fault: ((request: SentRequest) => Fault | undefined) | undefined;
   /** Forgets recorded requests (members are kept). */
   clear(): void;
   close(): Promise<void>;
+}
+
+export interface Fault {
+  status: number;
+  code?: string;
+  retryAfterSeconds?: number;
 }
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
@@ -126,14 +137,15 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     // v3/conversations[/:conv[/activities|members[/:id]]]
     const [v3, conversations, conversationId, collection, itemId, ...rest] = segments;
     const known = v3 === 'v3' && conversations === 'conversations' && rest.length === 0;
-    const record: SentRequest = { method, path, body };
+    const record: SentRequest = { method, path, body, at: Date.now(), status: 0 };
     if (known && conversationId !== undefined) record.conversationId = conversationId;
     if (known && collection === 'activities' && itemId !== undefined) record.activityId = itemId;
 
-    const failure = failures.shift();
+    const fault = connector.fault?.(record);
+    const failure = fault?.status ?? failures.shift();
     const answer: { status: number; body?: unknown; assignedId?: string } =
       failure !== undefined
-        ? { status: failure, body: { error: { code: 'ServiceError', message: `fake connector: forced ${failure}` } } }
+        ? { status: failure, body: { error: { code: fault?.code ?? 'ServiceError', message: `fake connector: forced ${failure}` } } }
         : known
           ? route(method, conversationId, collection, itemId)
           : { status: 404 };
@@ -143,10 +155,11 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     const activityWrite =
       failure === undefined && known && collection === 'activities' && conversationId !== undefined && (method === 'POST' || method === 'PUT');
     info.set(record, { activityWrite, assignedId: answer.assignedId });
+    record.status = answer.status;
 
     sent.push(record);
     for (const wake of [...waiters]) wake();
-    res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+    res.writeHead(answer.status, { 'Content-Type': 'application/json', ...(fault?.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}) });
     res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   };
 
@@ -165,6 +178,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
 
   const connector: FakeConnector = {
     url: `http://127.0.0.1:${port}`,
+    fault: undefined,
     sent,
     members,
     activities(conversationId) {

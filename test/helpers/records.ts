@@ -6,7 +6,7 @@ import { statusOf, type Customer, type Engagement, type Favorites, type Organiza
 const now = () => new Date().toISOString();
 
 export function makeOrganization(overrides: Partial<Organization> = {}): Organization {
-  return { id: randomUUID(), name: 'Contoso Partners', kind: 'partner', inEcosystem: true, ...overrides };
+  return { id: randomUUID(), name: 'Contoso Partners', kind: 'partner', inEcosystem: true, alertChannelId: '', ...overrides };
 }
 
 export function makePerson(overrides: Partial<Person> = {}): Person {
@@ -70,6 +70,7 @@ export function makeReferral(overrides: Partial<Referral> = {}): Referral {
     externalReferenceId: '',
     campaignId: '',
     statusReason: '',
+    partnerCenterId: '',
     createdDateTime: at,
     updatedDateTime: at,
     version: 1,

@@ -1,0 +1,158 @@
+// Delivers the durable outbox: each pending message is sent within Teams' rate limits, marked
+// sent with the id Teams gave it, retried when the channel is busy or failing, and dropped
+// (with its conversation forgotten when Teams says it is gone) when retrying cannot help.
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { updateFor } from '../services/alerts.js';
+import type { ConversationRegistry } from '../services/conversations.js';
+import type { ConversationRef, OutboxMessage } from '../services/model.js';
+import type { Store } from '../services/store.js';
+import type { Logger } from './log.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export interface DispatcherDeps {
+  store: Store;
+  adapter: CloudAdapter;
+  appId: string;
+  registry: ConversationRegistry;
+  /** The message to send for an outbox entry and the referral version it shows, or undefined when there is nothing left to say. */
+  render(message: OutboxMessage, conversation: ConversationRef): Promise<{ activity: Partial<Activity>; referralVersion: number } | undefined>;
+  log: Logger;
+  /** Wall-clock milliseconds: retries and rate windows are real time, whatever the business clock says. */
+  now?: () => number;
+}
+
+const MAX_ATTEMPTS = 8;
+const MAX_IN_FLIGHT = 16;
+const RETRYABLE = [412, 502, 503, 504];
+const FINAL = [400, 401, 403, 404, 413];
+/** Teams' answers that mean the bot can no longer post in that conversation. */
+const GONE = ['BotNotInConversationRoster', 'ConversationBlockedByUser', 'ConversationNotFound'];
+
+interface ChannelError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  response?: { headers?: { get?(name: string): string | undefined | null } };
+}
+
+export class OutboxDispatcher {
+  private readonly limiter = new RateLimiter();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(intervalMs = 200): void {
+    this.stopped = false;
+    const loop = async () => {
+      try {
+        await this.tick();
+      } catch (e) {
+        this.deps.log.error('outbox tick failed', { error: (e as Error).message });
+      }
+      if (!this.stopped) this.timer = setTimeout(loop, intervalMs);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops taking new messages and waits for the ones being sent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /** Starts every due message the rate limits allow now; returns how many started. */
+  async tick(): Promise<number> {
+    const now = this.now();
+    const due = (await this.deps.store.list('outbox'))
+      .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
+      .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
+    let started = 0;
+    for (const message of due) {
+      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
+      if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) continue;
+      const delivery = this.deliver(message).finally(() => this.inFlight.delete(message.id));
+      this.inFlight.set(message.id, delivery);
+      started++;
+    }
+    return started;
+  }
+
+  private async deliver(message: OutboxMessage): Promise<void> {
+    const { store, adapter, appId, registry, render, log } = this.deps;
+    const conversation = await store.get('conversation', message.conversationId);
+    if (!conversation) return this.save(message, { status: 'dropped', lastError: 'The conversation is no longer registered.' });
+    try {
+      const rendered = await render(message, conversation);
+      if (!rendered) return this.save(message, { status: 'dropped', lastError: 'Nothing to send any more.' });
+      const { activity, referralVersion } = rendered;
+      let activityId = message.replaceActivityId;
+      await adapter.continueConversationAsync(appId, referenceOf(conversation), async (context) => {
+        if (message.kind === 'update') await context.updateActivity({ ...activity, id: message.replaceActivityId });
+        else activityId = (await context.sendActivity(activity))?.id ?? '';
+      });
+      const sent: OutboxMessage = { ...message, status: 'sent', attempts: message.attempts + 1, sentDateTime: new Date(this.now()).toISOString(), activityId, referralVersion, lastError: '' };
+      // The referral changed while its card was on the way: show the recipient what it is now. In the
+      // writers' exclusive section, so a change either sees this message sent or is seen here.
+      await store.exclusive(async () => {
+        const latest = await store.get('referral', message.referralId);
+        const moved = message.kind !== 'update' && latest !== undefined && latest.version !== referralVersion;
+        await store.commit([{ kind: 'outbox', put: sent }, ...(moved ? [{ kind: 'outbox' as const, put: updateFor(sent, latest, new Date(this.now())) }] : [])]);
+      });
+    } catch (e) {
+      const error = e as ChannelError;
+      const status = error.statusCode;
+      const attempts = message.attempts + 1;
+      const why = `${status ?? 'network'} ${error.code ?? ''} ${error.message ?? ''}`.trim().slice(0, 500);
+      if (status !== undefined && FINAL.includes(status)) {
+        if (GONE.includes(error.code ?? '')) {
+          await registry.forget(conversation.id);
+          log.warn('conversation gone: reference removed', { conversationId: conversation.id, status, code: error.code });
+        }
+        log.warn('outbox message dropped', { id: message.id, conversationId: conversation.id, status, code: error.code });
+        return this.save(message, { status: 'dropped', attempts, lastError: why });
+      }
+      if (attempts >= MAX_ATTEMPTS) {
+        log.error('outbox message dropped after retries', { id: message.id, attempts, error: why });
+        return this.save(message, { status: 'dropped', attempts, lastError: why });
+      }
+      const wait = status === 429 ? retryAfterMs(error) : status === undefined || RETRYABLE.includes(status) || status >= 500 ? backoffMs(attempts) : undefined;
+      if (wait === undefined) return this.save(message, { status: 'dropped', attempts, lastError: why });
+      log.warn('outbox message will be retried', { id: message.id, status, attempts, waitMs: wait });
+      await this.save(message, { attempts, retryAt: new Date(this.now() + wait).toISOString(), lastError: why });
+    }
+  }
+
+  private async save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<void> {
+    await this.deps.store.commit([{ kind: 'outbox', put: { ...message, ...change } }]);
+  }
+}
+
+export function referenceOf(c: ConversationRef): Partial<ConversationReference> {
+  return {
+    channelId: 'msteams',
+    serviceUrl: c.serviceUrl,
+    conversation: { id: c.id, tenantId: c.orgId, conversationType: c.kind, isGroup: c.kind !== 'personal', name: '' },
+    ...(c.channelUserId ? { user: { id: c.channelUserId, name: '' } } : {}),
+  };
+}
+
+/** Retry-After in seconds (or an HTTP date); a second when absent. */
+function retryAfterMs(error: ChannelError): number {
+  const header = error.response?.headers?.get?.('retry-after');
+  const seconds = Number(header);
+  if (header && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = header ? Date.parse(header) : NaN;
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
+}
+
+/** Exponential backoff with jitter: about 1 s, 2 s, 4 s ... capped at 5 minutes. */
+function backoffMs(attempt: number): number {
+  const base = Math.min(300_000, 1000 * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + Math.random()));
+}

@@ -1,0 +1,115 @@
+// Who must hear about a referral event, and the outbox messages that tell them. The messages
+// are committed together with the change that caused them, so an alert is never lost.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import type { Directory } from './directory.js';
+import type { ConversationRef, OutboxMessage, Person, Referral } from './model.js';
+import type { Store, Write } from './store.js';
+
+export type CoSellEvent =
+  /** A Received referral arrived in an organization (from a partner, Microsoft or Partner Center). */
+  | { type: 'received'; referral: Referral }
+  /** A reminder that a Received referral expires soon. */
+  | { type: 'reminder'; referral: Referral; daysLeft: number }
+  /** An invited organization answered (Accepted, Declined) or let the referral expire. */
+  | { type: 'answered'; referral: Referral };
+
+export class AlertPlanner {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The outbox messages for these events. Reads only: call it inside the writer's exclusive section. */
+  async writesFor(events: CoSellEvent[]): Promise<Write[]> {
+    const messages: OutboxMessage[] = [];
+    for (const event of events) messages.push(...(await this.messagesFor(event)));
+    return messages.map((put): Write => ({ kind: 'outbox', put }));
+  }
+
+  private async messagesFor(event: CoSellEvent): Promise<OutboxMessage[]> {
+    const r = event.referral;
+    const from = r.inviteContext?.invitedBy.organizationName ?? 'another organization';
+    switch (event.type) {
+      case 'received':
+        return this.toConversations(r.orgId, r.id, 'received', `New referral from ${from}: ${r.name}`, await this.referralTargets(r));
+      case 'reminder':
+        return this.toConversations(r.orgId, r.id, 'reminder', `Reminder: ${event.daysLeft === 1 ? '1 day' : `${event.daysLeft} days`} left to answer ${from}’s referral ${r.name}`, await this.referralTargets(r));
+      case 'answered': {
+        const org = (await this.directory.organization(r.orgId))?.name ?? r.orgId;
+        const answer =
+          r.substatus === 'Accepted' ? 'accepted' : r.substatus === 'Declined' ? `declined (${r.statusReason})` : 'did not answer in 14 days: it expired';
+        const sender = await this.senderReferral(r);
+        const toSender = sender ? await this.toConversations(sender.orgId, sender.id, 'answered', `${org} ${answer}: ${r.name}`, await this.senderTargets(r, sender)) : [];
+        // Everyone who got the alert sees its outcome: their alert cards are updated. (One still being
+        // sent is updated by the delivery loop, which sees that the referral moved on.)
+        const sent = (await this.store.list('outbox', r.orgId)).filter((m) => m.referralId === r.id && m.status === 'sent' && m.kind !== 'update' && m.activityId);
+        const updates = sent.map((m) => updateFor(m, r, this.clock.now()));
+        return [...toSender, ...updates];
+      }
+    }
+  }
+
+  /** Alert recipients for a referral of their organization: referrals admins (or admins), the team, the alert channel. */
+  private async referralTargets(r: Referral): Promise<ConversationRef[]> {
+    const people = await this.store.list('person', r.orgId);
+    const referralsAdmins = people.filter((p) => p.roles.includes('referrals-admin'));
+    const fallback = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
+    const org = await this.directory.organization(r.orgId);
+    const conversations = await this.store.list('conversation', r.orgId);
+    const channel = conversations.filter((c) => c.id === org?.alertChannelId);
+    return [...channel, ...this.personal(conversations, [...fallback, ...onTeam(people, r)])];
+  }
+
+  /** The sender: who invited, and the people on the sender's own referral. */
+  private async senderTargets(received: Referral, sender: Referral): Promise<ConversationRef[]> {
+    const people = await this.store.list('person', sender.orgId);
+    const inviter = people.filter((p) => p.userId === received.history[0]?.byUserId);
+    return this.personal(await this.store.list('conversation', sender.orgId), [...inviter, ...onTeam(people, sender)]);
+  }
+
+  private async senderReferral(received: Referral): Promise<Referral | undefined> {
+    const senderOrgId = received.inviteContext?.invitedBy.organizationId;
+    const engagement = await this.store.get('engagement', received.engagementId);
+    const participant = engagement?.participants.find((p) => p.orgId === senderOrgId);
+    return participant ? this.store.get('referral', participant.referralId) : undefined;
+  }
+
+  private personal(conversations: ConversationRef[], people: Person[]): ConversationRef[] {
+    const users = new Set(people.map((p) => p.userId));
+    return conversations.filter((c) => c.kind === 'personal' && users.has(c.userId));
+  }
+
+  private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: ConversationRef[]): OutboxMessage[] {
+    const unique = [...new Map(targets.map((c) => [c.id, c])).values()];
+    return unique.map((c) => outboxMessage({ orgId, conversationId: c.id, referralId, kind, headline }, this.clock.now()));
+  }
+}
+
+export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { replaceActivityId?: string }, now: Date): OutboxMessage {
+  return {
+    id: randomUUID(),
+    ...m,
+    headline: m.headline.slice(0, 500),
+    replaceActivityId: m.replaceActivityId ?? '',
+    status: 'pending',
+    attempts: 0,
+    createdDateTime: now.toISOString(),
+    activityId: '',
+    referralVersion: 0,
+    lastError: '',
+  };
+}
+
+/** An update of a sent alert, showing what became of the referral and who did it when. */
+export function updateFor(sent: OutboxMessage, r: Referral, now: Date): OutboxMessage {
+  const last = r.history.at(-1)!;
+  const headline = `${r.substatus} by ${last.byName} on ${last.at.slice(0, 10)}`;
+  return outboxMessage({ orgId: sent.orgId, conversationId: sent.conversationId, referralId: r.id, kind: 'update', headline, replaceActivityId: sent.activityId }, now);
+}
+
+function onTeam(people: Person[], r: Referral): Person[] {
+  const emails = new Set(r.team.map((m) => m.email.toLowerCase()));
+  return people.filter((p) => p.email !== '' && emails.has(p.email.toLowerCase()));
+}

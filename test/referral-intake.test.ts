@@ -1,0 +1,134 @@
+// The intake contract, case by case: signature, idempotency and every error code.
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sign } from '../bot/referral-intake.js';
+import { startApp } from '../bot/app.js';
+import { loadConfig } from '../bot/config.js';
+import { createLogger } from '../bot/log.js';
+import { ana, OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
+import { MICROSOFT } from './helpers/world.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const sample = (overrides: Record<string, unknown> = {}) => ({ ...fixture, id: 'pc-ref-1', ...overrides });
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  await h.say(ana, 'help'); // registers our organization
+});
+afterEach(() => h.close());
+
+async function post(body: unknown, opts: { tenant?: string; signature?: string | null; raw?: string } = {}) {
+  const raw = opts.raw ?? JSON.stringify(body);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  const signature = opts.signature === undefined ? sign(WEBHOOK_SECRET, raw) : opts.signature;
+  if (signature !== null) headers['X-Signature-256'] = signature;
+  const res = await fetch(`${h.app.url}/api/tenants/${opts.tenant ?? OUR_TENANT}/referrals`, { method: 'POST', headers, body: raw });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+const stored = () => h.app.store.list('referral', OUR_TENANT);
+
+describe('referral intake', () => {
+  it('201 and the stored id for a new referral, mapped from the Partner Center resource', async () => {
+    const res = await post(sample());
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ outcome: 'created', stage: 'Received' });
+    const [referral] = await stored();
+    expect(referral!.id).toBe(res.body.id);
+    expect(referral).toMatchObject({
+      name: 'Test Cosell Invite_20',
+      direction: 'Incoming',
+      substatus: 'Received',
+      partnerCenterId: 'pc-ref-1',
+      details: { dealValue: 50000, currency: 'USD', closingDateTime: '2018-11-14T00:00:00.000Z' },
+      customerProfile: { name: 'Contoso Customer Inc', address: { city: 'Redmond', country: 'US' } },
+      consent: { consentToShareInfoWithOthers: true, consentToContact: true },
+      inviteContext: { invitedBy: { organizationId: MICROSOFT, organizationName: 'Microsoft' }, notes: expect.stringContaining('Hi ABC Partner') },
+      solutionIds: ['SOL-34104-EBB'],
+    });
+    expect(referral!.customerProfile.team.map((c) => c.email)).toEqual(['sue.smith@contoso.com', 'joe.hansen@contoso.com']);
+    expect(referral!.expirationDateTime).toBe('2026-12-05T09:00:00.000Z');
+  });
+
+  it('200 and nothing changed when the same referral arrives again (same id, or same external reference id)', async () => {
+    const first = await post(sample({ externalReferenceId: 'EXT-1' }));
+    const again = await post(sample({ externalReferenceId: 'EXT-1' }));
+    expect(again).toMatchObject({ status: 200, body: { id: first.body.id, outcome: 'unchanged' } });
+    const byExternal = await post(sample({ id: undefined, externalReferenceId: 'EXT-1' }));
+    expect(byExternal).toMatchObject({ status: 200, body: { id: first.body.id, outcome: 'unchanged' } });
+    expect(await stored()).toHaveLength(1);
+    expect((await stored())[0]!.version).toBe(1);
+  });
+
+  it('applies an update of a known Received referral through the lifecycle rules', async () => {
+    const first = await post(sample());
+    const changed = sample({ details: { ...(fixture.details as object), dealValue: 65000 } });
+    const res = await post(changed);
+    expect(res).toMatchObject({ status: 200, body: { id: first.body.id, outcome: 'updated' } });
+    const [referral] = await stored();
+    expect(referral!.details.dealValue).toBe(65000);
+    expect(referral!.history.at(-1)).toMatchObject({ action: 'updated by the sender', changes: { 'details.dealValue': { from: 50000, to: 65000 } } });
+  });
+
+  it('409 for an update of a terminal referral: it is not reopened', async () => {
+    const first = await post(sample());
+    await h.app.lifecycle.decline({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, first.body.id, 1, { reason: 'NotAGoodFit' });
+    const res = await post(sample({ name: 'Renamed after decline' }));
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/Declined and archived/);
+    expect((await stored())[0]).toMatchObject({ name: 'Test Cosell Invite_20', substatus: 'Declined' });
+  });
+
+  it('400 with the list of field problems; nothing is stored', async () => {
+    const cases: [string, unknown, string][] = [
+      ['unknown enum value', sample({ status: 'Bogus' }), 'status'],
+      ['missing customer name', sample({ customerProfile: { ...(fixture.customerProfile as object), name: undefined } }), 'customerProfile.name'],
+      ['negative value', sample({ details: { ...(fixture.details as object), dealValue: -5 } }), 'details.dealValue'],
+    ];
+    for (const [what, body, field] of cases) {
+      const res = await post(body);
+      expect(res.status, what).toBe(400);
+      expect(res.body.error.problems.map((p: { field: string }) => p.field), what).toContain(field);
+    }
+    expect(await stored()).toEqual([]);
+  });
+
+  it('401 for a missing or wrong signature', async () => {
+    expect((await post(sample(), { signature: null })).status).toBe(401);
+    expect((await post(sample(), { signature: sign('another-secret-of-16-chars', JSON.stringify(sample())) })).status).toBe(401);
+    expect((await post(sample(), { signature: 'sha256=abc' })).status).toBe(401);
+    // A signature of a different body does not cover this one.
+    expect((await post(sample(), { signature: sign(WEBHOOK_SECRET, JSON.stringify(sample({ name: 'x' }))) })).status).toBe(401);
+    expect(await stored()).toEqual([]);
+  });
+
+  it('404 for a tenant with no organization', async () => {
+    const res = await post(sample(), { tenant: 'ffffffff-0000-4000-8000-000000000999' });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('UnknownTenant');
+  });
+
+  it('413 for a body over 256 KB', async () => {
+    const res = await post(sample({ details: { ...(fixture.details as object), notes: 'x'.repeat(300 * 1024) } }));
+    expect(res.status).toBe(413);
+    expect(await stored()).toEqual([]);
+  });
+
+  it('503 with a message when no secret is configured', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cosell-nosecret-'));
+    const app = await startApp({ ...loadConfig({ DATA_DIR: dir }), PORT: 0 }, { log: createLogger({ silent: true }) });
+    try {
+      const raw = JSON.stringify(sample());
+      const res = await fetch(`${app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign('x', raw) }, body: raw });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/REFERRALS_WEBHOOK_SECRET/);
+    } finally {
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
