@@ -100,12 +100,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
-    const adapter = new CloudAdapter(
-      new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth)),
-    );
+    const adapterWith = (connectorOptions: { noRetryPolicy?: boolean }) =>
+      new CloudAdapter(
+        new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth), undefined, undefined, connectorOptions),
+      );
+    const adapter = adapterWith({});
     adapter.onTurnError = turnErrorHandler(log);
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry });
-    const dispatcher = new OutboxDispatcher({ store, adapter, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
+    // Proactive messages retry through the outbox only, so that every attempt passes the rate limiter.
+    const proactive = adapterWith({ noRetryPolicy: true });
+    const dispatcher = new OutboxDispatcher({ store, adapter: proactive, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
 
     if (config.localMode) {
       log.warn(

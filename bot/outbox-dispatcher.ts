@@ -40,6 +40,7 @@ export class OutboxDispatcher {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private seeded = false;
   private readonly now: () => number;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -69,7 +70,13 @@ export class OutboxDispatcher {
   /** Starts every due message the rate limits allow now; returns how many started. */
   async tick(): Promise<number> {
     const now = this.now();
-    const due = (await this.deps.store.list('outbox'))
+    const all = await this.deps.store.list('outbox');
+    if (!this.seeded) {
+      // The rate windows outlive a restart: what the last process sent still counts.
+      for (const m of all) if (m.sentDateTime && Date.parse(m.sentDateTime) > now - 3_600_000) this.limiter.record(m.conversationId, m.orgId, Date.parse(m.sentDateTime));
+      this.seeded = true;
+    }
+    const due = all
       .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
       .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
     let started = 0;

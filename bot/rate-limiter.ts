@@ -1,6 +1,8 @@
 // Teams' limits for proactive messages (developer docs, "rate limiting for bots"): per bot per
 // conversation 7 per second, 8 per 2 s, 60 per 30 s, 1,800 per hour; per app per tenant 50
-// per second. A send may go only when every window it falls in has room.
+// per second. A send may go only when every window it falls in has room. Sends to a tenant are
+// also paced evenly (one per 25 ms at most), so that delays on the way cannot bunch them into a
+// burst over the limit where Teams counts them.
 
 interface Window {
   ms: number;
@@ -13,7 +15,8 @@ export const conversationWindows: Window[] = [
   { ms: 30_000, max: 60 },
   { ms: 3_600_000, max: 1_800 },
 ];
-export const tenantWindows: Window[] = [{ ms: 1_000, max: 50 }];
+export const tenantWindows: Window[] = [{ ms: 1_000, max: 40 }];
+const TENANT_SPACING_MS = 25;
 
 export class RateLimiter {
   private readonly sends = new Map<string, number[]>();
@@ -23,10 +26,17 @@ export class RateLimiter {
     const conversation = this.recent(`c:${conversationId}`, now);
     const tenant = this.recent(`t:${tenantId}`, now);
     const fits = (times: number[], windows: Window[]) => windows.every((w) => times.filter((t) => t > now - w.ms).length < w.max);
+    const last = tenant.at(-1);
+    if (last !== undefined && now - last < TENANT_SPACING_MS) return false;
     if (!fits(conversation, conversationWindows) || !fits(tenant, tenantWindows)) return false;
-    conversation.push(now);
-    tenant.push(now);
+    this.record(conversationId, tenantId, now);
     return true;
+  }
+
+  /** Counts a send made earlier (for example by the process before a restart). */
+  record(conversationId: string, tenantId: string, at: number): void {
+    this.recent(`c:${conversationId}`, at).push(at);
+    this.recent(`t:${tenantId}`, at).push(at);
   }
 
   private recent(key: string, now: number): number[] {

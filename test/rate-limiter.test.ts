@@ -4,11 +4,11 @@ import { RateLimiter } from '../bot/rate-limiter.js';
 describe('rate limiter', () => {
   it('allows 7 per second and 8 per 2 seconds in one conversation', () => {
     const limiter = new RateLimiter();
-    const taken = Array.from({ length: 10 }, () => limiter.tryTake('c1', 't1', 1_000)).filter(Boolean).length;
+    const taken = Array.from({ length: 10 }, (_, i) => limiter.tryTake('c1', 't1', 1_000 + i * 30)).filter(Boolean).length;
     expect(taken).toBe(7);
-    expect(limiter.tryTake('c1', 't1', 2_001)).toBe(true); // the 8th within 2 s
-    expect(limiter.tryTake('c1', 't1', 2_002)).toBe(false); // a 9th within 2 s is refused
-    expect(limiter.tryTake('c2', 't1', 2_002)).toBe(true); // another conversation has its own windows
+    expect(limiter.tryTake('c1', 't1', 2_100)).toBe(true); // the 8th within 2 s
+    expect(limiter.tryTake('c1', 't1', 2_200)).toBe(false); // a 9th within 2 s is refused
+    expect(limiter.tryTake('c2', 't1', 2_300)).toBe(true); // another conversation has its own windows
   });
 
   it('allows 60 per 30 seconds in one conversation', () => {
@@ -18,11 +18,22 @@ describe('rate limiter', () => {
     expect(taken).toBe(60);
   });
 
-  it('allows 50 per second per tenant across conversations', () => {
+  it('stays under 50 per second per tenant across conversations', () => {
     const limiter = new RateLimiter();
     let taken = 0;
-    for (let i = 0; i < 100; i++) if (limiter.tryTake(`c${i}`, 't1', 5_000)) taken++;
-    expect(taken).toBe(50);
-    expect(limiter.tryTake('other', 't2', 5_000)).toBe(true);
+    for (let t = 5_000; t < 6_000; t += 5) if (limiter.tryTake(`c${t}`, 't1', t)) taken++;
+    expect(taken).toBe(40);
+    expect(limiter.tryTake('other', 't2', 5_999)).toBe(true);
+    // Paced: two sends to one tenant are at least 25 ms apart.
+    expect(limiter.tryTake('c-a', 't3', 7_000)).toBe(true);
+    expect(limiter.tryTake('c-b', 't3', 7_010)).toBe(false);
+    expect(limiter.tryTake('c-b', 't3', 7_025)).toBe(true);
+  });
+
+  it('counts sends recorded from before a restart', () => {
+    const limiter = new RateLimiter();
+    for (let i = 0; i < 7; i++) limiter.record('c1', 't1', 900);
+    expect(limiter.tryTake('c1', 't1', 1_000)).toBe(false);
+    expect(limiter.tryTake('c1', 't1', 1_901)).toBe(true);
   });
 });

@@ -1,0 +1,101 @@
+// A burst of 200 alerts to 20 users while the channel answers 429 (Retry-After), 502 and 403:
+// every alert to a reachable user arrives exactly once, within Teams' rate limits, even when
+// the bot restarts in the middle; the user who uninstalled the bot loses their reference.
+import { readFileSync } from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { sign } from '../bot/referral-intake.js';
+import { OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
+import type { SentRequest } from './helpers/fake-connector.js';
+import { message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const USERS = 20;
+const REFERRALS = 10;
+
+let h: Harness;
+afterEach(() => h.close());
+
+const users: TeamsUser[] = Array.from({ length: USERS }, (_, i) => ({
+  tenantId: OUR_TENANT,
+  aadObjectId: `10000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+  name: `Admin ${i + 1}`,
+  email: `admin${i + 1}@partner.example`,
+}));
+const gone = users[USERS - 1]!;
+
+const isAlert = (r: SentRequest) => r.method === 'POST' && typeof (r.body as { summary?: unknown } | undefined)?.summary === 'string';
+const referralOf = (r: SentRequest) => {
+  const card = JSON.stringify((r.body as { attachments: { content: unknown }[] }).attachments[0]!.content);
+  return /"referralId":"([^"]+)"/.exec(card)![1]!;
+};
+
+/** The largest number of requests in any window of `ms` milliseconds. */
+function peak(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= ms) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+it('delivers a burst exactly once, within the rate limits, across a restart', { timeout: 120_000 }, async () => {
+  h = await startHarness();
+  for (const u of users) {
+    h.connector.members.set(`29:${u.aadObjectId}`, { id: `29:${u.aadObjectId}`, name: u.name, aadObjectId: u.aadObjectId, email: u.email });
+    await postActivity(h.app.url, message(u, 'help'));
+  }
+  for (const u of users.slice(1)) await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: users[0]!.aadObjectId }, u.aadObjectId, ['referrals-admin']);
+  await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: users[0]!.aadObjectId }, users[0]!.aadObjectId, ['admin', 'referrals-admin']);
+
+  // The channel misbehaves: the uninstalled user's chat answers 403; others get 429 and 502 now and then.
+  const attempts = new Map<string, number>();
+  h.connector.fault = (r) => {
+    if (!isAlert(r)) return undefined;
+    if (r.conversationId === personalConversationId(gone)) return { status: 403, code: 'BotNotInConversationRoster' };
+    const n = (attempts.get(r.conversationId!) ?? 0) + 1;
+    attempts.set(r.conversationId!, n);
+    if (n % 5 === 2) return { status: 429, code: 'Throttled', retryAfterSeconds: 1 };
+    if (n % 7 === 3) return { status: 502, code: 'BadGateway' };
+    return undefined;
+  };
+
+  for (let i = 0; i < REFERRALS; i++) {
+    const raw = JSON.stringify({ ...fixture, id: `burst-${i}`, name: `Burst referral ${i}` });
+    const res = await fetch(`${h.app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign(WEBHOOK_SECRET, raw) }, body: raw });
+    expect(res.status).toBe(201);
+  }
+  expect(await h.app.store.list('outbox', OUR_TENANT)).toHaveLength(USERS * REFERRALS);
+
+  const delivered = () => h.connector.sent.filter((r) => isAlert(r) && r.status === 200);
+  const reachable = (USERS - 1) * REFERRALS;
+  await h.connector.waitFor(() => delivered().length >= reachable / 3, 60_000);
+  await h.restart();
+  await h.connector.waitFor(() => delivered().length >= reachable, 90_000);
+  await new Promise((r) => setTimeout(r, 1_500));
+
+  // Exactly once: every reachable user got each referral once.
+  const sent = delivered();
+  expect(sent).toHaveLength(reachable);
+  for (const u of users.slice(0, -1)) {
+    const mine = sent.filter((r) => r.conversationId === personalConversationId(u)).map(referralOf);
+    expect(new Set(mine).size).toBe(REFERRALS);
+    expect(mine).toHaveLength(REFERRALS);
+  }
+  // Within the limits, counting every attempt the bot made.
+  const alertsTried = h.connector.sent.filter(isAlert);
+  for (const u of users) {
+    const times = alertsTried.filter((r) => r.conversationId === personalConversationId(u)).map((r) => r.at);
+    expect(peak(times, 1_000)).toBeLessThanOrEqual(7);
+    expect(peak(times, 2_000)).toBeLessThanOrEqual(8);
+    expect(peak(times, 30_000)).toBeLessThanOrEqual(60);
+  }
+  expect(peak(alertsTried.map((r) => r.at), 1_000)).toBeLessThanOrEqual(50);
+  // The uninstalled user: reference removed, their alerts dropped, not retried.
+  expect(await h.app.store.get('conversation', personalConversationId(gone))).toBeUndefined();
+  expect(alertsTried.filter((r) => r.conversationId === personalConversationId(gone))).toHaveLength(1);
+  const outbox = await h.app.store.list('outbox', OUR_TENANT);
+  expect(outbox.filter((m) => m.status === 'pending')).toEqual([]);
+  expect(outbox.filter((m) => m.status === 'dropped').every((m) => m.conversationId === personalConversationId(gone))).toBe(true);
+});
