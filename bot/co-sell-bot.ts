@@ -8,6 +8,8 @@ import {
   TurnContext,
   type AdaptiveCardInvokeResponse,
   type InvokeResponse,
+  type MessagingExtensionQuery,
+  type MessagingExtensionResponse,
 } from 'botbuilder';
 import { z } from 'zod';
 import { customerChoice } from '../cards/new-deal.js';
@@ -25,6 +27,7 @@ import { BadActionData, DealActions, dealVerbs, type DealVerb } from './deal-act
 import { actingPerson, callerOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
+import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
 
 export type { Logger } from './log.js';
@@ -117,6 +120,11 @@ export class CoSellBot extends TeamsActivityHandler {
     if (!view) return undefined;
     const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' ? 'warning' : 'accent', message.headline) });
     return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: message.headline }, referralVersion: view.referral.version };
+  }
+
+  /** The search message extension (manifest composeExtensions, command searchDeals). */
+  protected override async handleTeamsMessagingExtensionQuery(context: TurnContext, query: MessagingExtensionQuery): Promise<MessagingExtensionResponse> {
+    return onMessageExtensionQuery(context, this.deps, query);
   }
 
   /** Answers card actions and typeahead ourselves: Teams expects HTTP 200 with the outcome in the body. */
