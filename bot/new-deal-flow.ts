@@ -7,6 +7,7 @@ import { day, helpTypeLabels, money } from '../cards/format.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError, parseInput } from '../services/errors.js';
 import { CreateDealInput, PartnerInvitation } from '../services/inputs.js';
+import { closeDateProblem } from '../services/referral-rules.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import type { Contact, Person } from '../services/model.js';
 import { BadActionData } from './deal-actions.js';
@@ -121,13 +122,18 @@ export class NewDealFlow {
   /** The create input so far; checks stop at the given step (later steps are not filled yet). */
   private async errorsUpTo(caller: Caller, draft: Draft, step: NewDealStep): Promise<Record<string, string>> {
     const limit = newDealSteps.indexOf(step);
+    let fields: Record<string, string> = {};
     try {
       parseInput(CreateDealInput, await this.input(caller, draft));
-      return {};
     } catch (e) {
       if (!(e instanceof CoSellError)) throw e;
-      return Object.fromEntries(Object.entries(e.fields).filter(([k]) => newDealSteps.indexOf(stepOf(k)) <= limit));
+      fields = { ...e.fields };
     }
+    // The service's own rule, checked here too so the date is fixed on its own step.
+    const date = draft.values.closingDateTime ?? '';
+    const past = /^\d{4}-\d{2}-\d{2}$/.test(date) ? closeDateProblem(date, this.now()) : undefined;
+    if (past) fields.closingDateTime ??= past;
+    return Object.fromEntries(Object.entries(fields).filter(([k]) => newDealSteps.indexOf(stepOf(k)) <= limit));
   }
 
   private async input(caller: Caller, draft: Draft): Promise<CreateDealInput> {

@@ -54,7 +54,8 @@ function defaults(view: ReferralView, now: Date): Partial<Record<DealField, unkn
     externalReferenceId: r.externalReferenceId,
     campaignId: r.campaignId,
     solutionIds: r.solutionIds.join(','),
-    inviteMicrosoft: 'true',
+    // Asking Microsoft is the only choice when partners can't be invited; otherwise it is opt-in.
+    inviteMicrosoft: String(!view.invitations.partners.allowed),
     helpType: r.details.assistanceRequestCode === 'None' ? 'GeneralOrOther' : r.details.assistanceRequestCode,
     consentToShare: String(r.consent.consentToShareInfoWithOthers),
     partnerCurrency: r.details.currency,

@@ -27,8 +27,8 @@ export function daysLeft(deadline: string, now: Date): string {
 
 /** Adaptive Card text colors per stage. */
 export const stageColor: Record<Stage, string> = {
-  Received: 'Warning',
-  Accepted: 'Accent',
+  Received: 'Accent',
+  Accepted: 'Default',
   Won: 'Good',
   Lost: 'Attention',
   Declined: 'Attention',

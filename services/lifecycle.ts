@@ -22,6 +22,7 @@ import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
   canAct,
+  closeDateProblem,
   dealTypeOf,
   invitationOptions,
   qualifiesForRegistration,
@@ -658,9 +659,9 @@ export class LifecycleService {
     }
   }
 
-  /** Close dates are days: today is fine, yesterday is not. */
   private checkNotPast(date: string, field: string, now: Date, fields: Record<string, string>): void {
-    if (date.slice(0, 10) < now.toISOString().slice(0, 10)) fields[field] = 'The close date can’t be in the past.';
+    const problem = closeDateProblem(date, now);
+    if (problem) fields[field] = problem;
   }
 
   private async checkSolutions(ids: string[], field: string, fields: Record<string, string>): Promise<void> {

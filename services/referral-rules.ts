@@ -99,6 +99,11 @@ export function allowedActions(stage: Stage, mayAct: boolean, invitations: Invit
   };
 }
 
+/** Close dates are days: today is fine, yesterday is not. The message when the date is in the past. */
+export function closeDateProblem(date: string, now: Date): string | undefined {
+  return date.slice(0, 10) < now.toISOString().slice(0, 10) ? 'The close date can’t be in the past.' : undefined;
+}
+
 /** The stages each stage may move to; terminal stages move nowhere. */
 const transitions: Record<Stage, readonly Stage[]> = {
   Received: ['Accepted', 'Declined', 'Expired'],

@@ -348,3 +348,15 @@ describe('deadlines on the card', () => {
     expect(cardText(await h.say(fay, 'archive'))).toContain('Expired');
   });
 });
+
+describe('new deal close date', () => {
+  it('a close date in the past is refused on the details step, not only at the end', async () => {
+    await h.say(ana, 'help');
+    let card = await h.clickCard(ana, 'newDeal');
+    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
+    card = await press(ana, card, 'Next');
+    card = await press(ana, card, 'Next', { name: 'Litware', dealValue: '5', currency: 'USD', closingDateTime: '2020-01-01' });
+    expect(cardText(card)).toContain('Deal details');
+    expect(cardText(card)).toContain('The close date can’t be in the past.');
+  });
+});

@@ -704,13 +704,13 @@ describe('list card', () => {
   const render = (kind: ListKind, page: Page<ListItem>, extra: { banner?: Banner; q?: string } = {}) =>
     listCard({ kind, page, now: lw.clock.now(), query: kind === 'find' ? (extra.q ?? query) : undefined, banner: extra.banner });
 
-  /** Valid; one Open per item, for that item; Previous only after page 0, Next only before the last page. */
+  /** Valid; each row opens its own deal; Previous only after page 0, Next only before the last page. */
   function expectListCard(kind: ListKind, page: Page<ListItem>, card: Card) {
     expectValid(card);
     expect(bytes(card)).toBeLessThan(MAX_CARD_BYTES);
     const opens = buttons(card).filter((b) => b.verb === 'open' && b.title === 'Open');
-    // Each row has a select action and an Open button.
-    expect(opens.map((b) => dataOf(b).referralId)).toEqual(page.items.flatMap((i) => [i.referral.id, i.referral.id]));
+    // The whole row opens its deal (a select action); no extra button per row.
+    expect(opens.map((b) => dataOf(b).referralId)).toEqual(page.items.map((i) => i.referral.id));
     const titles = buttons(card).filter((b) => b.verb !== 'open').map((b) => b.title);
     expect(titles).toEqual([...(page.page > 0 ? ['Previous'] : []), ...(page.hasMore ? ['Next'] : []), 'New deal', 'Help']);
     const at = (n: number) => ({ box: kind, page: n, ...(kind === 'find' ? { query } : {}) });
