@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_WEBHOOK_SECRET } from './local-demo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BOT_PORT_FROM = 3978;
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
     const botPort = parsePort('PORT', process.env.PORT) ?? (await firstFreePort(BOT_PORT_FROM));
     const wantedPlaygroundPort = parsePort('PLAYGROUND_PORT', process.env.PLAYGROUND_PORT) ?? (await firstFreePort(PLAYGROUND_PORT_FROM));
 
-    const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort) };
+    // The intake webhook is on, so that `npm run referral:demo` can post a referral to this bot.
+    const botEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), REFERRALS_WEBHOOK_SECRET: process.env.REFERRALS_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET };
     const dropped = CREDENTIALS.filter((k) => botEnv[k]);
     for (const k of CREDENTIALS) delete botEnv[k];
     if (dropped.length > 0) process.stderr.write(`[dev] left ${dropped.join(', ')} out of the bot's environment: the playground talks to the bot without authentication.\n`);
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
         `Co-sell Bot (local mode): ${endpoint}`,
         `Agents Playground: http://localhost:${playgroundPort}`,
         'Open the playground and say "help". Ctrl+C stops both.',
+        `To receive a referral: PORT=${botPort} npm run referral:demo`,
         '',
       ].join('\n'),
     );
