@@ -7,7 +7,7 @@ import { DAY_MS } from '../services/clock.js';
 import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, WEBHOOK_SECRET, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import type { SentRequest } from './helpers/fake-connector.js';
-import { message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
+import { installationUpdate, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM } from './helpers/world.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -154,5 +154,15 @@ describe('the 14-day clock', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(alertsTo(fay)).toHaveLength(2);
     expect(alertsTo(ana)).toHaveLength(1);
+  });
+});
+
+describe('the conversation registry', () => {
+  it('remembers a chat when the bot is installed or spoken to, and forgets it on uninstall', async () => {
+    h = await startHarness();
+    await postActivity(h.app.url, installationUpdate(fay, 'add'));
+    expect(await h.app.store.get('conversation', personalConversationId(fay))).toMatchObject({ orgId: FABRIKAM, kind: 'personal', userId: fay.aadObjectId, serviceUrl: h.connector.url });
+    await postActivity(h.app.url, installationUpdate(fay, 'remove'));
+    expect(await h.app.store.get('conversation', personalConversationId(fay))).toBeUndefined();
   });
 });

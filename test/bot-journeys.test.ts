@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
 import { ana, button, cardText, fay, inputValues, mia, sam, startHarness, actions, type Card, type Harness, OUR_TENANT } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
-import { installationUpdate, membersAdded, postActivity, invokeAction, type TeamsUser } from './helpers/teams.js';
+import { installationUpdate, membersAdded, message, postActivity, invokeAction, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM, MICROSOFT } from './helpers/world.js';
 
 let h: Harness;
@@ -358,5 +358,16 @@ describe('new deal close date', () => {
     card = await press(ana, card, 'Next', { name: 'Litware', dealValue: '5', currency: 'USD', closingDateTime: '2020-01-01' });
     expect(cardText(card)).toContain('Deal details');
     expect(cardText(card)).toContain('The close date can’t be in the past.');
+  });
+});
+
+describe('clients without Universal Actions', () => {
+  it('an Action.Submit-style message with a verb reaches the same route and gets the card as a reply', async () => {
+    await h.say(ana, 'help');
+    const activity = { ...message(ana, ''), value: { verb: 'list', box: 'archive', page: 0 } };
+    const res = await postActivity(h.app.url, activity);
+    expect(res.status).toBe(200);
+    const reply = h.connector.sent.find((r) => r.method === 'POST' && r.activityId === activity.id);
+    expect(cardText((reply!.body as { attachments: { content: Card }[] }).attachments[0]!.content)).toContain('Archive');
   });
 });
