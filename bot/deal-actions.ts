@@ -92,28 +92,11 @@ export class DealActions {
     const member = contactFrom(d, { firstName: 'firstName', lastName: 'lastName', phoneNumber: 'phoneNumber', email: 'email' });
     switch (verb) {
       case 'accept':
-        return lifecycle.accept(caller, id, version, {
-          name: str(d, 'name'),
-          dealValue: str(d, 'dealValue') as never,
-          currency: str(d, 'currency'),
-          closingDateTime: str(d, 'closingDateTime'),
-          notes: str(d, 'notes'),
-          externalReferenceId: str(d, 'externalReferenceId'),
-          campaignId: str(d, 'campaignId'),
-          team: member ? [member] : [],
-        });
+        return lifecycle.accept(caller, id, version, { ...dealDetails(d), team: member ? [member] : [] });
       case 'decline':
         return lifecycle.decline(caller, id, version, { reason: str(d, 'reason') as never, notes: str(d, 'notes') });
       case 'edit':
-        return lifecycle.edit(caller, id, version, {
-          name: str(d, 'name'),
-          dealValue: str(d, 'dealValue') as never,
-          currency: str(d, 'currency'),
-          closingDateTime: str(d, 'closingDateTime'),
-          externalReferenceId: str(d, 'externalReferenceId'),
-          campaignId: str(d, 'campaignId'),
-          notes: str(d, 'notes'),
-        });
+        return lifecycle.edit(caller, id, version, dealDetails(d));
       case 'addTeam':
         return lifecycle.addTeamMembers(caller, id, version, { members: member ? [member] : [] });
       case 'solutions':
@@ -185,7 +168,21 @@ export class DealActions {
   }
 }
 
-const formOf = {
+/** The deal fields the accept and edit forms share. */
+function dealDetails(d: Record<string, unknown>) {
+  return {
+    name: str(d, 'name'),
+    dealValue: str(d, 'dealValue') as never,
+    currency: str(d, 'currency'),
+    closingDateTime: str(d, 'closingDateTime'),
+    notes: str(d, 'notes'),
+    externalReferenceId: str(d, 'externalReferenceId'),
+    campaignId: str(d, 'campaignId'),
+  };
+}
+
+/** The form each deal-changing verb belongs to. */
+export const formOf = {
   accept: 'accept',
   decline: 'decline',
   edit: 'edit',

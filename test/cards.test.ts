@@ -14,9 +14,9 @@ import type { Caller } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import type { ListItem, Page, ReferralView } from '../services/lifecycle.js';
 import type { Contact, Customer, Organization, Referral, Solution } from '../services/model.js';
-import type { AllowedActions } from '../services/referral-rules.js';
 import { cardProblems, MAX_CARD_BYTES } from './helpers/card-check.js';
 import { ADATUM, CONTOSO_PARTNER, FABRIKAM, NORTHWIND, customerContact, dealInput, makeWorld, member, partnerInvitation, type World } from './helpers/world.js';
+import { formOf } from '../bot/deal-actions.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading cards
@@ -80,18 +80,8 @@ function versionProblems(card: Card, expected?: number): string[] {
   return problems;
 }
 
-/** The form each allowed action opens. */
-const formOfAction = {
-  accept: 'accept',
-  decline: 'decline',
-  edit: 'edit',
-  addTeam: 'team',
-  solutions: 'solutions',
-  addNote: 'note',
-  invite: 'invite',
-  won: 'won',
-  lost: 'lost',
-} as const satisfies Partial<Record<keyof AllowedActions, DealForm>>;
+/** The form each allowed action opens: the bot's own map. */
+const formOfAction = formOf;
 
 /** The verb each form's submit button sends. */
 const submitVerb: Record<DealForm, string> = {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
 import { CoSellError } from '../services/errors.js';
-import { dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, type World } from './helpers/world.js';
+import { dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, type World, refusal } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -9,14 +9,6 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-async function refusal(call: Promise<unknown>): Promise<CoSellError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CoSellError);
-  return error as CoSellError;
-}
 
 describe('tenant isolation', () => {
   it('another organization can neither read nor act on a referral', async () => {

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CoSellError } from '../services/errors.js';
-import { customerContact, dealInput, FABRIKAM, makeWorld, member, MICROSOFT, NORTHWIND, ADATUM, partnerInvitation, type World } from './helpers/world.js';
+import { customerContact, dealInput, FABRIKAM, makeWorld, member, MICROSOFT, NORTHWIND, ADATUM, partnerInvitation, type World, refusal } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -8,14 +7,6 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-async function refusal(call: Promise<unknown>): Promise<CoSellError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CoSellError);
-  return error as CoSellError;
-}
 
 const askMicrosoft = { helpType: 'CustomerTechnicalArchitecture' as const, customerContact, consentToShare: true, notes: 'Architecture review please' };
 const accept = { name: 'Accepted deal', dealValue: 1000, currency: 'USD', closingDateTime: '2027-01-31', team: [member('Fay', 'fay@fabrikam.example')] };

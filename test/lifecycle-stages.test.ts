@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
 import type { Caller } from '../services/directory.js';
-import { CoSellError } from '../services/errors.js';
 import type { Referral } from '../services/model.js';
-import { customerContact, dealInput, FABRIKAM, makeWorld, member, partnerInvitation, type World } from './helpers/world.js';
+import { customerContact, dealInput, FABRIKAM, makeWorld, member, partnerInvitation, type World, refusal } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -11,14 +10,6 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-async function refusal(call: Promise<unknown>): Promise<CoSellError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CoSellError);
-  return error as CoSellError;
-}
 
 /** A P2P deal: our Accepted referral and Fabrikam's Received one. */
 async function p2p(): Promise<{ ours: Referral; theirs: Referral }> {

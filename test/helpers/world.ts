@@ -8,6 +8,8 @@ import { LifecycleService } from '../../services/lifecycle.js';
 import { openLowdbStore } from '../../services/lowdb-store.js';
 import type { CreateDealInput } from '../../services/inputs.js';
 import type { Store } from '../../services/store.js';
+import { expect } from 'vitest';
+import { CoSellError } from '../../services/errors.js';
 
 export const MICROSOFT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CONTOSO_PARTNER = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -97,4 +99,14 @@ export function partnerInvitation(orgId: string, overrides: Record<string, unkno
     helpType: 'CustomerTechnicalArchitecture' as const,
     ...overrides,
   };
+}
+
+/** The CoSellError a refused call rejects with (fails the test if the call succeeds). */
+export async function refusal(call: Promise<unknown>): Promise<CoSellError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CoSellError);
+  return error as CoSellError;
 }
