@@ -17,6 +17,7 @@ import { ConversationRegistry } from '../services/conversations.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
 import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
+import { CardUpdates } from './card-updates.js';
 import { CoSellBot } from './co-sell-bot.js';
 import { botAuthSettings, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -32,6 +33,8 @@ export interface RunningApp {
   lifecycle: LifecycleService;
   directory: Directory;
   dispatcher: OutboxDispatcher;
+  /** Card messages being replaced for everyone after a click. */
+  cardUpdates: CardUpdates;
   /** Runs the deadline clock once: expiries and reminders that are due (it also runs every minute). */
   runDeadlines(): Promise<void>;
   /** Stops accepting requests, then closes the store (releasing the data directory). Idempotent. */
@@ -106,7 +109,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       );
     const adapter = adapterWith({});
     adapter.onTurnError = turnErrorHandler(log);
-    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry });
+    const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
+    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
     // Proactive messages retry through the outbox only, so that every attempt passes the rate limiter.
     const proactive = adapterWith({ noRetryPolicy: true });
     const dispatcher = new OutboxDispatcher({ store, adapter: proactive, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
@@ -175,12 +179,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       (closing ??= (async () => {
         clearInterval(deadlines);
         await closeServer(srv);
+        await cardUpdates.drain();
         await dispatcher.stop();
         await store.close();
         log.info('closed', { url });
       })());
 
-    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, runDeadlines, close };
+    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, cardUpdates, runDeadlines, close };
   } catch (e) {
     if (server?.server.listening) await closeServer(server);
     await store.close();

@@ -12,7 +12,7 @@ import {
   type MessagingExtensionResponse,
 } from 'botbuilder';
 import { z } from 'zod';
-import { customerChoice } from '../cards/new-deal.js';
+import { customerChoice } from '../cards/format.js';
 import { listCard, type ListKind } from '../cards/list.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
@@ -23,12 +23,13 @@ import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { boxes, type LifecycleService } from '../services/lifecycle.js';
 import type { Person } from '../services/model.js';
-import { BadActionData, DealActions, dealVerbs, type DealVerb } from './deal-actions.js';
+import { BadActionData, DealActions, dealVerbs } from './deal-actions.js';
 import { actingPerson, callerOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
+import type { CardUpdates } from './card-updates.js';
 
 export type { Logger } from './log.js';
 
@@ -38,6 +39,8 @@ export interface BotDeps {
   clock: Clock;
   log: Logger;
   registry: ConversationRegistry;
+  /** Replaces a card message for everyone once the clicker has their answer. */
+  cardUpdates: CardUpdates;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -45,6 +48,8 @@ const ERROR = 'application/vnd.microsoft.error';
 const SEARCH = 'application/vnd.microsoft.search.searchResponse';
 /** Teams retries an unanswered invoke after about 15 s; remember answers well past that. */
 const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+
+type Route = (caller: Caller, person: Person, data: Record<string, unknown>) => Promise<Reply>;
 
 interface Reply {
   card: Card;
@@ -151,33 +156,33 @@ export class CoSellBot extends TeamsActivityHandler {
     try {
       const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
       const reply = await this.route(verb, caller, person, data as Record<string, unknown>);
-      if (reply.everyone) await this.updateForEveryone(context, reply.everyone);
+      const messageId = context.activity.replyToId;
+      if (reply.everyone && messageId) this.deps.cardUpdates.schedule(TurnContext.getConversationReference(context.activity), messageId, reply.everyone);
       return card(reply.card);
     } catch (e) {
       return this.failure(context, e);
     }
   }
 
+  /** Every verb a card or a text command can send, and what answers it. */
+  private readonly routes: Record<string, Route> = {
+    help: async (_caller, person) => ({ card: await this.welcomeFor(person) }),
+    newDeal: async (caller, person, data) => ({ card: 'draftId' in data ? await this.newDeal.step(caller, person, data) : await this.newDeal.start(caller, person) }),
+    createDeal: async (caller, person, data) => {
+      const { created, card } = await this.newDeal.create(caller, person, data);
+      return { card: created ? await this.deals.card(caller, person, created, { banner: banner('good', `Deal “${created.referral.name}” created.`) }) : card! };
+    },
+    alerts: async (caller, person, data) => ({ card: await this.alertSettings(caller, person, data) }),
+    list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),
+    find: async (caller, _person, data) => ({ card: await this.list(caller, { ...data, box: 'find' }) }),
+    ...Object.fromEntries(dealVerbs.map((verb): [string, Route] => [verb, (caller, person, data) => this.deals.run(verb, caller, person, data)])),
+  };
+
   /** Routes a verb (from a card action, or a text command turned into one) to the card it answers with. */
-  private async route(verb: string, caller: Caller, person: Person, data: Record<string, unknown>): Promise<Reply> {
-    switch (verb) {
-      case 'help':
-        return { card: await this.welcomeFor(person) };
-      case 'newDeal':
-        return { card: 'draft' in data ? await this.newDeal.step(caller, person, data) : await this.newDeal.start(caller, person) };
-      case 'createDeal': {
-        const result = await this.newDeal.create(caller, person, data);
-        return { card: result.created ? await this.deals.card(caller, person, result.created, { banner: banner('good', `Deal “${result.created.referral.name}” created.`) }) : result.card };
-      }
-      case 'alerts':
-        return { card: await this.alertSettings(caller, person, data) };
-      case 'list':
-      case 'find':
-        return { card: await this.list(caller, verb === 'find' ? { ...data, box: 'find' } : data) };
-      default:
-        if ((dealVerbs as readonly string[]).includes(verb)) return this.deals.run(verb as DealVerb, caller, person, data);
-        throw new BadActionData(`Unknown action "${verb}".`);
-    }
+  private route(verb: string, caller: Caller, person: Person, data: Record<string, unknown>): Promise<Reply> {
+    const handler = Object.hasOwn(this.routes, verb) ? this.routes[verb] : undefined;
+    if (!handler) throw new BadActionData(`Unknown action "${verb}".`);
+    return handler(caller, person, data);
   }
 
   private async list(caller: Caller, data: Record<string, unknown>, note?: Banner): Promise<Card> {
@@ -247,17 +252,6 @@ export class CoSellBot extends TeamsActivityHandler {
       return { status: 200, body: { statusCode: 200, type: SEARCH, value: { results } } };
     } catch (e) {
       return this.failure(context, e);
-    }
-  }
-
-  /** Replaces the card message for everyone in the conversation; the per-user views follow by refresh. */
-  private async updateForEveryone(context: TurnContext, everyone: Card): Promise<void> {
-    const messageId = context.activity.replyToId;
-    if (!messageId) return;
-    try {
-      await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(everyone)), id: messageId });
-    } catch (e) {
-      this.deps.log.warn('could not update the card message for everyone', { activityId: context.activity.id, messageId, error: (e as Error).message });
     }
   }
 

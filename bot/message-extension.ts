@@ -96,7 +96,8 @@ export async function searchDeals(deps: MessageExtensionDeps, caller: Caller, qu
       const view = await lifecycle.get(caller, item.referral.id);
       attachments.push({
         ...CardFactory.adaptiveCard(dealCard(view, { now, refreshUserIds })),
-        preview: CardFactory.thumbnailCard(view.referral.name, previewText(view)),
+        // Teams formats a preview's text (HTML, markdown) but never its title or subtitle: people's words go there.
+        preview: CardFactory.thumbnailCard(view.referral.name, [], [], { subtitle: previewText(view) }),
       });
     } catch (e) {
       // Gone between find and get: leave it out.

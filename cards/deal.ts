@@ -1,35 +1,29 @@
-// The deal card: a referral as the viewer's organization sees it, the buttons the viewer may
-// use now, and at most one inline form (accept, decline, edit, ...).
+// The deal card: a referral as the viewer's organization sees it, the buttons the viewer may use
+// now, and at most one form (accept, decline, edit, ...). Long notes and teams are cut so the card
+// fits Teams; the whole notes log and team open in a card of their own.
 import type { ReferralView } from '../services/lifecycle.js';
-import type { Contact, Organization, Solution } from '../services/model.js';
+import type { Contact, Organization, Referral, Solution } from '../services/model.js';
 import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { dealTypeLabels } from '../services/referral-rules.js';
+import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, stageColor } from './format.js';
-import { expand, fields, noBanner, type Banner, type Card } from './render.js';
+import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, solutionChoices, stageColor } from './format.js';
+import { inputsOf, type Choice, type Choices } from './forms.js';
+import { clip, compile, execute, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
-export const dealForms = ['accept', 'decline', 'edit', 'team', 'solutions', 'note', 'invite', 'won', 'lost'] as const;
-export type DealForm = (typeof dealForms)[number];
-
-/** Every input of every form: the builder fills them all so the template never meets a missing path. */
-export const dealFieldNames = [
-  'name', 'dealValue', 'currency', 'closingDateTime', 'notes', 'externalReferenceId', 'campaignId',
-  'firstName', 'lastName', 'phoneNumber', 'email', 'reason', 'solutionIds', 'text',
-  'inviteMicrosoft', 'helpType', 'microsoftNotes', 'contactFirstName', 'contactLastName', 'contactPhone', 'contactEmail', 'consentToShare',
-  'partnerOrgId', 'partnerDealValue', 'partnerCurrency', 'partnerClosingDateTime', 'partnerSolutionIds', 'partnerHelpType', 'partnerNotes',
-  'contractSignedDate', 'wonValue', 'regCurrency', 'contractId', 'azureSubscriptionId', 'regNotes',
-] as const;
-export type DealField = (typeof dealFieldNames)[number];
+/** Teams refuses messages over about 40 KB; the card leaves room for the activity around it. */
+export const MAX_CARD_BYTES = 36 * 1024;
 
 export interface DealCardOptions {
   now: Date;
-  form?: DealForm;
+  form?: DealFormId;
   banner?: Banner;
   /** What the user typed, kept when a form is shown again with errors. */
-  values?: Partial<Record<DealField, unknown>>;
-  errors?: Partial<Record<DealField, string>>;
-  /** Solutions that may be attached, for the solutions and invite forms. */
+  values?: Partial<Record<string, string>>;
+  errors?: Partial<Record<string, string>>;
+  /** Solutions that may be attached, with their owners, for the solutions and invite forms. */
   attachable?: Solution[];
+  organizations?: Organization[];
   /** Partners offered before the user types (typeahead finds the rest). */
   partners?: Organization[];
   recentContacts?: Contact[];
@@ -37,18 +31,23 @@ export interface DealCardOptions {
   refreshUserIds?: string[];
 }
 
-const options = (labels: Record<string, string>, keys?: readonly string[]) =>
-  (keys ?? Object.keys(labels)).map((value) => ({ title: labels[value]!, value }));
-
+const options = (labels: Record<string, string>, keys?: readonly string[]): Choice[] => (keys ?? Object.keys(labels)).map((value) => ({ title: labels[value]!, value }));
 const personLine = (m: Contact) => `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.phoneNumber} · ${m.email}`;
 
+/** How much of the long lists a card shows; the next level is tried when a card is too large. */
+const detail = [
+  { team: 8, solutions: 12, notes: 3, noteChars: 1200, contacts: 3 },
+  { team: 4, solutions: 6, notes: 2, noteChars: 400, contacts: 1 },
+  { team: 2, solutions: 3, notes: 1, noteChars: 150, contacts: 1 },
+] as const;
+
 /** The form's starting values, from the referral, before anything the user typed. */
-function defaults(view: ReferralView, now: Date): Partial<Record<DealField, unknown>> {
+function defaults(view: ReferralView, now: Date): Record<string, string> {
   const r = view.referral;
   const date = r.details.closingDateTime.slice(0, 10);
   return {
     name: r.name,
-    dealValue: r.details.dealValue,
+    dealValue: String(r.details.dealValue),
     currency: r.details.currency,
     closingDateTime: date,
     externalReferenceId: r.externalReferenceId,
@@ -60,26 +59,40 @@ function defaults(view: ReferralView, now: Date): Partial<Record<DealField, unkn
     consentToShare: String(r.consent.consentToShareInfoWithOthers),
     partnerCurrency: r.details.currency,
     partnerClosingDateTime: date,
-    partnerSolutionIds: r.solutionIds.join(','),
+    partnerTeam: r.team.map((m) => m.email).join(','),
     partnerHelpType: 'GeneralOrOther',
     contractSignedDate: now.toISOString().slice(0, 10),
-    wonValue: r.details.dealValue,
+    wonValue: String(r.details.dealValue),
     regCurrency: r.details.currency,
   };
 }
 
+const render = compile<object>(template);
+
 export function dealCard(view: ReferralView, o: DealCardOptions): Card {
+  for (const [level, limits] of detail.entries()) {
+    const card = render(dealData(view, o, limits));
+    if (level === detail.length - 1 || Buffer.byteLength(JSON.stringify(card)) <= MAX_CARD_BYTES) return card;
+  }
+  throw new Error('unreachable');
+}
+
+function dealData(view: ReferralView, o: DealCardOptions, limits: (typeof detail)[number]) {
   const r = view.referral;
   const form = o.form ?? '';
   const c = view.allowed;
   const address = [r.customerProfile.address.city, r.customerProfile.address.country].filter(Boolean).join(', ');
+  const contacts = r.customerProfile.team;
+  const help = r.details.assistanceRequestCode;
   const facts = [
     { title: 'Customer', value: [r.customerProfile.name, address].filter(Boolean).join(' · ') },
     ...(r.customerProfile.duns ? [{ title: 'D-U-N-S', value: r.customerProfile.duns }] : []),
-    ...r.customerProfile.team.map((m) => ({ title: 'Customer contact', value: personLine(m) })),
+    ...contacts.slice(0, limits.contacts).map((m) => ({ title: 'Customer contact', value: personLine(m) })),
+    ...(contacts.length > limits.contacts ? [{ title: 'Customer contact', value: `and ${contacts.length - limits.contacts} more` }] : []),
     { title: 'Estimated value', value: money(r.details.dealValue, r.details.currency) },
     { title: 'Estimated close', value: day(r.details.closingDateTime) },
-    { title: 'Help requested', value: helpTypeLabels[r.details.assistanceRequestCode] },
+    // "None" keeps the creator's deal private; on a referral someone sent, it only means no help was named.
+    ...(help !== 'None' ? [{ title: r.direction === 'Incoming' ? 'Help requested' : 'Help from Microsoft', value: helpTypeLabels[help] }] : []),
     ...(r.externalReferenceId ? [{ title: 'CRM id', value: r.externalReferenceId }] : []),
     ...(r.campaignId ? [{ title: 'Campaign id', value: r.campaignId }] : []),
     ...(r.statusReason ? [{ title: 'Reason', value: reasonLabel(r.substatus, r.statusReason) }] : []),
@@ -88,9 +101,11 @@ export function dealCard(view: ReferralView, o: DealCardOptions): Card {
   ];
   const last = r.history.at(-1)!;
   const refused = [view.invitations.microsoft, view.invitations.partners].filter((v) => !v.allowed).map((v) => (v.allowed ? '' : v.reason));
-  const data = {
+  const notes = r.notes.slice(-limits.notes).reverse();
+  const clipped = notes.some((n) => n.text.length > limits.noteChars);
+  return {
     referralId: r.id,
-    version: r.version,
+        version: r.version,
     name: r.name,
     subtitle: `${dealTypeLabels[view.dealType]} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
     stage: r.substatus,
@@ -99,42 +114,80 @@ export function dealCard(view: ReferralView, o: DealCardOptions): Card {
     archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
     respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
     invitedByText: r.inviteContext
-      ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${r.inviteContext.notes}”` : ''}`
+      ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${clip(r.inviteContext.notes, limits.noteChars)}”` : ''}`
       : '',
-    senderText: r.inviteContext ? `${r.inviteContext.invitedBy.organizationName} will be told you declined.` : '',
     facts,
-    team: r.team.map((m) => ({ text: personLine(m) })),
-    solutions: view.solutions.map((s) => ({ text: `${s.name} (${coSellStatusLabels[s.coSellStatus]})` })),
+    team: r.team.slice(0, limits.team).map((m) => ({ text: personLine(m) })),
+    teamMore: r.team.length > limits.team ? `and ${r.team.length - limits.team} more` : '',
+    teamCount: r.team.length,
+    moreTeam: r.team.length > limits.team,
+    solutions: view.solutions.slice(0, limits.solutions).map((s) => ({ text: solutionLine(s) })),
+    solutionsMore: view.solutions.length > limits.solutions ? `and ${view.solutions.length - limits.solutions} more` : '',
     participants: view.participants.map((p) => ({ text: `${p.orgName}: ${p.stage}` })),
-    notes: r.notes.slice(-10).map((n) => ({ header: `${dateTime(n.at)} · ${n.byName}`, text: n.text })),
+    notes: notes.map((n) => ({ header: `${dateTime(n.at)} · ${n.byName}`, text: clip(n.text, limits.noteChars) })),
+    noteCount: r.notes.length,
+    moreNotes: r.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
     can: { ...c, row1: c.accept || c.decline || c.edit || c.addTeam || c.solutions || c.addNote },
     favorite: view.favorite,
     heartTitle: view.favorite ? '♥ Favorite' : '♡ Favorite',
     banner: o.banner ?? noBanner,
     form,
-    f: fields(dealFieldNames, { ...defaults(view, o.now), ...o.values }, o.errors ?? {}),
-    needsRegistration: view.needsRegistration,
-    invite: {
-      microsoft: view.invitations.microsoft.allowed,
-      microsoftReason: view.invitations.microsoft.allowed ? '' : view.invitations.microsoft.reason,
-      partners: view.invitations.partners.allowed,
-      partnersReason: view.invitations.partners.allowed ? '' : view.invitations.partners.reason,
-      needsContact: r.customerProfile.team.length === 0,
-    },
-    recentText: (o.recentContacts ?? []).slice(0, 5).map(personLine).join('; '),
-    choices: {
-      currencies: currencies.map((v) => ({ title: v, value: v })),
-      declineReasons: options(declineReasons),
-      lostReasons: options(lostReasons),
-      helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
-      partnerHelpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
-      solutions: (o.attachable ?? view.solutions).map((s) => ({ title: `${s.name} (${coSellStatusLabels[s.coSellStatus]})`, value: s.id })),
-      partners: atLeastOne((o.partners ?? []).map((p) => ({ title: p.name, value: p.id })), 'Type to search partners'),
-    },
+    formItems: form ? formItems(view, form, o) : [],
     refreshUserIds: (o.refreshUserIds ?? []).slice(0, 60),
   };
-  return expand(template, data);
+}
+
+/** A solution with its co-sell status; Microsoft's own (always attachable) need none. */
+function solutionLine(s: Solution): string {
+  return s.coSellStatus === 'NotCoSellReady' ? s.name : `${s.name} (${coSellStatusLabels[s.coSellStatus]})`;
+}
+
+/** The open form: its inputs from the one definition, the user's values and errors, and its buttons. */
+function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions): Element[] {
+  const r = view.referral;
+  const def = dealForms[id];
+  const orgs = o.organizations ?? [];
+  const attachable = o.attachable ?? view.solutions;
+  const selectedPartner = o.values?.partnerOrgId ?? '';
+  const partners = [...(o.partners ?? [])];
+  const chosen = orgs.find((org) => org.id === selectedPartner);
+  if (chosen && !partners.some((p) => p.id === chosen.id)) partners.unshift(chosen);
+  const choices: Choices = {
+    currencies: currencies.map((v) => ({ title: v, value: v })),
+    declineReasons: options(declineReasons),
+    lostReasons: options(lostReasons),
+    helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
+    solutions: solutionChoices(attachable, orgs, r.orgId),
+    // An invited partner brings its own solutions: once the partner is known, only those are offered.
+    partnerSolutions: solutionChoices(
+      attachable.filter((s) => s.orgId !== r.orgId && orgs.find((org) => org.id === s.orgId)?.kind === 'partner' && (!chosen || s.orgId === chosen.id)),
+      orgs,
+      r.orgId,
+    ),
+    partners: partners.map((p) => ({ title: p.name, value: p.id })),
+    team: r.team.map((m) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: m.email })),
+    recent: (o.recentContacts ?? []).filter((m) => !r.team.some((t) => t.email.toLowerCase() === m.email.toLowerCase())).map((m) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: m.email })),
+  };
+  const hidden = new Set<string>();
+  if (!view.invitations.microsoft.allowed) hidden.add('microsoft').add('contact');
+  if (r.customerProfile.team.length > 0) hidden.add('contact');
+  if (!view.invitations.partners.allowed) hidden.add('partner');
+  if (!view.needsRegistration) hidden.add('registration');
+  const ref = { referralId: r.id, version: r.version };
+  const notes: string[] = [];
+  if (id === 'decline' && r.inviteContext) notes.push(`${r.inviteContext.invitedBy.organizationName} will be told you declined.`);
+  if (id === 'won') notes.push('Congratulations! Nothing can change on this deal afterwards.');
+  if (id === 'invite') for (const v of [view.invitations.microsoft, view.invitations.partners]) if (!v.allowed) notes.push(v.reason);
+  return [
+    heading(def.title, { weight: 'Bolder', size: 'Medium' }),
+    ...notes.map((n) => plain(n, { isSubtle: true })),
+    ...inputsOf(def.fields, { values: { ...defaults(view, o.now), ...o.values }, errors: o.errors ?? {}, choices, hidden }),
+    {
+      type: 'ActionSet',
+      actions: [execute(def.submit.title, id, ref, { style: def.submit.style }), execute('Cancel', 'open', { referralId: r.id }, { inputs: 'none' })],
+    },
+  ];
 }
 
 function reasonLabel(stage: string, reason: string): string {
@@ -142,7 +195,38 @@ function reasonLabel(stage: string, reason: string): string {
   return labels[reason] ?? reason;
 }
 
-/** A choice set needs one static choice to be valid; the typeahead replaces it as the user types. */
-function atLeastOne(choices: { title: string; value: string }[], placeholder: string) {
-  return choices.length > 0 ? choices : [{ title: placeholder, value: 'none' }];
+export type DealLogView = 'notes' | 'team';
+
+/** Entries per page of the whole log: a page of the longest notes still fits a card. */
+const LOG_PAGE = { notes: 2, team: 25 } as const;
+
+/** The whole notes log or team of a deal, a page at a time, newest notes first. */
+export function dealLogCard(referral: Referral, view: DealLogView, page: number): Card {
+  const entries =
+    view === 'notes'
+      ? [...referral.notes].reverse().map((n) => [plain(`${dateTime(n.at)} · ${n.byName}`, { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(n.text, { spacing: 'None' })])
+      : referral.team.map((m) => [plain(personLine(m), { spacing: 'None' })]);
+  const size = LOG_PAGE[view];
+  const pages = Math.max(1, Math.ceil(entries.length / size));
+  const current = Math.min(Math.max(0, page), pages - 1);
+  const at = (p: number) => ({ referralId: referral.id, view, page: p });
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${referral.id}`,
+    body: [
+      plain(referral.name, { size: 'Large', weight: 'Bolder' }),
+      heading(`${view === 'notes' ? 'Notes' : 'Team'} · ${entries.length} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
+      ...entries.slice(current * size, (current + 1) * size).flat(),
+      {
+        type: 'ActionSet',
+        actions: [
+          ...(current > 0 ? [execute('Previous', 'open', at(current - 1))] : []),
+          ...(current < pages - 1 ? [execute('Next', 'open', at(current + 1))] : []),
+          execute('Back to the deal', 'open', { referralId: referral.id }),
+        ],
+      },
+    ],
+  };
 }

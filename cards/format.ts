@@ -1,22 +1,42 @@
 // How amounts, dates and stages read on a card.
 import { DAY_MS } from '../services/clock.js';
-import type { Stage } from '../services/model.js';
+import type { Customer, Organization, Solution, Stage } from '../services/model.js';
 
+/** Formatters are costly to build and cards show many amounts and dates: each is built once. */
+const formatters = new Map<string, Intl.NumberFormat>();
+function currencyFormat(currency: string, digits?: number): Intl.NumberFormat {
+  const key = `${currency}|${digits ?? ''}`;
+  let format = formatters.get(key);
+  if (!format) {
+    const fraction = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency, ...fraction });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** The amount stored, exactly: cents are dropped only when they are zero (125000.5 EUR is €125,000.50). */
 export function money(value: number, currency: string): string {
+  const text = String(value);
+  const decimals = Number.isInteger(value) ? 0 : text.includes('e') ? 20 : (text.split('.')[1] ?? '').length;
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+    const minor = currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2;
+    return currencyFormat(currency, decimals === 0 ? 0 : Math.min(20, Math.max(minor, decimals))).format(value);
   } catch {
-    return `${value.toLocaleString('en-US')} ${currency}`;
+    return `${value.toLocaleString('en-US', { maximumFractionDigits: 20 })} ${currency}`;
   }
 }
 
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
 /** 2027-03-31T00:00:00Z -> "31 Mar 2027" (close dates are days, shown in UTC). */
 export function day(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return dayFormat.format(new Date(iso));
 }
 
 export function dateTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }) + ' UTC';
+  return `${dateTimeFormat.format(new Date(iso))} UTC`;
 }
 
 export function daysLeft(deadline: string, now: Date): string {
@@ -53,4 +73,29 @@ export const helpTypeLabels = {
   WorkloadSpecificValueProposition: 'Workload-specific value proposition',
 } as const;
 
+/**
+ * Solutions to pick, grouped by owner: the viewer's company first, then Microsoft, then each partner.
+ * Microsoft's own need no status (they can always be attached); a partner's shows its co-sell status.
+ */
+export function solutionChoices(solutions: Solution[], organizations: Organization[], selfOrgId: string): { title: string; value: string }[] {
+  const byId = new Map(organizations.map((o) => [o.id, o]));
+  const owner = (s: Solution) => (s.orgId === selfOrgId ? 'Your company' : byId.get(s.orgId)?.name ?? 'Another partner');
+  const rank = (s: Solution) => (s.orgId === selfOrgId ? 0 : byId.get(s.orgId)?.kind === 'microsoft' ? 1 : 2);
+  return [...solutions]
+    .sort((a, b) => rank(a) - rank(b) || owner(a).localeCompare(owner(b)) || a.name.localeCompare(b.name))
+    .map((s) => ({
+      title: `${owner(s)} · ${s.name}${byId.get(s.orgId)?.kind === 'microsoft' ? '' : ` (${coSellStatusLabels[s.coSellStatus]})`}`,
+      value: s.id,
+    }));
+}
+
+/** A help type's label; an unknown code reads as itself. */
+export const helpLabel = (code: string): string => (Object.hasOwn(helpTypeLabels, code) ? helpTypeLabels[code as keyof typeof helpTypeLabels] : code);
+
 export const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'AUD', 'CHF', 'INR', 'BRL', 'MXN'] as const;
+
+/** A customer as a choice: same-named entities in one city are told apart by D-U-N-S number. */
+export const customerChoice = (c: Customer) => ({
+  title: `${c.name} · ${[c.address.city, c.address.country].filter(Boolean).join(', ')}${c.duns ? ` · D-U-N-S ${c.duns}` : ''}`,
+  value: c.id,
+});

@@ -2,7 +2,9 @@
 import type { Box, ListItem, Page } from '../services/lifecycle.js';
 import template from './list.json' with { type: 'json' };
 import { daysLeft, day, money, stageColor } from './format.js';
-import { expand, noBanner, type Banner, type Card } from './render.js';
+import { compile, noBanner, type Banner, type Card } from './render.js';
+
+const render = compile<object>(template);
 
 export type ListKind = Box | 'find';
 
@@ -26,7 +28,7 @@ export function listCard(d: { kind: ListKind; page: Page<ListItem>; now: Date; q
   const { page } = d;
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   const at = (n: number) => ({ box: d.kind, page: n, ...(d.kind === 'find' ? { query: d.query ?? '' } : {}) });
-  return expand(template, {
+  return render({
     title: d.kind === 'find' ? `${titles.find} for “${d.query ?? ''}”` : titles[d.kind],
     subtitle: `${page.total} ${page.total === 1 ? 'deal' : 'deals'} · page ${page.page + 1} of ${pages}`,
     emptyText: empty[d.kind],

@@ -1,81 +1,176 @@
-// The guided "new deal" sequence: one card per step, the draft so far travelling in the
-// actions' data, so any step can be shown again (with the user's values and errors).
-import type { Contact, Customer, Organization, Solution } from '../services/model.js';
-import { helpTypes } from '../services/model.js';
+// The guided "new deal" sequence: one card per step, each step's fields defined once here. The
+// draft (every value typed so far and the partners added) is kept by the bot; cards carry its id.
+import type { CreateDealInput, PartnerInvitation } from '../services/inputs.js';
+import type { Contact, Customer } from '../services/model.js';
 import template from './new-deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, helpTypeLabels } from './format.js';
-import { expand, fields, noBanner, type Banner, type Card } from './render.js';
+import { claims, contactFields, contactOf, inputsOf, patterns, type Choices, type FieldDef } from './forms.js';
+import { compile, execute, noBanner, type Banner, type Card, type Element } from './render.js';
 
-export const newDealSteps = ['customer', 'contact', 'details', 'team', 'solutions', 'help', 'partners', 'review'] as const;
-export type NewDealStep = (typeof newDealSteps)[number];
+const partnerFields = [
+  { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', errors: ['partners.*.orgId'] },
+  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: '10000', errorMessage: 'Enter the value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
+  { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
+  { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', errors: ['partners.*.closingDateTime'] },
+  { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },
+  { id: 'partnerSolutionIds', label: 'Solutions the partner brings', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', errors: ['partners.*.solutionIds'] },
+  { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', errors: ['partners.*.helpType'] },
+  { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, errors: ['partners.*.notes'] },
+] as const satisfies readonly FieldDef[];
 
-const stepTitles: Record<NewDealStep, string> = {
-  customer: 'Customer',
-  contact: 'Customer contact',
-  details: 'Deal details',
-  team: 'Team',
-  solutions: 'Solutions',
-  help: 'Help from Microsoft',
-  partners: 'Partner invitations',
-  review: 'Review and create',
-};
+export const newDealSteps = {
+  customer: {
+    title: 'Customer',
+    fields: [
+      { id: 'customerSearch', label: 'Search customers (name, city, country or D-U-N-S number), then press Search', kind: 'text', maxLength: 200 },
+      { id: 'customerId', label: 'Customer', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'Type to search customers' },
+      { id: 'newCustomerName', label: 'Name', kind: 'text', maxLength: 200, hint: 'Or a customer not in the list', errors: ['customer.name', 'customer'] },
+      { id: 'newCustomerCity', label: 'City', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
+      { id: 'newCustomerCountry', label: 'Country code (US, ES, …)', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'Use the two-letter country code, for example US.', errors: ['customer.address.country', 'customer.address'] },
+      { id: 'newCustomerDuns', label: 'D-U-N-S number (optional)', kind: 'text', maxLength: 9, regex: patterns.duns, errorMessage: 'A D-U-N-S number has 9 digits.', errors: ['customer.duns'] },
+    ],
+  },
+  details: {
+    title: 'Deal details',
+    fields: [
+      { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' },
+      { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: '50000', errorMessage: 'Enter the value as a number, such as 50000.' },
+      { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' },
+      { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
+      { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
+      { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true },
+      { id: 'notes', label: 'Notes (optional, everyone on the deal reads them)', kind: 'multiline', maxLength: 4000 },
+    ],
+  },
+  team: {
+    title: 'Team',
+    fields: [
+      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', placeholder: 'No recent contacts yet', errors: ['team'] },
+      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member' }),
+      ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
+    ],
+  },
+  solutions: {
+    title: 'Solutions',
+    fields: [
+      {
+        id: 'solutionIds',
+        label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
+        kind: 'multi',
+        choices: 'solutions',
+        required: true,
+        errorMessage: 'Pick at least one solution.',
+      },
+    ],
+  },
+  help: {
+    title: 'Help from Microsoft',
+    fields: [
+      { id: 'helpType', label: 'The help you would like from Microsoft', kind: 'choice', choices: 'dealHelpTypes' },
+      ...contactFields({ firstName: 'contactFirstName', lastName: 'contactLastName', phone: 'contactPhone', email: 'contactEmail' }, 'customerContact', {
+        hint: 'The customer’s contact: optional for a private deal, required for Microsoft’s help',
+      }),
+      { id: 'consentToShare', label: 'Consent', kind: 'toggle', title: 'The customer agreed to share their contact with Microsoft and invited partners' },
+    ],
+  },
+  partners: { title: 'Partner invitations', fields: partnerFields },
+  review: { title: 'Review and create', fields: [] },
+} as const satisfies Record<string, { title: string; fields: readonly FieldDef[] }>;
 
-export const newDealFieldNames = [
-  'customerId', 'newCustomerName', 'newCustomerCity', 'newCustomerCountry', 'newCustomerDuns',
-  'contactFirstName', 'contactLastName', 'contactPhone', 'contactEmail', 'consentToShare',
-  'name', 'dealValue', 'currency', 'closingDateTime', 'externalReferenceId', 'campaignId', 'notes',
-  'recent', 'm0FirstName', 'm0LastName', 'm0Phone', 'm0Email', 'm1FirstName', 'm1LastName', 'm1Phone', 'm1Email', 'team',
-  'solutionIds', 'helpType',
-  'partnerOrgId', 'partnerDealValue', 'partnerCurrency', 'partnerClosingDateTime', 'partnerSolutionIds', 'partnerHelpType', 'partnerNotes',
-] as const;
-export type NewDealField = (typeof newDealFieldNames)[number];
+export type NewDealStep = keyof typeof newDealSteps;
+export const stepOrder = Object.keys(newDealSteps) as NewDealStep[];
+type StepFields = (typeof newDealSteps)[NewDealStep]['fields'][number];
+export type NewDealField = StepFields['id'];
+export type DraftValues = Partial<Record<NewDealField, string>>;
+export const partnerFieldIds = partnerFields.map((f) => f.id);
 
-export const customerChoice = (c: Customer) => ({
-  title: `${c.name} · ${[c.address.city, c.address.country].filter(Boolean).join(', ')}${c.duns ? ` · D-U-N-S ${c.duns}` : ''}`,
-  value: c.id,
-});
+/** The step whose field shows a service error; undefined when no field claims it. */
+export function stepOfError(key: string): NewDealStep | undefined {
+  return stepOrder.find((step) => newDealSteps[step].fields.some((f: FieldDef) => claims(f, key)));
+}
+
+const emails = (list: string | undefined) => new Set((list ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
+
+/** The deal's team: the members typed on the team step first, then the recent contacts ticked. */
+export function teamOf(v: DraftValues, recent: Contact[]): Contact[] {
+  const g = (k: NewDealField) => v[k] ?? '';
+  const picked = emails(v.recent);
+  const typed = [contactOf(g('m0FirstName'), g('m0LastName'), g('m0Phone'), g('m0Email')), contactOf(g('m1FirstName'), g('m1LastName'), g('m1Phone'), g('m1Email'))];
+  return [...typed.filter((m) => m !== undefined), ...recent.filter((c) => picked.has(c.email.toLowerCase()))];
+}
+
+/** One partner invitation from the partner fields; its team is the deal's people the seller picked. */
+export function partnerInput(p: DraftValues, team: Contact[]): PartnerInvitation {
+  const chosen = emails(p.partnerTeam);
+  return {
+    orgId: p.partnerOrgId ?? '',
+    dealValue: p.partnerDealValue ?? '',
+    currency: p.partnerCurrency ?? '',
+    closingDateTime: p.partnerClosingDateTime ?? '',
+    notes: p.partnerNotes ?? '',
+    team: team.filter((m) => chosen.has(m.email.toLowerCase())),
+    solutionIds: p.partnerSolutionIds ?? '',
+    helpType: p.partnerHelpType || 'GeneralOrOther',
+  };
+}
+
+/** The create input from the draft: the one mapping of the new-deal fields to the service's input. */
+export function draftInput(v: DraftValues, partners: DraftValues[], ctx: { customer?: Customer; recent: Contact[] }): CreateDealInput & { team: Contact[]; partners: PartnerInvitation[] } {
+  const g = (k: NewDealField) => v[k] ?? '';
+  const team = teamOf(v, ctx.recent);
+  const known = ctx.customer;
+  return {
+    customer: known
+      ? { name: known.name, address: known.address, duns: known.duns }
+      : { name: g('newCustomerName'), address: { city: g('newCustomerCity'), country: g('newCustomerCountry').toUpperCase() }, duns: g('newCustomerDuns') },
+    customerContact: contactOf(g('contactFirstName'), g('contactLastName'), g('contactPhone'), g('contactEmail')),
+    consentToShare: g('consentToShare') === 'true',
+    name: g('name'),
+    dealValue: g('dealValue'),
+    currency: g('currency'),
+    closingDateTime: g('closingDateTime'),
+    externalReferenceId: g('externalReferenceId'),
+    campaignId: g('campaignId'),
+    notes: g('notes'),
+    team,
+    solutionIds: g('solutionIds'),
+    helpType: g('helpType') || 'None',
+    partners: partners.map((p) => partnerInput(p, team)),
+  };
+}
 
 export interface NewDealCardData {
   step: NewDealStep;
-  /** The draft as JSON: carried by every action of the card. */
-  draft: string;
-  values: Partial<Record<NewDealField, unknown>>;
-  errors?: Partial<Record<NewDealField, string>>;
+  draftId: string;
+  values: DraftValues;
+  errors?: Partial<Record<string, string>>;
   banner?: Banner;
-  customers: Customer[];
-  solutions: Solution[];
-  partners: Organization[];
-  recent: Contact[];
-  partnersAdded: string[];
+  choices: Choices;
+  /** Review lines (and, on the partners step, the partners added so far). */
   summary: { title: string; value: string }[];
 }
 
-const helpChoices = (keys: readonly string[]) => keys.map((value) => ({ title: helpTypeLabels[value as keyof typeof helpTypeLabels], value }));
-/** A choice set needs one static choice to be valid; typeahead replaces it as the user types. */
-const orPlaceholder = (choices: { title: string; value: string }[], title: string) => (choices.length > 0 ? choices : [{ title, value: 'none' }]);
+const render = compile<object>(template);
 
 export function newDealCard(d: NewDealCardData): Card {
-  const index = newDealSteps.indexOf(d.step);
-  return expand(template, {
-    step: d.step,
-    stepTitle: stepTitles[d.step],
-    progress: `Step ${index + 1} of ${newDealSteps.length}`,
-    draft: d.draft,
+  const index = stepOrder.indexOf(d.step);
+  const go = (to: string) => ({ draftId: d.draftId, step: d.step, go: to });
+  const back = execute('Back', 'newDeal', go('back'), { inputs: 'none' });
+  const next = (title: string) => execute(title, 'newDeal', go('next'), { style: 'positive' });
+  const buttons: Record<NewDealStep, Element[]> = {
+    customer: [execute('Search', 'newDeal', go('search')), execute('Cancel', 'help', {}, { inputs: 'none' }), next('Next')],
+    details: [back, next('Next')],
+    team: [back, next('Next')],
+    solutions: [back, next('Next')],
+    help: [back, next('Next')],
+    partners: [back, execute('Add this partner', 'newDeal', go('addPartner')), next('Review')],
+    review: [back, execute('Create deal', 'createDeal', { draftId: d.draftId }, { style: 'positive' })],
+  };
+  return render({
+    stepTitle: newDealSteps[d.step].title,
+    progress: `Step ${index + 1} of ${stepOrder.length}`,
     banner: d.banner ?? noBanner,
-    f: fields(newDealFieldNames, d.values, d.errors ?? {}),
-    partnersText: d.partnersAdded.length > 0 ? d.partnersAdded.join(', ') : 'nobody yet',
     summary: d.summary,
-    choices: {
-      customers: orPlaceholder(d.customers.map(customerChoice), 'Type to search customers'),
-      currencies: currencies.map((v) => ({ title: v, value: v })),
-      solutions: orPlaceholder(
-        d.solutions.map((s) => ({ title: `${s.name} (${coSellStatusLabels[s.coSellStatus]})`, value: s.id })),
-        'No co-sell ready solution in the directory',
-      ),
-      helpTypes: helpChoices(helpTypes),
-      partnerHelpTypes: helpChoices(helpTypes.filter((h) => h !== 'None')),
-      partners: orPlaceholder(d.partners.map((p) => ({ title: p.name, value: p.id })), 'Type to search partners'),
-      recent: d.recent.map((m) => ({ title: `${m.firstName} ${m.lastName} · ${m.email}`.replace('  ', ' '), value: m.email })),
-    },
+    stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices }),
+    buttons: buttons[d.step],
   });
 }

@@ -1,11 +1,15 @@
-// Expands a card template with its data. Templates are JSON files next to their builders;
-// builders hand over complete data (no missing paths) so nothing stays unexpanded.
+// Card templates are compiled once per process (parsing a template costs far more than expanding
+// it), and the small elements that builders put together are made here.
 import { Template } from 'adaptivecards-templating';
 
 export type Card = Record<string, unknown>;
+export type Element = Record<string, unknown>;
 
-export function expand(template: object, data: object): Card {
-  return new Template(template).expand({ $root: data }) as Card;
+/** Compiles a template once; the returned function expands it with complete data (no missing paths). */
+export function compile<D extends object>(template: object): (data: D) => Card {
+  const compiled = new Template(template);
+  // expand() is synchronous, so one compiled template serves every caller in turn.
+  return (data) => compiled.expand({ $root: data }) as Card;
 }
 
 export interface Banner {
@@ -17,20 +21,49 @@ export interface Banner {
 export const noBanner: Banner = { show: false, style: 'accent', text: '' };
 export const banner = (style: Banner['style'], text: string): Banner => ({ show: true, style, text });
 
-/** A form field as templates see it: its value, and the error shown under it. */
-export interface Field {
-  value: string;
-  error: string;
-  hasError: boolean;
+export interface TextStyle {
+  weight?: 'Bolder' | 'Default';
+  size?: 'Small' | 'Default' | 'Medium' | 'Large';
+  color?: 'Default' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+  isSubtle?: boolean;
+  spacing?: 'None' | 'Small' | 'Default' | 'Medium';
 }
 
-/** Builds the named fields from kept values and service errors (keyed by the same names). */
-export function fields<N extends string>(names: readonly N[], values: Record<string, unknown>, errors: Record<string, string>): Record<N, Field> {
-  const out = {} as Record<N, Field>;
-  for (const name of names) {
-    const value = values[name];
-    const error = errors[name] ?? '';
-    out[name] = { value: value === undefined || value === null ? '' : String(value), error, hasError: error !== '' };
-  }
-  return out;
+/**
+ * Text that may come from people (names, notes, reasons) or quote them: a TextRun, which never
+ * renders markdown, so "[x](https://…)" or "**x**" reads exactly as typed.
+ */
+export function plain(text: string, style: TextStyle = {}): Element {
+  const { spacing, ...run } = style;
+  return { type: 'RichTextBlock', ...(spacing ? { spacing } : {}), inlines: [{ type: 'TextRun', text, ...run }] };
+}
+
+/** Bot-made text only (labels, headings): TextBlock renders markdown. */
+export function heading(text: string, style: TextStyle = {}): Element {
+  return { type: 'TextBlock', text, wrap: true, ...style };
+}
+
+export interface ExecuteOptions {
+  style?: 'positive' | 'destructive';
+  /** 'none' for buttons that leave a form (Cancel, Back): no input is checked or sent. */
+  inputs?: 'auto' | 'none';
+}
+
+export function execute(title: string, verb: string, data: Record<string, unknown>, o: ExecuteOptions = {}): Element {
+  return {
+    type: 'Action.Execute',
+    title,
+    verb,
+    data,
+    ...(o.style ? { style: o.style } : {}),
+    ...(o.inputs === 'none' ? { associatedInputs: 'none' } : {}),
+  };
+}
+
+/** Shortens text for a card, saying so. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  // Never leave half of a surrogate pair (an emoji) at the end.
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }

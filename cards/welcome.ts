@@ -1,6 +1,8 @@
 // The welcome / help card: every command, as text and as buttons that reach the same places.
 import template from './welcome.json' with { type: 'json' };
-import { expand, noBanner, type Banner, type Card } from './render.js';
+import { compile, noBanner, type Banner, type Card } from './render.js';
+
+const render = compile<object>(template);
 
 export const commandHelp = [
   { title: 'new deal', value: 'create a private, co-sell or partner-to-partner deal' },
@@ -14,7 +16,7 @@ export const commandHelp = [
 ];
 
 export function welcomeCard(d: { userName: string; orgName: string; role: string; banner?: Banner }): Card {
-  return expand(template, {
+  return render({
     userName: d.userName,
     orgText: `${d.orgName} · your role: ${d.role}`,
     commands: commandHelp,

@@ -129,16 +129,41 @@ try {
   // The new-deal steps, walked like the bot does, to the details step.
   const flow = new NewDealFlow(service, directory, () => clock.now());
   const draftOf = (card: Card) => {
-    const next = JSON.stringify(card).match(/"draft":"((?:[^"\\]|\\.)*)"/);
-    if (!next) throw new Error('no draft on the new-deal card');
-    return JSON.parse(`"${next[1]}"`) as string;
+    const found = JSON.stringify(card).match(/"draftId":"([^"]+)"/);
+    if (!found) throw new Error('no draft on the new-deal card');
+    return found[1]!;
   };
   let step = await flow.start(fay, faysPerson);
-  step = await flow.step(fay, faysPerson, { draft: draftOf(step), step: 'customer', go: 'next', customerId: 'cust-woodgrove' });
-  step = await flow.step(fay, faysPerson, { draft: draftOf(step), step: 'contact', go: 'next', contactFirstName: 'Sue', contactLastName: 'Smith', contactPhone: contact.phoneNumber, contactEmail: contact.email, consentToShare: 'true' });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'customer', go: 'next', customerId: 'cust-woodgrove' });
   cards.push({ name: 'new-deal-details', title: 'New deal, details step', card: step });
-  const invalid = await flow.step(fay, faysPerson, { draft: draftOf(step), step: 'details', go: 'next', name: '', dealValue: 'about 50k', closingDateTime: '2020-01-01' });
+  const invalid = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'details', go: 'next', name: '', dealValue: 'about 50k', closingDateTime: '2020-01-01' });
   cards.push({ name: 'new-deal-details-errors', title: 'New deal, details step with errors', card: invalid });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'details', go: 'next', name: 'Woodgrove analytics', dealValue: '125000.5', currency: 'EUR', closingDateTime: '2027-03-31' });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'team', go: 'next', m0FirstName: 'Fay', m0LastName: 'Fabrikam', m0Phone: '+1 425 555 0100', m0Email: 'fay@fabrikam.example' });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'solutions', go: 'next', solutionIds: 'sol-ms-azure' });
+  cards.push({ name: 'new-deal-help', title: 'New deal, help step (contact and consent asked here)', card: step });
+  const noContact = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'help', go: 'next', helpType: 'ProofOfConceptOrDemo' });
+  cards.push({ name: 'new-deal-help-errors', title: 'New deal, help step: Microsoft’s help without a contact', card: noContact });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'help', go: 'next', helpType: 'None' });
+  cards.push({ name: 'new-deal-partners', title: 'New deal, partners step (date and team prefilled)', card: step });
+
+  // A referral written to fool a reader: links, emphasis and HTML stay text.
+  const hostile = '[URGENT: re-verify your Partner Center login](https://evil.example) **now** <a href="https://evil.example">here</a>';
+  await service.createDeal(ana, {
+    customer: { name: `# ${hostile}`, address: { city: 'Madrid', country: 'ES' } },
+    name: hostile,
+    dealValue: 125000.5,
+    currency: 'EUR',
+    closingDateTime: '2027-02-28',
+    notes: `_${hostile}_`,
+    team: team('Ana', 'Admin', 'ana@contoso-partner.example'),
+    solutionIds: ['sol-ms-azure'],
+    partners: [{ orgId: FABRIKAM, dealValue: 125000.5, currency: 'EUR', closingDateTime: '2027-02-28', notes: hostile, team: team('Ana', 'Admin', 'ana@contoso-partner.example'), solutionIds: ['sol-fab-migrate'], helpType: 'ProofOfConceptOrDemo' }],
+  });
+  const evil = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name === hostile)!.referral;
+  cards.push({ name: 'deal-hostile', title: 'A hostile referral: every name and note shown as text', card: dealCard(await service.get(fay, evil.id), { now, refreshUserIds }) });
+  const open = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name.startsWith('Alpine'))!.referral;
+  cards.push({ name: 'deal-decline-form', title: 'Decline form', card: dealCard(await service.get(fay, open.id), { now, form: 'decline', refreshUserIds }) });
 } finally {
   await store.close();
   await rm(dataDir, { recursive: true, force: true });

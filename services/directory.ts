@@ -23,9 +23,22 @@ export interface Caller {
   userId: string;
 }
 
+/** Lower case without accents, so "nandu" finds "Ñandú" and "MADRID" finds "Madrid". */
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
+const countryName = (code: string) => {
+  try {
+    return countryNames.of(code) ?? '';
+  } catch {
+    return '';
+  }
+};
+
+/** Every word of the query appears in one of the values: "contoso ltd", "madrid", "080912399". */
 const matches = (query: string, ...values: (string | undefined)[]) => {
-  const q = query.trim().toLowerCase();
-  return q === '' || values.some((v) => v?.toLowerCase().includes(q));
+  const words = fold(query).split(/\s+/).filter(Boolean);
+  const haystack = fold(values.filter(Boolean).join(' '));
+  return words.every((word) => haystack.includes(word));
 };
 
 export class Directory {
@@ -51,6 +64,10 @@ export class Directory {
       await this.store.commit(writes);
       return true;
     });
+  }
+
+  organizations(): Promise<Organization[]> {
+    return this.store.list('organization');
   }
 
   organization(orgId: string): Promise<Organization | undefined> {
@@ -142,11 +159,11 @@ export class Directory {
       .slice(0, limit);
   }
 
-  /** Customers by name, city or D-U-N-S number: same-named entities are told apart by D-U-N-S. */
+  /** Customers by any word of name, city, country or D-U-N-S number: same-named entities are told apart by D-U-N-S. */
   async searchCustomers(query: string, limit = 15): Promise<Customer[]> {
     const customers = await this.store.list('customer');
     return customers
-      .filter((c) => matches(query, c.name, c.duns, c.address.city))
+      .filter((c) => matches(query, c.name, c.duns, c.address.city, c.address.country, countryName(c.address.country)))
       .sort((a, b) => a.name.localeCompare(b.name) || a.address.city.localeCompare(b.address.city))
       .slice(0, limit);
   }

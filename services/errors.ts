@@ -25,14 +25,27 @@ export function validationError(fields: Record<string, string>): CoSellError {
   return new CoSellError('validation', `Please fix: ${lines.join(' ')}`, fields);
 }
 
-/** Parses input with a schema, turning zod issues into one plain message per field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+/** Every problem of an input at once, one plain message per field; the parsed value when there are none. */
+export function inputProblems<S extends z.ZodType>(schema: S, input: unknown): { data?: z.infer<S>; fields: Record<string, string> } {
   const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) return { data: result.data, fields: {} };
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const path = issue.path.join('.');
     fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'This field is required.' : issue.message;
   }
-  throw validationError(fields);
+  return { fields };
+}
+
+/** Parses input with a schema, turning zod issues into one plain message per field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const { data, fields } = inputProblems(schema, input);
+  if (Object.keys(fields).length > 0) throw validationError(fields);
+  return data as z.infer<S>;
+}
+
+/** The value when it parses on its own, so rules can check one part while another is still wrong. */
+export function parsedPart<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
 }

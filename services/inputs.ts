@@ -5,7 +5,14 @@ import { Address, Contact, DeclineReason, Duns, HelpType, LostReason, Money, Reg
 
 /** Form inputs arrive as strings; an empty one means "not given". */
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `Keep it under ${max} characters.`).optional());
+/** Control characters other than line breaks and tabs carry no meaning in a note and bloat cards. */
+const withoutControls = (value: string) => value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+const text = (max: number) => z.string().transform(withoutControls).pipe(z.string().trim().max(max, `Keep it under ${max} characters.`));
+const optionalText = (max: number) => z.preprocess(blankToUndefined, text(max).optional());
+/** An optional field a seller can clear: absent keeps the stored value, '' clears it. */
+const clearableText = (max: number) => text(max).optional();
+/** A choice from a fixed list: cards send it as text, the list's schema checks it. */
+const choice = <S extends z.ZodType<string, string>>(schema: S) => z.string({ message: 'Pick one from the list.' }).pipe(schema);
 
 /** A date (2026-12-31) or a date-time, stored as an ISO date-time at midnight UTC. */
 export const DateInput = z.preprocess(
@@ -31,6 +38,8 @@ const IdList = z.preprocess(
   z.array(id),
 );
 
+export const SolutionIds = IdList.pipe(z.array(id).min(1, 'Pick at least one solution.').max(50, 'Pick at most 50 solutions.'));
+
 export const CustomerInput = z.object({
   name: z.string().trim().min(1, 'Customer name is required.').max(200),
   address: Address,
@@ -38,7 +47,11 @@ export const CustomerInput = z.object({
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
 
-export const Team = z.array(Contact).min(1, 'Add at least one team member with name, phone and email.');
+/** The most people one deal's team holds, and the most partners invited at once: cards must fit Teams. */
+export const MAX_TEAM = 50;
+export const MAX_PARTNERS = 10;
+
+export const Team = z.array(Contact).min(1, 'Add at least one team member with name, phone and email.').max(MAX_TEAM, `A team has at most ${MAX_TEAM} people.`);
 
 export const PartnerInvitation = z.object({
   orgId: id,
@@ -47,13 +60,13 @@ export const PartnerInvitation = z.object({
   currency: Money.currency,
   notes: optionalText(4000),
   team: Team,
-  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution for this partner.')),
-  helpType: HelpType.default('GeneralOrOther'),
+  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution for this partner.').max(50, 'Pick at most 50 solutions.')),
+  helpType: choice(HelpType).default('GeneralOrOther'),
 });
 export type PartnerInvitation = z.input<typeof PartnerInvitation>;
 
 export const MicrosoftInvitation = z.object({
-  helpType: HelpType.exclude(['None'], { message: 'Pick the kind of help you need from Microsoft.' }),
+  helpType: choice(HelpType.exclude(['None'], { message: 'Pick the kind of help you need from Microsoft.' })),
   notes: optionalText(4000),
   /** The customer's contact, when the deal does not have one yet. */
   customerContact: Contact.optional(),
@@ -74,9 +87,9 @@ export const CreateDealInput = z.object({
   campaignId: optionalText(100),
   notes: optionalText(4000),
   team: Team,
-  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution.')),
-  helpType: HelpType.default('None'),
-  partners: z.array(PartnerInvitation).default([]),
+  solutionIds: SolutionIds,
+  helpType: choice(HelpType).default('None'),
+  partners: z.array(PartnerInvitation).max(MAX_PARTNERS, `Invite at most ${MAX_PARTNERS} partners at a time.`).default([]),
 });
 export type CreateDealInput = z.input<typeof CreateDealInput>;
 
@@ -86,14 +99,14 @@ export const AcceptInput = z.object({
   currency: Money.currency,
   closingDateTime: DateInput,
   notes: optionalText(4000),
-  externalReferenceId: optionalText(100),
-  campaignId: optionalText(100),
-  team: z.array(Contact).default([]),
+  externalReferenceId: clearableText(100),
+  campaignId: clearableText(100),
+  team: z.array(Contact).max(MAX_TEAM).default([]),
 });
 export type AcceptInput = z.input<typeof AcceptInput>;
 
 export const DeclineInput = z.object({
-  reason: DeclineReason,
+  reason: choice(DeclineReason),
   notes: optionalText(4000),
 });
 export type DeclineInput = z.input<typeof DeclineInput>;
@@ -107,21 +120,21 @@ export const EditInput = z
       currency: Money.currency.optional(),
       closingDateTime: DateInput.optional(),
       notes: optionalText(4000),
-      externalReferenceId: optionalText(100),
-      campaignId: optionalText(100),
+      externalReferenceId: clearableText(100),
+      campaignId: clearableText(100),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? `These fields can't be edited: ${issue.keys.join(', ')}.` : undefined) },
   );
 export type EditInput = z.input<typeof EditInput>;
 
-export const TeamInput = z.object({ members: Team });
-export const SolutionsInput = z.object({ solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution.')) });
-export const NoteInput = z.object({ text: z.string().trim().min(1, 'Write the note first.').max(4000) });
+export const TeamInput = z.object({ members: Team.max(MAX_TEAM) });
+export const SolutionsInput = z.object({ solutionIds: SolutionIds });
+export const NoteInput = z.object({ text: text(4000).pipe(z.string().min(1, 'Write the note first.')) });
 
 export const InviteInput = z
   .object({
     microsoft: MicrosoftInvitation.optional(),
-    partners: z.array(PartnerInvitation).default([]),
+    partners: z.array(PartnerInvitation).max(MAX_PARTNERS, `Invite at most ${MAX_PARTNERS} partners at a time.`).default([]),
   })
   .refine((input) => input.microsoft || input.partners.length > 0, 'Choose Microsoft or at least one partner to invite.');
 export type InviteInput = z.input<typeof InviteInput>;
@@ -131,7 +144,7 @@ export const WonInput = z.object({
 });
 export type WonInput = z.input<typeof WonInput>;
 
-export const LostInput = z.object({ reason: LostReason, notes: optionalText(4000) });
+export const LostInput = z.object({ reason: choice(LostReason), notes: optionalText(4000) });
 export type LostInput = z.input<typeof LostInput>;
 
 export const PageInput = z.object({

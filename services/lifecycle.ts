@@ -3,10 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { DAY_MS, type Clock } from './clock.js';
 import type { Caller, Directory } from './directory.js';
-import { CoSellError, notFound, parseInput, validationError } from './errors.js';
+import { CoSellError, inputProblems, notFound, parsedPart, parseInput, validationError } from './errors.js';
 import {
   AcceptInput,
   CreateDealInput,
+  DateInput,
+  MAX_TEAM,
+  PartnerInvitation,
+  SolutionIds,
   DeclineInput,
   EditInput,
   InviteInput,
@@ -16,8 +20,8 @@ import {
   TeamInput,
   WonInput,
 } from './inputs.js';
-import type { Contact, DealType, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
-import { declineReasons, lostReasons, statusOf } from './model.js';
+import type { Contact, DealType, Draft, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
+import { Contact as ContactSchema, declineReasons, HelpType, lostReasons, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
@@ -25,6 +29,7 @@ import {
   closeDateProblem,
   dealTypeOf,
   invitationOptions,
+  microsoftNeedsProblems,
   qualifiesForRegistration,
   transitionError,
   type AllowedActions,
@@ -80,6 +85,9 @@ interface Outcome {
   events?: (stamped: Referral) => CoSellEvent[];
 }
 
+/** A new deal left half-filled is forgotten after this many days. */
+const DRAFT_DAYS = 30;
+
 /** Reminders before a Received referral expires, in days. */
 export const REMINDER_DAYS = [3, 1] as const;
 
@@ -111,18 +119,19 @@ export class LifecycleService {
 
   // ---- create ----
 
-  async createDeal(caller: Caller, raw: CreateDealInput): Promise<ReferralView> {
-    const input = parseInput(CreateDealInput, raw);
+  /**
+   * Creates an outbound deal. With a draft id, the draft is used up in the same commit, so a second
+   * press of Create on the same draft creates nothing.
+   */
+  async createDeal(caller: Caller, raw: CreateDealInput, draftId?: string): Promise<ReferralView> {
     return this.store.exclusive(async () => {
+      if (draftId !== undefined) await this.draft(caller, draftId);
+      const fields = await this.dealProblems(caller, raw);
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+      const input = parseInput(CreateDealInput, raw);
       const person = await this.actor(caller);
       const now = this.clock.now();
-      const fields: Record<string, string> = {};
-      this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
-      await this.checkSolutions(input.solutionIds, 'solutionIds', fields);
       const askMicrosoft = input.helpType !== 'None';
-      if (askMicrosoft) this.checkMicrosoftNeeds(input.customerContact, input.consentToShare, fields);
-      await this.checkPartners(input.partners, person.orgId, [], now, fields);
-      if (Object.keys(fields).length > 0) throw validationError(fields);
 
       const engagementId = randomUUID();
       const deal: Referral = {
@@ -172,22 +181,73 @@ export class LifecycleService {
         { kind: 'referral', put: deal },
         ...invited.map((r): Write => ({ kind: 'referral', put: r })),
         ...(await this.alertWrites(invited.map((referral) => ({ type: 'received', referral })))),
+        ...(draftId !== undefined ? [{ kind: 'draft', delete: draftId } as const] : []),
       ]);
       return this.view(person, deal);
     });
   }
 
+  // ---- drafts of new deals ----
+
+  /** A draft of the caller's own; anyone else's is "not found". */
+  async draft(caller: Caller, draftId: string): Promise<Draft> {
+    const person = await this.actor(caller);
+    const draft = await this.store.get('draft', draftId);
+    if (!draft || draft.orgId !== person.orgId || draft.userId !== person.userId) {
+      throw new CoSellError('not_found', 'This new deal was already created or has expired. Start again with New deal.');
+    }
+    return draft;
+  }
+
+  /** Saves a draft (a new one when no id is given); drafts untouched for 30 days are removed on the way. */
+  async saveDraft(caller: Caller, parts: Pick<Draft, 'values' | 'partners'> & { id?: string }): Promise<Draft> {
+    return this.store.exclusive(async () => {
+      const person = await this.actor(caller);
+      if (parts.id !== undefined) await this.draft(caller, parts.id);
+      const now = this.clock.now();
+      const draft: Draft = { id: parts.id ?? randomUUID(), orgId: person.orgId, userId: person.userId, values: parts.values, partners: parts.partners, updatedDateTime: now.toISOString() };
+      const stale = (await this.store.list('draft', person.orgId)).filter((d) => now.getTime() - Date.parse(d.updatedDateTime) > DRAFT_DAYS * DAY_MS);
+      await this.store.commit([{ kind: 'draft', put: draft }, ...stale.map((d): Write => ({ kind: 'draft', delete: d.id }))]);
+      return draft;
+    });
+  }
+
+  /**
+   * Everything wrong with a new deal, at once and by field: the input's own problems and the rules'
+   * (close date, solutions, Microsoft's needs, partners) on the parts that are right so far. The
+   * new-deal cards ask it at every step, so each rule speaks at the step that asks for its field.
+   */
+  async dealProblems(caller: Caller, raw: CreateDealInput): Promise<Record<string, string>> {
+    const person = await this.actor(caller);
+    const now = this.clock.now();
+    const { fields } = inputProblems(CreateDealInput, raw);
+    const date = parsedPart(DateInput, raw.closingDateTime);
+    if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
+    const solutionIds = parsedPart(SolutionIds, raw.solutionIds);
+    if (solutionIds) await this.checkSolutions(solutionIds, 'solutionIds', fields);
+    const help = parsedPart(HelpType, raw.helpType ?? 'None');
+    if (help !== undefined && help !== 'None') {
+      this.checkMicrosoftNeeds(raw.customerContact !== undefined, raw.consentToShare === true || String(raw.consentToShare) === 'true', fields);
+    }
+    const seen = new Set<string>();
+    for (const [i, partner] of (raw.partners ?? []).entries()) {
+      const invitation = parsedPart(PartnerInvitation, partner);
+      if (invitation) await this.checkPartner(invitation, `partners.${i}.`, person.orgId, seen, now, fields);
+    }
+    return fields;
+  }
+
   // ---- Received ----
 
   async accept(caller: Caller, referralId: string, version: number, raw: AcceptInput): Promise<ReferralView> {
-    const input = parseInput(AcceptInput, raw);
     return this.change(caller, referralId, version, async (current, { person, now }) => {
       this.checkTransition(current, 'Accepted');
       this.checkDeadline(current, now);
-      const fields: Record<string, string> = {};
-      this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
-      if (current.team.length + input.team.length === 0) fields.team = 'Add at least one team member with name, phone and email.';
-      if (Object.keys(fields).length > 0) throw validationError(fields);
+      const { data: input, fields } = inputProblems(AcceptInput, raw);
+      const date = parsedPart(DateInput, raw.closingDateTime);
+      if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
+      if (current.team.length === 0 && (raw.team ?? []).length === 0) fields.team ??= 'Add at least one team member with name, phone and email.';
+      if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'accepted',
         events: answered,
@@ -353,12 +413,12 @@ export class LifecycleService {
   // ---- Accepted ----
 
   async edit(caller: Caller, referralId: string, version: number, raw: EditInput): Promise<ReferralView> {
-    const input = parseInput(EditInput, raw);
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkAccepted(current, 'edited');
-      const fields: Record<string, string> = {};
-      if (input.closingDateTime) this.checkNotPast(input.closingDateTime, 'closingDateTime', now, fields);
-      if (Object.keys(fields).length > 0) throw validationError(fields);
+      const { data: input, fields } = inputProblems(EditInput, raw);
+      const date = parsedPart(DateInput, raw.closingDateTime);
+      if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
+      if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'edited',
         next: {
@@ -392,6 +452,7 @@ export class LifecycleService {
       this.checkAccepted(current, 'given new team members');
       const team = mergeContacts(current.team, input.members);
       if (team.length === current.team.length) throw validationError({ members: 'These people are already on the team.' });
+      if (team.length > MAX_TEAM) throw validationError({ members: `A team has at most ${MAX_TEAM} people.` });
       return { action: 'team members added', next: { ...current, team } };
     });
   }
@@ -417,12 +478,12 @@ export class LifecycleService {
 
       let next: Referral = { ...current };
       const fields: Record<string, string> = {};
-      const taken = engagement.participants.map((p) => p.orgId);
-      await this.checkPartners(input.partners, current.orgId, taken, now, fields);
+      const taken = new Set(engagement.participants.map((p) => p.orgId));
+      for (const [i, invitation] of input.partners.entries()) await this.checkPartner(invitation, `partners.${i}.`, current.orgId, taken, now, fields);
       if (input.microsoft) {
         const contact = input.microsoft.customerContact ?? current.customerProfile.team[0];
         const consent = input.microsoft.consentToShare || current.consent.consentToShareInfoWithOthers;
-        this.checkMicrosoftNeeds(contact, consent, fields, 'microsoft.');
+        this.checkMicrosoftNeeds(contact !== undefined, consent, fields, 'microsoft.');
         if (contact) {
           next = {
             ...next,
@@ -661,7 +722,7 @@ export class LifecycleService {
 
   private checkNotPast(date: string, field: string, now: Date, fields: Record<string, string>): void {
     const problem = closeDateProblem(date, now);
-    if (problem) fields[field] = problem;
+    if (problem) fields[field] ??= problem;
   }
 
   private async checkSolutions(ids: string[], field: string, fields: Record<string, string>): Promise<void> {
@@ -677,31 +738,32 @@ export class LifecycleService {
         problems.push(`${solution.name} is not co-sell ready, so it can’t be part of a co-sell deal.`);
       }
     }
-    if (problems.length > 0) fields[field] = problems.join(' ');
+    if (problems.length > 0) fields[field] ??= problems.join(' ');
   }
 
-  private checkMicrosoftNeeds(contact: Contact | undefined, consent: boolean, fields: Record<string, string>, prefix = ''): void {
-    if (!contact) fields[`${prefix}customerContact`] = 'Microsoft’s help needs the customer’s contact: name, phone and email.';
-    if (!consent) fields[`${prefix}consentToShare`] = 'Confirm that the customer agreed to share their contact with Microsoft.';
+  private checkMicrosoftNeeds(hasContact: boolean, consent: boolean, fields: Record<string, string>, prefix = ''): void {
+    for (const [field, problem] of Object.entries(microsoftNeedsProblems(hasContact, consent))) if (problem) fields[`${prefix}${field}`] ??= problem;
   }
 
-  private async checkPartners(
-    invitations: z.infer<typeof CreateDealInput>['partners'],
+  /** One partner invitation: a partner of the ecosystem not yet on the deal, a date ahead, and solutions of its own. */
+  private async checkPartner(
+    invitation: z.infer<typeof PartnerInvitation>,
+    at: string,
     selfOrgId: string,
-    taken: string[],
+    taken: Set<string>,
     now: Date,
     fields: Record<string, string>,
   ): Promise<void> {
-    const seen = new Set(taken);
-    for (const [i, invitation] of invitations.entries()) {
-      const at = `partners.${i}.`;
-      const org = await this.directory.organization(invitation.orgId);
-      if (!org || org.kind !== 'partner' || !org.inEcosystem) fields[`${at}orgId`] = 'Pick a partner from the co-sell ecosystem.';
-      else if (invitation.orgId === selfOrgId) fields[`${at}orgId`] = 'You can’t invite your own organization.';
-      else if (seen.has(invitation.orgId)) fields[`${at}orgId`] = `${org.name} is already on this deal.`;
-      seen.add(invitation.orgId);
-      this.checkNotPast(invitation.closingDateTime, `${at}closingDateTime`, now, fields);
-      await this.checkSolutions(invitation.solutionIds, `${at}solutionIds`, fields);
+    const org = await this.directory.organization(invitation.orgId);
+    if (!org || org.kind !== 'partner' || !org.inEcosystem) fields[`${at}orgId`] ??= 'Pick a partner from the co-sell ecosystem.';
+    else if (invitation.orgId === selfOrgId) fields[`${at}orgId`] ??= 'You can’t invite your own organization.';
+    else if (taken.has(invitation.orgId)) fields[`${at}orgId`] ??= `${org.name} is already on this deal.`;
+    taken.add(invitation.orgId);
+    this.checkNotPast(invitation.closingDateTime, `${at}closingDateTime`, now, fields);
+    await this.checkSolutions(invitation.solutionIds, `${at}solutionIds`, fields);
+    if (org) {
+      const foreign = (await Promise.all(invitation.solutionIds.map((id) => this.directory.solution(id)))).filter((s) => s !== undefined && s.orgId !== org.id);
+      if (foreign.length > 0) fields[`${at}solutionIds`] ??= `${org.name} can bring only its own solutions; ${foreign.map((s) => s!.name).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not.`;
     }
   }
 

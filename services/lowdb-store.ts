@@ -43,6 +43,7 @@ export function recordFile(write: Put): string {
     case 'conversation':
     case 'outbox':
     case 'mark':
+    case 'draft':
       return `${write.kind}/${safeName(write.put.orgId)}.json`;
     default:
       return `${write.kind}.json`;
@@ -58,6 +59,7 @@ const topLevel: Record<string, Kind> = {
   conversation: 'conversation',
   outbox: 'outbox',
   mark: 'mark',
+  draft: 'draft',
   engagements: 'engagement',
   referrals: 'referral',
 };
@@ -66,7 +68,7 @@ function describeFile(rel: string): { kind: Kind; orgId?: string } | undefined {
   const [top = '', second = ''] = rel.split('/');
   const kind = topLevel[top];
   if (kind === 'referral') return { kind, orgId: decodeURIComponent(second) };
-  if (kind === 'person' || kind === 'favorites' || kind === 'conversation' || kind === 'outbox' || kind === 'mark') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
+  if (kind === 'person' || kind === 'favorites' || kind === 'conversation' || kind === 'outbox' || kind === 'mark' || kind === 'draft') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
   return kind ? { kind } : undefined;
 }
 

@@ -273,3 +273,16 @@ export type OutboxMessage = z.infer<typeof OutboxMessage>;
 /** A deadline already acted on (a reminder sent), so restarts catch up once and never twice. */
 export const DeadlineMark = z.object({ id, orgId: id, at: isoDateTime });
 export type DeadlineMark = z.infer<typeof DeadlineMark>;
+
+/** A new deal being filled in, step by step: kept by the bot so cards carry only its id. */
+export const Draft = z.object({
+  id,
+  orgId: id,
+  userId: id,
+  /** Every field typed so far, by the card field's id. */
+  values: z.record(z.string(), z.string().max(4000)),
+  /** The partner invitations added so far, each by the card field's id. */
+  partners: z.array(z.record(z.string(), z.string().max(4000))).max(10),
+  updatedDateTime: isoDateTime,
+});
+export type Draft = z.infer<typeof Draft>;

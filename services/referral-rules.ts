@@ -99,6 +99,14 @@ export function allowedActions(stage: Stage, mayAct: boolean, invitations: Invit
   };
 }
 
+/** Microsoft's help needs the customer's contact and their consent to share it: the problems, by field. */
+export function microsoftNeedsProblems(hasContact: boolean, consent: boolean): Record<'customerContact' | 'consentToShare', string | undefined> {
+  return {
+    customerContact: hasContact ? undefined : 'Microsoft’s help needs the customer’s contact: name, phone and email.',
+    consentToShare: consent ? undefined : 'Confirm that the customer agreed to share their contact with Microsoft.',
+  };
+}
+
 /** Close dates are days: today is fine, yesterday is not. The message when the date is in the past. */
 export function closeDateProblem(date: string, now: Date): string | undefined {
   return date.slice(0, 10) < now.toISOString().slice(0, 10) ? 'The close date can’t be in the past.' : undefined;

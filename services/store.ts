@@ -1,7 +1,7 @@
 // The store interface the services depend on. The embedded lowdb store implements it;
 // a server database can implement it later without touching the services.
 import type { z } from 'zod';
-import { ConversationRef, Customer, DeadlineMark, Engagement, Favorites, Organization, OutboxMessage, Person, Referral, Solution } from './model.js';
+import { ConversationRef, Customer, DeadlineMark, Draft, Engagement, Favorites, Organization, OutboxMessage, Person, Referral, Solution } from './model.js';
 
 /** Every kind of record the store keeps, with the schema that checks it on load. */
 export const recordSchemas = {
@@ -15,6 +15,7 @@ export const recordSchemas = {
   conversation: ConversationRef,
   outbox: OutboxMessage,
   mark: DeadlineMark,
+  draft: Draft,
 } satisfies Record<string, z.ZodType<{ id: string }>>;
 
 export type Records = { [K in keyof typeof recordSchemas]: z.infer<(typeof recordSchemas)[K]> };

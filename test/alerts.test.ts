@@ -63,7 +63,9 @@ describe('a new inbound referral', () => {
     const card = cardOf(alert!);
     const text = cardText(card);
     expect(summaryOf(alert!)).toBe('New referral from Microsoft: Test Cosell Invite_20');
-    for (const expected of ['From Microsoft', 'Contoso Customer Inc', '$50,000', 'Help requested', '14 days left to respond', 'Hi ABC Partner']) expect(text).toContain(expected);
+    for (const expected of ['From Microsoft', 'Contoso Customer Inc', '$50,000', '14 days left to respond', 'Hi ABC Partner']) expect(text).toContain(expected);
+    // The referral names no help type: nothing claims it is a private deal.
+    expect(text).not.toContain('keep the deal private');
     expect(button(card, 'Accept').data.referralId).toBe(id);
 
     // Decline straight from the alert: the reason is asked inline, then one click.
@@ -72,6 +74,7 @@ describe('a new inbound referral', () => {
     const declined = await pressOn(sam, form, 'Decline', { reason: 'OutsideOurRegion', notes: 'Not our region' }, alertId);
     expect(cardText(declined)).toContain('Declined by Sam Seller.');
     // Sam's own alert message is replaced at once; the channel's alert follows through the outbox.
+    await h.app.cardUpdates.drain();
     expect(h.connector.sent.some((r) => r.method === 'PUT' && r.activityId === alertId)).toBe(true);
     const channelMessageId = h.connector.activities('19:channel@thread.tacv2').find((a) => a.summary)!.id;
     const update = await h.connector.waitFor((c) => c.sent.find((r) => r.method === 'PUT' && r.activityId === channelMessageId));
@@ -108,7 +111,7 @@ describe('the 14-day clock', () => {
     await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
       customer: { name: 'Relecloud', address: { country: 'FR' } }, name: 'Relecloud data', dealValue: 5000, currency: 'EUR', closingDateTime: '2027-02-01',
       team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
-      partners: [{ orgId: FABRIKAM, closingDateTime: '2027-01-15', dealValue: 1000, currency: 'EUR', team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'] }],
+      partners: [{ orgId: FABRIKAM, closingDateTime: '2027-01-15', dealValue: 1000, currency: 'EUR', team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-fab-migrate'] }],
     });
     await waitForAlerts(fay, 1);
   }

@@ -26,24 +26,24 @@ async function press(user: TeamsUser, card: Card, title: string, inputs: Record<
   return next;
 }
 
+const contact = { contactFirstName: 'Sue', contactLastName: 'Smith', contactPhone: '1234567890', contactEmail: 'sue@contoso.com', consentToShare: 'true' };
 const member = { m0FirstName: 'Ana', m0LastName: 'Admin', m0Phone: '+1 425 555 0100', m0Email: 'ana@partner.example' };
 
 /** Walks the new-deal cards from the first step to the review, with the given answers. */
 async function newDeal(user: TeamsUser, answers: { help?: string; contact?: boolean; partners?: Record<string, string>[]; name?: string }): Promise<Card> {
   let card = await h.clickCard(user, 'newDeal');
   card = await press(user, card, 'Next', { customerId: 'cust-contoso-redmond-labs' });
-  card = await press(user, card, 'Next', answers.contact ? { contactFirstName: 'Sue', contactLastName: 'Smith', contactPhone: '1234567890', contactEmail: 'sue@contoso.com', consentToShare: 'true' } : {});
   card = await press(user, card, 'Next', { name: answers.name ?? 'Contoso labs rollout', dealValue: '75,000', currency: 'USD', closingDateTime: '2027-03-31', notes: 'Kick-off next week' });
   card = await press(user, card, 'Next', member);
   card = await press(user, card, 'Next', { solutionIds: 'sol-ms-azure,sol-ad-sentinel' });
-  card = await press(user, card, 'Next', { helpType: answers.help ?? 'None' });
+  card = await press(user, card, 'Next', { helpType: answers.help ?? 'None', ...(answers.contact ? contact : {}) });
   for (const p of answers.partners ?? []) card = await press(user, card, 'Add this partner', p);
   card = await press(user, card, 'Review');
   expect(cardText(card)).toContain('Review and create');
   return press(user, card, 'Create deal');
 }
 
-const fabrikamInvite = { partnerOrgId: FABRIKAM, partnerDealValue: '12000', partnerCurrency: 'USD', partnerClosingDateTime: '2027-02-28', partnerSolutionIds: 'sol-ts-landing', partnerHelpType: 'ProofOfConceptOrDemo', partnerNotes: 'Can you run the PoC?' };
+const fabrikamInvite = { partnerOrgId: FABRIKAM, partnerDealValue: '12000', partnerCurrency: 'USD', partnerClosingDateTime: '2027-02-28', partnerSolutionIds: 'sol-fab-migrate', partnerHelpType: 'ProofOfConceptOrDemo', partnerNotes: 'Can you run the PoC?' };
 
 describe('install, welcome and commands', () => {
   it('welcomes on install and when the bot joins a chat, and registers the first user as admin', async () => {
@@ -90,14 +90,28 @@ describe('new deal', () => {
     expect((await h.app.lifecycle.list({ tenantId: MICROSOFT, userId: mia.aadObjectId }, 'inbound').catch(() => undefined))).toBeUndefined();
   });
 
-  it('a co-sell deal needs the customer contact; with it, Microsoft gets a Received referral', async () => {
+  it('a co-sell deal asks for the customer contact and consent on the help step, and refuses both there at once', async () => {
     await h.say(ana, 'help');
     await h.say(mia, 'help');
-    const refused = await newDeal(ana, { help: 'ProofOfConceptOrDemo' });
-    expect(cardText(refused)).toContain('Customer contact');
+    let card = await h.clickCard(ana, 'newDeal');
+    card = await press(ana, card, 'Next', { customerId: 'cust-contoso-redmond-labs' });
+    card = await press(ana, card, 'Next', { name: 'Contoso labs rollout', dealValue: '75000', currency: 'USD', closingDateTime: '2027-03-31' });
+    card = await press(ana, card, 'Next', member);
+    card = await press(ana, card, 'Next', { solutionIds: 'sol-ms-azure' });
+    expect(cardText(card)).toContain('New deal · Help from Microsoft');
+    const refused = await press(ana, card, 'Next', { helpType: 'ProofOfConceptOrDemo' });
+    expect(cardText(refused)).toContain('New deal · Help from Microsoft');
     expect(cardText(refused)).toContain('Microsoft’s help needs the customer’s contact');
+    expect(cardText(refused)).toContain('Confirm that the customer agreed to share their contact with Microsoft.');
+    // A wrong phone and a wrong email are told together, each next to its field.
+    const both = await press(ana, refused, 'Next', { helpType: 'ProofOfConceptOrDemo', contactFirstName: 'Sue', contactPhone: 'call me', contactEmail: 'sue-at-contoso', consentToShare: 'true' });
+    expect(cardText(both)).toContain('Use digits, spaces, +, -, ( or ).');
+    expect(cardText(both)).toContain('Use an email address such as ana@contoso.com.');
     expect(await h.app.store.list('referral')).toEqual([]);
-    const created = await newDeal(ana, { help: 'ProofOfConceptOrDemo', contact: true });
+    card = await press(ana, both, 'Next', { helpType: 'ProofOfConceptOrDemo', ...contact });
+    expect(cardText(card)).toContain('New deal · Partner invitations');
+    card = await press(ana, card, 'Review');
+    const created = await press(ana, card, 'Create deal');
     expect(cardText(created)).toContain('Co-sell · Outbound');
     expect(cardText(created)).toContain('Microsoft: Received');
     expect(cardText(await h.say(mia, 'inbound'))).toContain('Contoso labs rollout');
@@ -124,10 +138,12 @@ describe('new deal', () => {
     expect(cardText(card)).toContain('Deal details');
     expect(cardText(card)).toContain('The estimated value must be more than 0.');
     expect(JSON.stringify(card)).toContain('"value":"Litware"');
-    // Back keeps everything typed so far.
-    card = await press(ana, card, 'Back', { dealValue: '5' });
+    // Back and Next again keep everything sent so far.
+    card = await press(ana, card, 'Back');
+    expect(cardText(card)).toContain('New deal · Customer');
     card = await press(ana, card, 'Next');
-    expect(JSON.stringify(card)).toContain('"value":"5"');
+    expect(JSON.stringify(card)).toContain('"value":"Litware"');
+    expect(JSON.stringify(card)).toContain('"value":"-3"');
   });
 });
 
@@ -153,6 +169,7 @@ describe('one-click actions on the deal card', () => {
     expect(cardText(accepted)).toContain('Accepted by Fay Fabrikam.');
     expect(cardText(accepted)).toContain('FAB-CRM-1');
     // The message is updated for everyone, with per-user views by refresh.
+    await h.app.cardUpdates.drain();
     const update = h.connector.sent.find((r) => r.method === 'PUT' && r.activityId === 'msg-card-1');
     expect(update).toBeDefined();
     const updated = (update!.body as { attachments: { content: Card }[] }).attachments[0]!.content as { refresh: { userIds: string[] } };
@@ -199,6 +216,7 @@ describe('one-click actions on the deal card', () => {
     expect(second.body).toEqual(first.body);
     const stored = (await h.app.store.list('referral', FABRIKAM))[0]!;
     expect(stored.history.map((x) => x.action)).toEqual(['received', 'declined']);
+    await h.app.cardUpdates.drain();
     expect(h.connector.sent.filter((r) => r.method === 'PUT' && r.activityId === 'msg-9')).toHaveLength(1);
   });
 
@@ -302,7 +320,7 @@ describe('refusals', () => {
       ['accept', { referralId: 'x', version: 'abc' }],
       ['showForm', { referralId: 'x', version: 1, form: 'hack' }],
       ['createDeal', { draft: '{not json' }],
-      ['newDeal', { draft: '{}', step: 'customer', go: 'next' }],
+      ['newDeal', { draftId: 'x', step: 'nowhere', go: 'next' }],
       ['list', { box: 'secret' }],
       ['launchMissiles', {}],
     ];

@@ -1,182 +1,179 @@
-// Every card template, expanded by its builder with representative and extreme data, must be a
-// valid Adaptive Card 1.5 (cardProblems), carry the deal's version on every action that changes a
-// deal, and show exactly the buttons the viewer may use. Views come from the real lifecycle
-// service; only the extreme sizes (50 team members, 50 solutions, 50 notes) are synthetic.
+// Every card builder, rendered directly with representative, hostile and extreme data: a valid
+// Adaptive Card 1.5 (cardProblems), the deal's version on every action that changes it, exactly the
+// buttons and inputs the viewer may use, people's text only in TextRuns, and within Teams' size.
+// Views come from the real lifecycle service; only the extreme sizes are synthetic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dealCard, dealFieldNames, dealForms, type DealCardOptions, type DealField, type DealForm } from '../cards/deal.js';
-import { listCard, type ListKind } from '../cards/list.js';
-import { newDealCard, newDealFieldNames, newDealSteps, type NewDealCardData, type NewDealField, type NewDealStep } from '../cards/new-deal.js';
-import { banner, expand, type Banner, type Card } from '../cards/render.js';
-import { welcomeCard } from '../cards/welcome.js';
+import { changingVerbs } from '../bot/deal-actions.js';
+import { dealForms, dealFormIds, type DealFormId } from '../cards/deal-forms.js';
+import { dealCard, dealLogCard, MAX_CARD_BYTES as DEAL_MAX_BYTES, type DealCardOptions } from '../cards/deal.js';
+import { money, solutionChoices } from '../cards/format.js';
+import { contactFields, placeErrors, submitted, type Choices, type FieldDef } from '../cards/forms.js';
+import { listCard } from '../cards/list.js';
+import { draftInput, newDealCard, newDealSteps, stepOfError, stepOrder, type NewDealStep } from '../cards/new-deal.js';
+import { banner, compile, noBanner, type Card } from '../cards/render.js';
+import { commandHelp, welcomeCard } from '../cards/welcome.js';
+import dealTemplate from '../cards/deal.json' with { type: 'json' };
 import welcomeTemplate from '../cards/welcome.json' with { type: 'json' };
 import { DAY_MS } from '../services/clock.js';
 import type { Caller } from '../services/directory.js';
-import { CoSellError } from '../services/errors.js';
 import type { ListItem, Page, ReferralView } from '../services/lifecycle.js';
-import type { Contact, Customer, Organization, Referral, Solution } from '../services/model.js';
+import type { Contact, Organization, Referral, Solution } from '../services/model.js';
 import { cardProblems, MAX_CARD_BYTES } from './helpers/card-check.js';
-import { ADATUM, CONTOSO_PARTNER, FABRIKAM, NORTHWIND, customerContact, dealInput, makeWorld, member, partnerInvitation, type World } from './helpers/world.js';
-import { formOf } from '../bot/deal-actions.js';
+import { ADATUM, CONTOSO_PARTNER, FABRIKAM, MICROSOFT, NORTHWIND, customerContact, dealInput, makeWorld, member, partnerInvitation, type World } from './helpers/world.js';
 
-// ---------------------------------------------------------------------------------------------
-// Reading cards
-// ---------------------------------------------------------------------------------------------
+// ---- Reading cards ----
 
 type Node = Record<string, unknown>;
-interface Execute extends Node {
-  type: 'Action.Execute';
-  title?: string;
-  verb?: string;
-  data?: unknown;
-  style?: string;
-}
+type Execute = Node & { type: 'Action.Execute'; title?: string; verb?: string; data?: unknown; associatedInputs?: string };
 
 /** Every object in a card, depth first. */
-function nodes(root: unknown): Node[] {
-  const out: Node[] = [];
-  const visit = (n: unknown) => {
-    if (Array.isArray(n)) n.forEach(visit);
-    else if (n && typeof n === 'object') {
-      out.push(n as Node);
-      Object.values(n).forEach(visit);
-    }
-  };
-  visit(root);
-  return out;
-}
+const nodes = (n: unknown): Node[] => (Array.isArray(n) ? n.flatMap(nodes) : n && typeof n === 'object' ? [n as Node, ...Object.values(n).flatMap(nodes)] : []);
 
 const isExecute = (n: Node): n is Execute => n.type === 'Action.Execute';
-/** The buttons the user sees (the body's actions, select actions included; not the refresh action). */
+/** The buttons the user sees (select actions included; not the refresh action). */
 const buttons = (card: Card): Execute[] => nodes(card.body).filter(isExecute);
 const dataOf = (a: Execute): Node => (a.data && typeof a.data === 'object' ? (a.data as Node) : {});
 const inputs = (card: Card): Node[] => nodes(card.body).filter((n) => typeof n.type === 'string' && n.type.startsWith('Input.'));
 const inputIds = (card: Card): string[] => inputs(card).map((n) => String(n.id));
 const input = (card: Card, id: string): Node | undefined => inputs(card).find((n) => n.id === id);
-const textBlocks = (card: Card): Node[] => nodes(card.body).filter((n) => n.type === 'TextBlock');
-const facts = (card: Card): { title: string; value: string }[] =>
-  nodes(card.body).filter((n) => n.type === 'FactSet').flatMap((n) => n.facts as { title: string; value: string }[]);
-/** Everything a reader sees as text. */
-const cardText = (card: Card): string =>
-  [...textBlocks(card).map((t) => String(t.text)), ...facts(card).map((f) => `${f.title}: ${f.value}`), ...buttons(card).map((b) => String(b.title))].join('\n');
-const bytes = (card: Card) => Buffer.byteLength(JSON.stringify(card));
+const choicesOf = (card: Card, id: string) => (input(card, id)?.choices ?? []) as { title: string; value: string }[];
+const textBlocks = (card: Card): string[] => nodes(card.body).filter((n) => n.type === 'TextBlock').map((n) => String(n.text));
+const runs = (card: Card): string[] => nodes(card.body).filter((n) => n.type === 'TextRun').map((n) => String(n.text));
+const bytes = (card: unknown) => Buffer.byteLength(JSON.stringify(card));
+/** Banner boxes: the only styled containers. */
+const containers = (card: Card) => nodes(card.body).filter((n) => n.type === 'Container' && typeof n.style === 'string');
+
+/** The deal card's and review step's facts: a bold TextBlock title beside a TextRun value. */
+const facts = (card: Card) =>
+  nodes(card.body)
+    .filter((n) => n.type === 'ColumnSet' && (n.columns as Node[])[0]?.width === '110px')
+    .map((n) => (n.columns as { items: Node[] }[]).map((c) => c.items[0]!))
+    .map(([title, value]) => ({ title: String(title!.text), value: String((value!.inlines as Node[])[0]!.text) }));
+
+/** The element right after an input in its container: where its error belongs. */
+function afterInput(card: Card, id: string): Node | undefined {
+  const lists = nodes(card.body).flatMap((n) => Object.values(n).filter(Array.isArray) as Node[][]);
+  const list = lists.find((l) => l.some((x) => x?.id === id && String(x.type).startsWith('Input.')))!;
+  return list[list.findIndex((x) => x?.id === id) + 1];
+}
 
 /** Verbs that change a deal (or open a form to change it): their data must name the version the user saw. */
-const versionedVerbs = ['accept', 'decline', 'edit', 'addTeam', 'solutions', 'addNote', 'invite', 'won', 'lost', 'showForm'];
+const versionedVerbs: string[] = [...dealFormIds, 'showForm'];
 
 /** Problems with the optimistic-concurrency data of a card's actions (the refresh action included). */
 function versionProblems(card: Card, expected?: number): string[] {
-  const problems: string[] = [];
-  for (const a of nodes(card).filter(isExecute)) {
-    const data = dataOf(a);
-    const changes = versionedVerbs.includes(String(a.verb));
-    if (changes && (typeof data.referralId !== 'string' || data.referralId === '')) problems.push(`"${a.title}" (${a.verb}) names no referralId`);
-    if (!changes || !('referralId' in data)) continue;
-    if (typeof data.version !== 'number' || !Number.isInteger(data.version) || data.version < 1) {
-      problems.push(`"${a.title}" (${a.verb}) carries version ${JSON.stringify(data.version)}, not a positive integer`);
-    } else if (expected !== undefined && data.version !== expected) {
-      problems.push(`"${a.title}" (${a.verb}) carries version ${data.version}, the deal is at ${expected}`);
-    }
-  }
-  return problems;
+  return nodes(card)
+    .filter(isExecute)
+    .filter((a) => versionedVerbs.includes(String(a.verb)))
+    .flatMap((a) => {
+      const { referralId, version } = dataOf(a);
+      const named = typeof referralId === 'string' && referralId !== '' ? [] : [`"${a.title}" (${a.verb}) names no referralId`];
+      if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return [...named, `"${a.title}" (${a.verb}) carries version ${JSON.stringify(version)}, not a positive integer`];
+      return expected !== undefined && version !== expected ? [...named, `"${a.title}" (${a.verb}) carries version ${version}, the deal is at ${expected}`] : named;
+    });
 }
 
-/** The form each allowed action opens: the bot's own map. */
-const formOfAction = formOf;
-
-/** The verb each form's submit button sends. */
-const submitVerb: Record<DealForm, string> = {
-  accept: 'accept',
-  decline: 'decline',
-  edit: 'edit',
-  team: 'addTeam',
-  solutions: 'solutions',
-  note: 'addNote',
-  invite: 'invite',
-  won: 'won',
-  lost: 'lost',
-};
+/** The forms a viewer may open, from the bot's own verb table. */
+const allowedForms = (view: ReferralView): DealFormId[] => dealFormIds.filter((id) => view.allowed[changingVerbs[id].may]);
 
 /** Differences between a deal card without a form and what view.allowed permits. */
 function buttonProblems(card: Card, view: ReferralView): string[] {
   const problems: string[] = [];
   const all = buttons(card);
-  const expected = Object.entries(formOfAction)
-    .filter(([action]) => view.allowed[action as keyof typeof formOfAction])
-    .map(([, form]) => form)
-    .sort();
-  const shown = all.filter((b) => b.verb === 'showForm').map((b) => String(dataOf(b).form)).sort();
-  if (JSON.stringify(shown) !== JSON.stringify(expected)) problems.push(`form buttons [${shown.join(', ')}], allowed [${expected.join(', ')}]`);
+  const shown = all.filter((b) => b.verb === 'showForm').map((b) => String(dataOf(b).form));
+  if (shown.join() !== allowedForms(view).join()) problems.push(`form buttons [${shown.join(', ')}], allowed [${allowedForms(view).join(', ')}]`);
   const hearts = all.filter((b) => b.verb === 'favorite');
-  if (hearts.length !== (view.allowed.favorite ? 1 : 0)) problems.push(`${hearts.length} favorite buttons`);
-  for (const heart of hearts) {
-    if (dataOf(heart).favorite !== !view.favorite) problems.push(`the heart sends favorite=${String(dataOf(heart).favorite)} on a deal whose favorite is ${view.favorite}`);
-  }
-  const other = all.filter((b) => b.verb !== 'showForm' && b.verb !== 'favorite');
+  if (hearts.length !== 1) problems.push(`${hearts.length} favorite buttons`);
+  for (const heart of hearts) if (dataOf(heart).favorite !== !view.favorite) problems.push(`the heart sends favorite=${String(dataOf(heart).favorite)} on a deal whose favorite is ${view.favorite}`);
+  // Besides forms and the heart, only the buttons that open the whole notes log or team.
+  const other = all.filter((b) => b.verb !== 'showForm' && b.verb !== 'favorite' && !(b.verb === 'open' && ['notes', 'team'].includes(String(dataOf(b).view))));
   if (other.length > 0) problems.push(`unexpected buttons: ${other.map((b) => `${b.title} (${b.verb})`).join(', ')}`);
   return problems;
 }
 
-/** The checks every deal card passes. */
 function expectValidDeal(card: Card, view: ReferralView): void {
   expect(cardProblems(card)).toEqual([]);
   expect(versionProblems(card, view.referral.version)).toEqual([]);
-  expect(bytes(card)).toBeLessThan(MAX_CARD_BYTES);
+  expect(bytes(card)).toBeLessThanOrEqual(DEAL_MAX_BYTES);
 }
 
-/** The checks every card passes. */
-function expectValid(card: Card): void {
-  expect(cardProblems(card)).toEqual([]);
-  expect(versionProblems(card)).toEqual([]);
-}
+// ---- Data ----
 
-// ---------------------------------------------------------------------------------------------
-// Data
-// ---------------------------------------------------------------------------------------------
+const pad = (i: number) => String(i).padStart(2, '0');
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Text of exactly n characters made of words, not ending in a space (inputs are trimmed). */
-function filler(prefix: string, n: number): string {
-  const words = 'global supply chain modernisation with analytics, security and data migration across every region';
+/** Exactly n characters (not bytes: "€" and "日本" take 3 bytes each, "ñ" 2), not ending in a space. */
+function text(prefix: string, n: number): string {
   let s = prefix;
-  while (s.length < n) s += ` ${words}`;
+  while (s.length < n) s += ' Señal € 日本 supply chain data';
   s = s.slice(0, n);
   return s.endsWith(' ') ? `${s.slice(0, -1)}x` : s;
 }
+const email = (local: string, n: number) => `${local}.${'x'.repeat(n - local.length - '.@partner.example'.length)}@partner.example`;
+const phone = (n: number) => `+1 425 555 0100 ${'1'.repeat(n - 16)}`;
 
-const pad = (i: number) => String(i).padStart(2, '0');
+const HOSTILE_LINK = '[URGENT: re-verify your Partner Center login](https://evil.example)';
+const HOSTILE = `${HOSTILE_LINK} **bold** # heading <a href="https://evil.example">x</a>`;
+/** Fits 100-character fields (names, CRM id). */
+const HOSTILE_SHORT = '[URGENT](https://evil.example) **bold** # heading';
+const markers = ['evil.example', '[URGENT', '**bold**', '# heading', '<a href'];
+
+/**
+ * Places where people's text shows as markdown or HTML: anything but a TextRun's text, an input's
+ * value, a choice's title, a button's title, or data sent back by a button.
+ */
+function leaks(card: Card): string[] {
+  const out: string[] = [];
+  const visit = (n: unknown, path: string, parentKey: string, inData: boolean): void => {
+    if (Array.isArray(n)) return n.forEach((x, i) => visit(x, `${path}[${i}]`, parentKey, inData));
+    if (!n || typeof n !== 'object') return;
+    const type = String((n as Node).type ?? '');
+    for (const [k, v] of Object.entries(n)) {
+      if (typeof v !== 'string') {
+        visit(v, `${path}.${k}`, k, inData || (type.startsWith('Action.') && k === 'data'));
+        continue;
+      }
+      if (!markers.some((m) => v.includes(m))) continue;
+      const literal =
+        inData || (type === 'TextRun' && k === 'text') || (type.startsWith('Input.') && k === 'value') || (parentKey === 'choices' && k === 'title') || (type.startsWith('Action.') && k === 'title');
+      if (!literal) out.push(`${path}.${k} (${type || 'object'}): ${v.slice(0, 50)}`);
+    }
+  };
+  visit(card, '$', '', false);
+  return out;
+}
+
 const acceptInput = (name: string) => ({ name, dealValue: 15000, currency: 'EUR', closingDateTime: '2027-01-15', team: [member('Fay', 'fay@fabrikam.example')] });
-const registration = { contractSignedDate: '2026-12-01', wonValue: 48000, currency: 'USD', contractId: 'INV-2026-1001', azureSubscriptionId: '0f8fad5b-d9cb-469f-a165-70867728950e', notes: 'Signed by the CFO.' };
+const registration = { contractSignedDate: '2026-12-01', wonValue: 48000, currency: 'USD', contractId: 'INV-2026-1001', notes: 'Signed by the CFO.' };
 
-const viewNames = [
-  'received', // Fabrikam: a Received co-sell referral from Microsoft (inbound)
-  'p2pReceived', // Fabrikam: a Received P2P referral from us (inbound)
-  'msReceived', // Microsoft: the Received co-sell referral from our deal (inbound)
-  'privateOut', // us: a private deal with CRM id, campaign id, note and customer contact (Accepted, outbound)
-  'coSellOut', // us: a co-sell deal (Accepted, outbound)
-  'p2pOut', // us: a P2P deal, Fabrikam accepted and Northwind declined (Accepted, outbound)
-  'p2pIn', // Fabrikam: the P2P deal accepted (Accepted, inbound)
-  'coSellIn', // Fabrikam: Microsoft's referral accepted (Accepted, inbound)
-  'incentivized', // us: Accepted, with an incentivized solution (won needs registration)
-  'won', // us: Won with registration
-  'lost', // us: Lost to a competitor
-  'declined', // Northwind: the P2P referral declined
-  'expired', // Adatum: a P2P referral nobody answered
-  'favorite', // us: privateOut with the heart on
-  'readOnly', // our seller, not on privateOut's team: may look, not act
-  'long', // us: 200-character deal and customer names, 2000-character notes, 100-character team names
-  'sparse', // us: no CRM id, no campaign id, no notes, no customer contact, no D-U-N-S, no city
-] as const;
-type ViewName = (typeof viewNames)[number];
+/**
+ * Each view with its stage and subtitle, built in beforeAll. received: Fabrikam's from Microsoft, with a note;
+ * p2pReceived / msReceived: Fabrikam's and Microsoft's from us; p2pOut: Fabrikam accepted, Northwind declined;
+ * incentivized: won needs registration; declined: Northwind's; expired: Adatum's; readOnly: our seller, not on
+ * the team; sparse: no CRM id, campaign id, notes, contact, D-U-N-S or city.
+ */
+const [REC, ACC, PRIV_OUT, P2P_IN] = ['Received', 'Accepted', 'Private · Outbound', 'Partner to partner · Inbound'] as const;
+const expectations = {
+  received: [REC, 'Co-sell · Inbound'], p2pReceived: [REC, P2P_IN], msReceived: [REC, 'Co-sell · Inbound'],
+  privateOut: [ACC, PRIV_OUT], coSellOut: [ACC, 'Co-sell · Outbound'], p2pOut: [ACC, 'Partner to partner · Outbound'], p2pIn: [ACC, P2P_IN], coSellIn: [ACC, 'Co-sell · Inbound'],
+  incentivized: [ACC, PRIV_OUT], won: ['Won', PRIV_OUT], lost: ['Lost', PRIV_OUT], declined: ['Declined', P2P_IN], expired: ['Expired', P2P_IN],
+  favorite: [ACC, PRIV_OUT], readOnly: [ACC, PRIV_OUT], sparse: [ACC, PRIV_OUT],
+} as const;
+type ViewName = keyof typeof expectations;
+const viewNames = Object.keys(expectations) as ViewName[];
+
+const EVIL_TENANT = 'eeeeeeee-0000-4000-8000-00000000e411';
+const HOSTILE_PARTNER = 'eeeeeeee-0000-4000-8000-00000000bad0';
 
 let w: World;
 let now: Date;
 const views = {} as Record<ViewName, ReferralView>;
-let attachable: Solution[];
-let partners: Organization[];
-let recentContacts: Contact[];
-let adatum: Caller;
+const hostile = {} as Record<'out' | 'received' | 'accepted' | 'lost' | 'declined', ReferralView>;
+let [attachable, organizations, partners, recentContacts] = [[] as Solution[], [] as Organization[], [] as Organization[], [] as Contact[]];
+let evilOptions: Omit<DealCardOptions, 'now'>;
 
-/** The options the bot passes with a form (deal-actions.ts card()). */
-const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, partners, recentContacts, ...extra });
+/** What the bot passes with a form (deal-actions.ts card()). */
+const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, organizations, partners, recentContacts, ...extra });
 
 const inboxItem = async (caller: Caller, name: string): Promise<Referral> => {
   const found = [...(await w.service.list(caller, 'inbound', 0, 50)).items, ...(await w.service.list(caller, 'archive', 0, 50)).items].find((i) => i.referral.name === name);
@@ -186,8 +183,14 @@ const inboxItem = async (caller: Caller, name: string): Promise<Referral> => {
 
 beforeAll(async () => {
   w = await makeWorld();
-  adatum = { tenantId: ADATUM, userId: 'u-ada' };
+  const adatum = { tenantId: ADATUM, userId: 'u-ada' };
   await w.directory.ensurePerson(adatum, { name: 'Ada Adatum', email: 'ada@adatum.example' });
+  // Our own solution (the pickers put it first) and a partner whose name and solution are hostile.
+  await w.store.commit([
+    { kind: 'solution', put: { id: 'sol-own-ai', orgId: CONTOSO_PARTNER, name: 'Contoso AI Accelerator', coSellStatus: 'CoSellReady' } },
+    { kind: 'organization', put: { id: HOSTILE_PARTNER, name: HOSTILE, kind: 'partner', inEcosystem: true } },
+    { kind: 'solution', put: { id: 'sol-evil', orgId: HOSTILE_PARTNER, name: HOSTILE, coSellStatus: 'CoSellReady' } },
+  ]);
 
   // Expired first: the clock moves 15 days, every other deal is created after that.
   await w.service.createDeal(w.admin, dealInput({ name: 'Adatum security review', partners: [partnerInvitation(ADATUM)] }));
@@ -196,40 +199,20 @@ beforeAll(async () => {
   views.expired = await w.service.get(adatum, (await inboxItem(adatum, 'Adatum security review')).id);
   now = w.clock.now();
 
+  const note = 'The customer asked for an EU migration partner. Can you take the data migration?';
   const woodgrove = { name: 'Woodgrove Bank', duns: '987654321', address: { city: 'New York', country: 'US' } };
-  await w.service.createDeal(
-    w.microsoft,
-    dealInput({
-      name: 'Woodgrove data platform',
-      customer: woodgrove,
-      dealValue: 250000,
-      customerContact,
-      consentToShare: true,
-      team: [member('Mia', 'mia@microsoft.example')],
-      partners: [partnerInvitation(FABRIKAM, { dealValue: 80000, notes: 'The customer asked for an EU migration partner. Can you take the data migration?' })],
-    }),
-  );
+  await w.service.createDeal(w.microsoft, dealInput({ name: 'Woodgrove data platform', customer: woodgrove, customerContact, consentToShare: true, team: [member('Mia', 'mia@microsoft.example')], partners: [partnerInvitation(FABRIKAM, { notes: note })] }));
   views.received = await w.service.get(w.fabrikam, (await inboxItem(w.fabrikam, 'Woodgrove data platform')).id);
   views.coSellIn = await w.service.accept(w.fabrikam, views.received.referral.id, views.received.referral.version, acceptInput('Woodgrove data platform'));
 
-  views.privateOut = await w.service.createDeal(
-    w.admin,
-    dealInput({ externalReferenceId: 'CRM-1001', campaignId: 'CMP-2026-Q4', notes: 'Kick-off call went well.', customerContact, consentToShare: true }),
-  );
+  views.privateOut = await w.service.createDeal(w.admin, dealInput({ externalReferenceId: 'CRM-1001', campaignId: 'CMP-2026-Q4', notes: 'Kick-off call went well.', customerContact, consentToShare: true }));
   views.favorite = await w.service.setFavorite(w.admin, views.privateOut.referral.id, true);
   views.readOnly = await w.service.get(w.seller, views.privateOut.referral.id);
 
-  views.coSellOut = await w.service.createDeal(
-    w.admin,
-    dealInput({ name: 'Contoso AI pilot', helpType: 'ProofOfConceptOrDemo', customerContact, consentToShare: true, notes: 'The customer wants a proof of concept in January.' }),
-  );
+  views.coSellOut = await w.service.createDeal(w.admin, dealInput({ name: 'Contoso AI pilot', helpType: 'ProofOfConceptOrDemo', customerContact, consentToShare: true }));
   views.msReceived = await w.service.get(w.microsoft, (await inboxItem(w.microsoft, 'Contoso AI pilot')).id);
 
-  const litware = { name: 'Litware Inc', duns: '123456789', address: { city: 'Sydney', country: 'AU' } };
-  const p2p = await w.service.createDeal(
-    w.admin,
-    dealInput({ name: 'Litware supply chain', customer: litware, customerContact, consentToShare: true, partners: [partnerInvitation(FABRIKAM), partnerInvitation(NORTHWIND)] }),
-  );
+  const p2p = await w.service.createDeal(w.admin, dealInput({ name: 'Litware supply chain', customerContact, consentToShare: true, partners: [partnerInvitation(FABRIKAM), partnerInvitation(NORTHWIND)] }));
   views.p2pReceived = await w.service.get(w.fabrikam, (await inboxItem(w.fabrikam, 'Litware supply chain')).id);
   views.p2pIn = await w.service.accept(w.fabrikam, views.p2pReceived.referral.id, 1, acceptInput('Litware supply chain'));
   const northwinds = await inboxItem(w.northwind, 'Litware supply chain');
@@ -241,64 +224,47 @@ beforeAll(async () => {
   views.won = await w.service.markWon(w.admin, toWin.referral.id, toWin.referral.version, { registration });
   const toLose = await w.service.createDeal(w.admin, dealInput({ name: 'Contoso warehouse robots' }));
   views.lost = await w.service.markLost(w.admin, toLose.referral.id, toLose.referral.version, { reason: 'LostToCompetitor', notes: 'They went with a cheaper offer.' });
-
-  const long = await w.service.createDeal(
-    w.admin,
-    dealInput({
-      name: filler('LONGDEAL', 200),
-      customer: { name: filler('LONGCUSTOMER', 200), duns: '080912345', address: { city: filler('City', 100), country: 'US' } },
-      notes: filler('LONGNOTE-1', 2000),
-      team: [{ firstName: filler('First', 100), lastName: filler('Last', 100), phoneNumber: '+1 (425) 555-0100 12345', email: 'ana.maria.de.los.angeles.long-surname@partner-subsidiary.example' }],
-      customerContact: { ...customerContact, firstName: filler('Sue', 100), lastName: filler('Smith', 100) },
-      consentToShare: true,
-      externalReferenceId: filler('CRM', 100),
-      campaignId: filler('CMP', 100),
-    }),
-  );
-  views.long = await w.service.addNote(w.admin, long.referral.id, long.referral.version, { text: `${filler('LONGNOTE-2', 1000)}\n\n${filler('second paragraph', 998)}` });
-
   views.sparse = await w.service.createDeal(w.admin, dealInput({ name: 'Relecloud pilot', customer: { name: 'Relecloud', address: { country: 'FR' } } }));
 
+  // A deal made of hostile text: its sender organization and user, names, notes, team, partner.
+  const evil = { tenantId: EVIL_TENANT, userId: 'u-eve' };
+  await w.directory.ensureOrganization(EVIL_TENANT, HOSTILE);
+  await w.directory.ensurePerson(evil, { name: HOSTILE, email: 'eve@hostile.test' });
+  const evilMember = { firstName: HOSTILE_SHORT, lastName: '<a href="https://evil.example">x</a>', phoneNumber: '+1 425 555 0199', email: 'eve@hostile.test' };
+  const invitations = [partnerInvitation(FABRIKAM, { notes: HOSTILE, team: [evilMember] }), partnerInvitation(HOSTILE_PARTNER, { notes: HOSTILE, team: [evilMember], solutionIds: ['sol-evil'] })];
+  const created = await w.service.createDeal(
+    evil,
+    dealInput({ name: HOSTILE, customer: { name: HOSTILE, address: { city: 'Madrid', country: 'ES' } }, customerContact: { ...evilMember, email: 'buyer@hostile.test' }, consentToShare: true, notes: HOSTILE, externalReferenceId: HOSTILE_SHORT, campaignId: HOSTILE_SHORT, team: [evilMember], solutionIds: ['sol-evil', 'sol-ms-azure'], partners: invitations }),
+  );
+  hostile.out = await w.service.addNote(evil, created.referral.id, created.referral.version, { text: HOSTILE });
+  hostile.received = await w.service.get(w.fabrikam, (await inboxItem(w.fabrikam, HOSTILE)).id);
+  hostile.accepted = await w.service.accept(w.fabrikam, hostile.received.referral.id, 1, { ...acceptInput(HOSTILE), notes: HOSTILE, team: [{ ...evilMember, email: 'fay2@fabrikam.example' }] });
+  const toLoseEvil = await w.service.createDeal(w.fabrikam, dealInput({ name: HOSTILE, team: [evilMember] }));
+  hostile.lost = await w.service.markLost(w.fabrikam, toLoseEvil.referral.id, 1, { reason: 'Other', notes: HOSTILE });
+  const badPartner = { tenantId: HOSTILE_PARTNER, userId: 'u-bad' };
+  await w.directory.ensurePerson(badPartner, { name: HOSTILE, email: 'bad@hostile.test' });
+  const theirs = await w.service.decline(badPartner, (await inboxItem(badPartner, HOSTILE)).id, 1, { reason: 'Other', notes: HOSTILE });
+  // A reason imported from Partner Center is free text, shown as is.
+  hostile.declined = { ...theirs, referral: { ...theirs.referral, statusReason: HOSTILE } };
+
   attachable = await w.directory.attachableSolutions(CONTOSO_PARTNER);
+  organizations = await w.directory.organizations();
   partners = await w.directory.searchPartners('', CONTOSO_PARTNER);
   recentContacts = await w.service.recentContacts(w.admin);
+  const [evilAttachable, evilPartners] = [await w.directory.attachableSolutions(EVIL_TENANT), await w.directory.searchPartners('', EVIL_TENANT)];
+  evilOptions = { attachable: evilAttachable, organizations, partners: evilPartners, recentContacts: [evilMember, { ...evilMember, email: 'other@hostile.test' }] };
 }, 30_000);
 
 afterAll(() => w?.close());
 
-// Synthetic extremes: a real view with 50 team members, 50 solutions and 50 notes.
-function hugeView(noteLength = 300): ReferralView {
-  const base = views.p2pOut;
-  const solutions: Solution[] = Array.from({ length: 50 }, (_, i) => ({
-    ...attachable[0]!,
-    id: `sol-synthetic-${pad(i)}`,
-    name: `Synthetic solution ${pad(i)} for data, AI and security`,
-    coSellStatus: (['CoSellReady', 'AzureIpCoSellIncentivized', 'BizAppsCoSellIncentivizedStandard', 'BizAppsCoSellIncentivizedPremium'] as const)[i % 4]!,
-  }));
-  const team: Contact[] = Array.from({ length: 50 }, (_, i) => ({ firstName: `Member${pad(i)}`, lastName: 'Of-the-deal-team', phoneNumber: '+1 425 555 0100', email: `member${pad(i)}@partner.example` }));
-  const notes = Array.from({ length: 50 }, (_, i) => ({
-    at: new Date(now.getTime() - (50 - i) * 3_600_000).toISOString(),
-    byOrgId: CONTOSO_PARTNER,
-    byName: 'Ana Admin',
-    text: filler(`[note-${pad(i)}]`, noteLength),
-  }));
-  return { ...base, referral: { ...base.referral, team, solutionIds: solutions.map((s) => s.id), notes }, solutions, needsRegistration: true };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The checks themselves can fail
-// ---------------------------------------------------------------------------------------------
+// ---- The checks themselves can fail ----
 
 describe('the card checks report broken cards', () => {
   const welcome = () => welcomeCard({ userName: 'Ana Admin', orgName: 'Contoso Partner', role: 'admin' });
 
-  it('a valid card passes', () => {
+  it('passes a valid card; reports an unexpanded ${x}, from a template expanded without its data and from a hand-made card', () => {
     expect(cardProblems(welcome())).toEqual([]);
-  });
-
-  it('reports an unexpanded ${x}, from a template expanded without its data and from a hand-made card', () => {
-    const card = expand(welcomeTemplate, {});
-    expect(cardProblems(card).join('\n')).toMatch(/unexpanded template expression/);
+    expect(cardProblems(compile(welcomeTemplate)({})).join('\n')).toMatch(/unexpanded template expression/);
     const hand = welcome();
     (hand.body as Node[]).push({ type: 'TextBlock', text: 'Hello ${x}' });
     expect(cardProblems(hand).join('\n')).toMatch(/unexpanded template expression.*\$\{x\}/);
@@ -306,25 +272,20 @@ describe('the card checks report broken cards', () => {
 
   it('reports an Action.Execute without a verb, and an Action.Submit', () => {
     const card = welcome();
-    const execute = buttons(card).find((b) => b.title === 'Archive')!;
-    delete execute.verb;
+    delete buttons(card).find((b) => b.title === 'Archive')!.verb;
     (card.body as Node[]).push({ type: 'ActionSet', actions: [{ type: 'Action.Submit', title: 'Old style' }] });
-    const problems = cardProblems(card).join('\n');
-    expect(problems).toMatch(/Action.Execute "Archive" has no verb/);
-    expect(problems).toMatch(/Action.Submit "Old style"/);
+    expect(cardProblems(card).join('\n')).toMatch(/Action.Execute "Archive" has no verb[^]*Action.Submit "Old style"/);
   });
 
-  it('reports cards over 80 KB, of another version, with an input without id, an unknown element or an empty choice set', () => {
+  it('reports cards over 40 KB, of another version, with an input without id, an unknown element or an empty choice set', () => {
+    expect(MAX_CARD_BYTES).toBe(40 * 1024);
     const card = welcome();
     (card.body as Node[]).push({ type: 'TextBlock', text: 'x'.repeat(MAX_CARD_BYTES) });
-    expect(cardProblems(card).join('\n')).toMatch(/over 81920/);
+    expect(cardProblems(card).join('\n')).toMatch(/over 40960/);
     expect(cardProblems({ ...welcome(), version: '1.6' }).join('\n')).toMatch(/not an AdaptiveCard 1.5/);
     const broken = welcome();
     (broken.body as Node[]).push({ type: 'Input.Text', label: 'No id' }, { type: 'Bogus' }, { type: 'Input.ChoiceSet', id: 'c', choices: [] });
-    const problems = cardProblems(broken).join('\n');
-    expect(problems).toMatch(/unique Id/);
-    expect(problems).toMatch(/Unknown element type "Bogus"/);
-    expect(problems).toMatch(/at least one choice/);
+    expect(cardProblems(broken).join('\n')).toMatch(/Unknown element type "Bogus"[^]*unique Id[^]*at least one choice/);
   });
 
   it('versionProblems reports a missing, textual, stale or absent referralId/version on a changing verb', () => {
@@ -335,8 +296,7 @@ describe('the card checks report broken cards', () => {
     delete dataOf(first!).version;
     dataOf(second!).version = String(view.referral.version);
     delete dataOf(third!).referralId;
-    const problems = versionProblems(card, view.referral.version);
-    expect(problems).toHaveLength(3);
+    expect(versionProblems(card, view.referral.version)).toHaveLength(3);
     expect(versionProblems(dealCard(view, { now }), view.referral.version + 1)).not.toEqual([]);
   });
 
@@ -347,684 +307,529 @@ describe('the card checks report broken cards', () => {
     expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, lost: true } })).toEqual(['form buttons [], allowed [lost]']);
     expect(buttonProblems(card, { ...views.won, favorite: !views.won.favorite })[0]).toMatch(/the heart sends/);
   });
+
+  it('leaks reports people’s text outside TextRuns, inputs, choices and buttons', () => {
+    const card = welcome();
+    expect(leaks(card)).toEqual([]);
+    (card.body as Node[]).push({ type: 'TextBlock', text: HOSTILE }, { type: 'FactSet', facts: [{ title: 'x', value: HOSTILE_SHORT }] });
+    expect(leaks({ ...card, fallbackText: HOSTILE })).toHaveLength(3);
+  });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The deal card
-// ---------------------------------------------------------------------------------------------
+// ---- The deal card ----
 
 describe('deal card', () => {
-  const expectations: Record<ViewName, { stage: string; subtitle: string }> = {
-    received: { stage: 'Received', subtitle: 'Co-sell · Inbound' },
-    p2pReceived: { stage: 'Received', subtitle: 'Partner to partner · Inbound' },
-    msReceived: { stage: 'Received', subtitle: 'Co-sell · Inbound' },
-    privateOut: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-    coSellOut: { stage: 'Accepted', subtitle: 'Co-sell · Outbound' },
-    p2pOut: { stage: 'Accepted', subtitle: 'Partner to partner · Outbound' },
-    p2pIn: { stage: 'Accepted', subtitle: 'Partner to partner · Inbound' },
-    coSellIn: { stage: 'Accepted', subtitle: 'Co-sell · Inbound' },
-    incentivized: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-    won: { stage: 'Won', subtitle: 'Private · Outbound' },
-    lost: { stage: 'Lost', subtitle: 'Private · Outbound' },
-    declined: { stage: 'Declined', subtitle: 'Partner to partner · Inbound' },
-    expired: { stage: 'Expired', subtitle: 'Partner to partner · Inbound' },
-    favorite: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-    readOnly: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-    long: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-    sparse: { stage: 'Accepted', subtitle: 'Private · Outbound' },
-  };
-
-  describe.each(viewNames)('%s', (name) => {
-    it('is valid, names its stage, type and direction, and shows exactly the allowed buttons', () => {
-      const view = views[name];
-      expect(view.referral.substatus).toBe(expectations[name].stage);
-      const card = dealCard(view, { now });
-      expectValidDeal(card, view);
-      expect(buttonProblems(card, view)).toEqual([]);
-      const text = cardText(card);
-      expect(textBlocks(card).map((t) => t.text)).toContain(expectations[name].subtitle);
-      expect(textBlocks(card).map((t) => t.text)).toContain(expectations[name].stage);
-      expect(text).toContain(view.referral.name);
-      expect(facts(card)).toContainEqual({ title: 'Deal id', value: view.referral.id });
-    });
-
-    it('is valid with every banner style', () => {
-      for (const style of ['good', 'attention', 'warning', 'accent'] as const) {
-        const card = dealCard(views[name], { now, banner: banner(style, `A ${style} banner: the deal was updated by Ana Admin.`) });
-        expectValidDeal(card, views[name]);
-        const box = nodes(card.body).find((n) => n.type === 'Container' && n.style === style);
-        expect(cardText({ body: [box] })).toContain(`A ${style} banner`);
-      }
-    });
+  it.each(viewNames)('%s: valid, names its stage, type and direction, shows exactly the allowed buttons, every banner style', (name) => {
+    const view = views[name];
+    const [stage, subtitle] = expectations[name];
+    expect(view.referral.substatus).toBe(stage);
+    const card = dealCard(view, { now });
+    expectValidDeal(card, view);
+    expect(buttonProblems(card, view)).toEqual([]);
+    expect(textBlocks(card)).toContain(subtitle);
+    expect(textBlocks(card)).toContain(stage);
+    expect(runs(card)).toContain(view.referral.name);
+    expect(facts(card)).toContainEqual({ title: 'Deal id', value: view.referral.id });
+    expect(containers(card)).toEqual([]);
+    for (const style of ['good', 'attention', 'warning', 'accent'] as const) {
+      const withBanner = dealCard(view, { now, banner: banner(style, `A ${style} banner.`) });
+      expectValidDeal(withBanner, view);
+      expect(containers(withBanner).map((c) => [c.style, runs({ body: [c] })])).toEqual([[style, [`A ${style} banner.`]]]);
+    }
   });
 
-  it('shows no banner container without a banner', () => {
-    const card = dealCard(views.privateOut, { now });
-    expect(cardText(card)).not.toMatch(/banner/);
-    expect(nodes(card.body).filter((n) => n.type === 'Container' && typeof n.style === 'string')).toEqual([]);
-  });
-
-  it('a terminal deal (won, lost, declined, expired) has only the favorite button and says it is archived', () => {
+  it('a terminal deal (won, lost, declined, expired) has only the heart and says it is archived', () => {
     for (const name of ['won', 'lost', 'declined', 'expired'] as const) {
       const card = dealCard(views[name], { now });
       expect(buttons(card).map((b) => b.verb)).toEqual(['favorite']);
-      expect(cardText(card)).toMatch(new RegExp(`Archived: ${views[name].referral.substatus} on .* Nothing can change any more`));
+      expect(runs(card).join('\n')).toMatch(new RegExp(`Archived: ${views[name].referral.substatus} on .* Nothing can change any more`));
     }
   });
 
   it('a Received referral shows the days left, who sent it and their note, and only Accept, Decline and the heart', () => {
     const card = dealCard(views.received, { now });
-    const text = cardText(card);
-    expect(text).toContain('14 days left to respond');
-    expect(text).toContain('From Microsoft (Mia Microsoft): “The customer asked for an EU migration partner.');
+    expect(textBlocks(card)).toContain('14 days left to respond (until 20 Dec 2026, 09:00 UTC)');
+    expect(runs(card)).toContain('From Microsoft (Mia Microsoft): “The customer asked for an EU migration partner. Can you take the data migration?”');
     expect(buttons(card).map((b) => b.title)).toEqual(['Accept', 'Decline', '♡ Favorite']);
+    expect(textBlocks(dealCard(views.received, { now: new Date(now.getTime() + 13.5 * DAY_MS) })).join()).toContain('1 day left to respond');
   });
 
-  it('shows the registration of a won deal, the reason of a lost, declined and expired one', () => {
+  it('shows the registration of a won deal and the reason of a lost, declined and expired one', () => {
     expect(facts(dealCard(views.won, { now }))).toContainEqual({ title: 'Registered', value: 'INV-2026-1001, $48,000' });
     expect(facts(dealCard(views.lost, { now }))).toContainEqual({ title: 'Reason', value: 'Lost to a competitor' });
     expect(facts(dealCard(views.declined, { now }))).toContainEqual({ title: 'Reason', value: 'We have no capacity right now' });
     expect(facts(dealCard(views.expired, { now }))).toContainEqual({ title: 'Reason', value: 'No answer within 14 days' });
+    for (const name of ['privateOut', 'sparse'] as const) expect(facts(dealCard(views[name], { now })).map((f) => f.title)).not.toContain('Reason');
   });
 
-  it('shows the other participants and their stages', () => {
-    const text = cardText(dealCard(views.p2pOut, { now }));
-    expect(text).toContain('Fabrikam Consulting: Accepted');
-    expect(text).toContain('Northwind Analytics: Declined');
+  it('shows the other participants and their stages, and leaves out empty facts', () => {
+    expect(runs(dealCard(views.p2pOut, { now }))).toEqual(expect.arrayContaining(['Fabrikam Consulting: Accepted', 'Northwind Analytics: Declined']));
+    const sparse = dealCard(views.sparse, { now });
+    for (const absent of ['CRM id', 'Campaign id', 'Customer contact', 'D-U-N-S']) expect(facts(sparse).map((f) => f.title)).not.toContain(absent);
+    expect(facts(sparse)).toContainEqual({ title: 'Customer', value: 'Relecloud · FR' });
+    expect(textBlocks(sparse)).not.toContain('Other participants');
   });
 
-  it('the heart says whether the deal is a favorite and sends the opposite', () => {
+  it('the heart says whether the deal is a favorite and sends the opposite; a viewer who may not act sees only the heart', () => {
     const off = buttons(dealCard(views.privateOut, { now })).find((b) => b.verb === 'favorite')!;
     const on = buttons(dealCard(views.favorite, { now })).find((b) => b.verb === 'favorite')!;
-    expect([off.title, dataOf(off).favorite]).toEqual(['♡ Favorite', true]);
-    expect([on.title, dataOf(on).favorite]).toEqual(['♥ Favorite', false]);
-    expect(views.favorite.referral.version).toBe(views.privateOut.referral.version);
-  });
-
-  it('someone who may not act on the deal sees only the heart', () => {
-    expect(Object.entries(views.readOnly.allowed).filter(([, v]) => v).map(([k]) => k)).toEqual(['favorite']);
+    expect([off.title, dataOf(off).favorite, on.title, dataOf(on).favorite]).toEqual(['♡ Favorite', true, '♥ Favorite', false]);
     expect(buttons(dealCard(views.readOnly, { now })).map((b) => b.verb)).toEqual(['favorite']);
   });
 
-  it('refresh names at most 60 users and the deal, without a version', () => {
-    const ids = Array.from({ length: 70 }, (_, i) => `29:user-${pad(i)}`);
+  it('refresh names at most 60 users and the deal', () => {
+    const ids = range(70).map((i) => `29:user-${pad(i)}`);
     const card = dealCard(views.received, { now, refreshUserIds: ids });
     expectValidDeal(card, views.received);
-    const refresh = card.refresh as { userIds: string[]; action: Execute };
-    expect(refresh.userIds).toHaveLength(60);
-    expect(refresh.userIds).toEqual(ids.slice(0, 60));
-    expect(refresh.action).toMatchObject({ verb: 'refresh', data: { referralId: views.received.referral.id } });
+    expect(card.refresh).toMatchObject({ userIds: ids.slice(0, 60), action: { verb: 'refresh', data: { referralId: views.received.referral.id } } });
     expect(dealCard(views.received, { now }).refresh).toMatchObject({ userIds: [] });
   });
-
-  it('long names and notes are kept whole and the card stays valid', () => {
-    const view = views.long;
-    expect(view.referral.name).toHaveLength(200);
-    expect(view.referral.customerProfile.name).toHaveLength(200);
-    expect(view.referral.notes.map((n) => n.text.length)).toEqual([2000, 2000]);
-    for (const form of [undefined, ...dealForms]) {
-      const card = dealCard(view, formOptions({ form }));
-      expectValidDeal(card, view);
-      const text = cardText(card);
-      expect(text).toContain(view.referral.name);
-      expect(text).toContain(view.referral.customerProfile.name);
-      if (!form) for (const n of view.referral.notes) expect(text).toContain(n.text);
-    }
-  });
-
-  it('empty optional fields leave no empty facts or headings', () => {
-    const card = dealCard(views.sparse, { now });
-    expectValidDeal(card, views.sparse);
-    const titles = facts(card).map((f) => f.title);
-    for (const absent of ['CRM id', 'Campaign id', 'Customer contact', 'D-U-N-S', 'Reason', 'Registered']) expect(titles).not.toContain(absent);
-    expect(facts(card)).toContainEqual({ title: 'Customer', value: 'Relecloud · FR' });
-    const headings = textBlocks(card).map((t) => t.text);
-    expect(headings).not.toContain('Notes');
-    expect(headings).not.toContain('Other participants');
-    expect(facts(card).every((f) => f.value.trim() !== '')).toBe(true);
-  });
-
-  it('a deal with 50 team members, 50 solutions and 50 notes shows everyone, every solution and the last 10 notes, under 80 KB', () => {
-    const view = hugeView();
-    const card = dealCard(view, { now, refreshUserIds: Array.from({ length: 70 }, (_, i) => `29:user-${pad(i)}`) });
-    expectValidDeal(card, view);
-    const text = cardText(card);
-    for (let i = 0; i < 50; i++) {
-      expect(text).toContain(`member${pad(i)}@partner.example`);
-      expect(text).toContain(`Synthetic solution ${pad(i)}`);
-    }
-    const shown = Array.from({ length: 50 }, (_, i) => i).filter((i) => text.includes(`[note-${pad(i)}]`));
-    expect(shown).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
-    expect(bytes(card)).toBeLessThan(MAX_CARD_BYTES);
-  });
-
-  it('the 50/50/50 deal stays under 80 KB with each form open (50 attachable solutions, the partner list)', () => {
-    const view = hugeView();
-    for (const form of dealForms) {
-      const card = dealCard(view, formOptions({ form, attachable: view.solutions, refreshUserIds: Array.from({ length: 60 }, (_, i) => `29:user-${pad(i)}`) }));
-      expectValidDeal(card, view);
-      if (form === 'solutions') expect((input(card, 'solutionIds')!.choices as unknown[]).length).toBe(50);
-    }
-  });
-
-  it('the 50/50/50 deal with notes at the longest allowed (4000 characters) stays under 80 KB, with or without a form', () => {
-    const view = hugeView(4000);
-    for (const form of [undefined, ...dealForms]) {
-      // The invite form is the largest: about 71 KB here.
-      const card = dealCard(view, formOptions({ form, attachable: view.solutions, refreshUserIds: Array.from({ length: 60 }, (_, i) => `29:user-${pad(i)}`) }));
-      expectValidDeal(card, view);
-    }
-  });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The deal card's forms
-// ---------------------------------------------------------------------------------------------
+// ---- The deal card's forms ----
+
+/** The groups a form leaves out on a view: the invitation rules and the registration rule. */
+function hiddenGroups(view: ReferralView): Set<string> {
+  const hidden = new Set<string>();
+  if (!view.invitations.microsoft.allowed) hidden.add('microsoft').add('contact');
+  if (view.referral.customerProfile.team.length > 0) hidden.add('contact');
+  if (!view.invitations.partners.allowed) hidden.add('partner');
+  if (!view.needsRegistration) hidden.add('registration');
+  return hidden;
+}
+const shownFields = (form: DealFormId, view: ReferralView): readonly FieldDef[] => dealForms[form].fields.filter((f: FieldDef) => !f.group || !hiddenGroups(view).has(f.group));
+
+/** A value each field accepts, by the list it picks from (choice sets keep any value; these are real ones). */
+const picks: Partial<Record<string, string>> = { currencies: 'GBP', declineReasons: 'Duplicate', lostReasons: 'NoBudget', helpTypes: 'QuotesOrLicensing', partners: ADATUM, recent: 'sam@partner.example' };
+Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example' });
+const typed = (form: DealFormId, f: FieldDef): string => (f.kind === 'toggle' ? 'true' : f.kind === 'date' ? '2027-01-31' : f.choices ? picks[f.choices]! : `kept ${form} ${f.id}`);
 
 describe('deal card forms', () => {
-  /** The views each form is drawn on: the stage it belongs to, in every deal type and direction. */
-  const formViews: Record<DealForm, ViewName[]> = {
-    accept: ['received', 'p2pReceived', 'msReceived'],
-    decline: ['received', 'p2pReceived', 'msReceived'],
-    edit: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn', 'long', 'sparse'],
-    team: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn', 'sparse'],
-    solutions: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn', 'sparse'],
-    note: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn', 'sparse'],
-    invite: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn', 'sparse'],
-    won: ['privateOut', 'incentivized', 'coSellOut', 'p2pIn'],
-    lost: ['privateOut', 'coSellOut', 'p2pOut', 'p2pIn', 'coSellIn'],
-  };
+  it('every form on every view that allows it: valid, its inputs, checks, submit and Cancel; values and errors kept', () => {
+    const covered = new Set<string>();
+    for (const form of dealFormIds) {
+      for (const name of viewNames.filter((n) => allowedForms(views[n]).includes(form))) {
+        const [view, where, fields] = [views[name], `${form} on ${name}`, shownFields(form, views[name])];
+        covered.add(form);
+        const card = dealCard(view, formOptions({ form }));
+        expectValidDeal(card, view);
+        expect(inputIds(card), where).toEqual(fields.map((f) => f.id));
+        for (const f of fields.filter((f) => f.required)) expect(input(card, f.id), `${where}: ${f.id}`).toMatchObject({ isRequired: true, errorMessage: expect.stringMatching(/\w/) });
+        for (const f of fields.filter((f) => f.regex)) expect(input(card, f.id), `${where}: ${f.id}`).toMatchObject({ regex: f.regex, errorMessage: expect.stringMatching(/\w/) });
+        const [submit, cancel, ...rest] = buttons(card);
+        expect(rest, where).toEqual([]);
+        expect(submit).toMatchObject({ verb: form, title: dealForms[form].submit.title, data: { referralId: view.referral.id, version: view.referral.version } });
+        expect(cancel).toMatchObject({ verb: 'open', title: 'Cancel', associatedInputs: 'none', data: { referralId: view.referral.id } });
+        expect(submit!.associatedInputs).toBeUndefined();
 
-  /** The inputs the bot reads for each verb (bot/deal-actions.ts apply()). */
-  const formInputs: Record<Exclude<DealForm, 'invite' | 'won'>, DealField[]> = {
-    accept: ['name', 'dealValue', 'currency', 'closingDateTime', 'notes', 'externalReferenceId', 'campaignId', 'firstName', 'lastName', 'phoneNumber', 'email'],
-    decline: ['reason', 'notes'],
-    edit: ['name', 'dealValue', 'currency', 'closingDateTime', 'externalReferenceId', 'campaignId', 'notes'],
-    team: ['firstName', 'lastName', 'phoneNumber', 'email'],
-    solutions: ['solutionIds'],
-    note: ['text'],
-    lost: ['reason', 'notes'],
-  };
-
-  const cases = dealForms.flatMap((form) => formViews[form].map((name) => [form, name] as const));
-
-  it.each(cases)('%s form on %s: valid, the form submit and Cancel are the only buttons, both carry the version', (form, name) => {
-    const view = views[name];
-    const card = dealCard(view, formOptions({ form }));
-    expectValidDeal(card, view);
-    expect(buttons(card).map((b) => b.verb)).toEqual([submitVerb[form], 'open']);
-    for (const b of buttons(card)) expect(dataOf(b)).toMatchObject({ referralId: view.referral.id, version: view.referral.version });
-    expect(new Set(inputIds(card)).size).toBe(inputIds(card).length);
-    if (form !== 'invite' && form !== 'won') expect(inputIds(card).sort()).toEqual([...formInputs[form]].sort());
+        const values = Object.fromEntries(fields.map((f) => [f.id, typed(form, f)]));
+        const errors = Object.fromEntries(fields.map((f) => [f.id, `Error for ${f.id}.`]));
+        const again = dealCard(view, formOptions({ form, values, errors, banner: banner('attention', 'Please fix the fields marked below.') }));
+        expectValidDeal(again, view);
+        for (const f of fields) {
+          expect(input(again, f.id)!.value, `${where}: ${f.id}`).toBe(values[f.id]);
+          expect(afterInput(again, f.id), `${where}: error after ${f.id}`).toMatchObject({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `Error for ${f.id}.`, color: 'Attention' }] });
+        }
+      }
+    }
+    expect([...covered]).toEqual(dealFormIds); // every form drawn on at least one view
   });
 
-  it('the accept and edit forms start from the deal’s values', () => {
+  it('hides the invite groups the rules rule out, and the registration without an incentivized solution', () => {
+    const ids = (name: ViewName, form: DealFormId) => inputIds(dealCard(views[name], formOptions({ form })));
+    expect(ids('privateOut', 'invite')).toEqual(expect.arrayContaining(['inviteMicrosoft', 'helpType', 'consentToShare', 'partnerOrgId', 'partnerSolutionIds']));
+    expect(ids('privateOut', 'invite')).not.toContain('contactFirstName'); // the deal has a customer contact
+    expect(ids('sparse', 'invite')).toEqual(expect.arrayContaining(['contactFirstName', 'contactLastName', 'contactPhone', 'contactEmail']));
+    const inGroups = (...groups: string[]) => dealForms.invite.fields.filter((f: FieldDef) => groups.includes(f.group ?? '')).map((f): string => f.id);
+    expect(ids('coSellOut', 'invite').filter((id) => inGroups('microsoft', 'contact').includes(id))).toEqual([]);
+    expect(runs(dealCard(views.coSellOut, formOptions({ form: 'invite' })))).toContain('Microsoft already takes part in this deal.');
+    expect(ids('p2pIn', 'invite').filter((id) => inGroups('partner').includes(id))).toEqual([]);
+    expect(ids('p2pIn', 'invite')).toContain('inviteMicrosoft');
+    expect(ids('incentivized', 'won')).toEqual(['contractSignedDate', 'wonValue', 'regCurrency', 'contractId', 'azureSubscriptionId', 'regNotes']);
+    expect(ids('privateOut', 'won')).toEqual([]);
+  });
+
+  it('the accept and edit forms start from the deal’s values; decline says who will be told', () => {
     const r = views.received.referral;
-    const card = dealCard(views.received, formOptions({ form: 'accept' }));
-    expect(input(card, 'name')!.value).toBe(r.name);
-    expect(input(card, 'dealValue')!.value).toBe(String(r.details.dealValue));
-    expect(input(card, 'currency')!.value).toBe(r.details.currency);
-    expect(input(card, 'closingDateTime')!.value).toBe(r.details.closingDateTime.slice(0, 10));
+    const accept = dealCard(views.received, formOptions({ form: 'accept' }));
+    expect(['name', 'dealValue', 'currency', 'closingDateTime'].map((id) => input(accept, id)!.value)).toEqual([r.name, String(r.details.dealValue), r.details.currency, r.details.closingDateTime.slice(0, 10)]);
     const edit = dealCard(views.privateOut, formOptions({ form: 'edit' }));
-    expect(input(edit, 'externalReferenceId')!.value).toBe('CRM-1001');
-    expect(input(edit, 'campaignId')!.value).toBe('CMP-2026-Q4');
+    expect([input(edit, 'externalReferenceId')!.value, input(edit, 'campaignId')!.value]).toEqual(['CRM-1001', 'CMP-2026-Q4']);
+    expect(runs(dealCard(views.received, formOptions({ form: 'decline' })))).toContain('Microsoft will be told you declined.');
+  });
+});
+
+// ---- Pickers ----
+
+describe('pickers', () => {
+  const kindOf = (orgId: string) => (orgId === CONTOSO_PARTNER ? 'own' : organizations.find((o) => o.id === orgId)?.kind);
+  const solution = (id: string) => [...attachable, ...evilOptions.attachable!].find((s) => s.id === id)!;
+
+  it('the solutions form groups by owner: your company, then Microsoft without status, then partners with status; never a partner’s not co-sell ready one', () => {
+    const choices = choicesOf(dealCard(views.privateOut, formOptions({ form: 'solutions' })), 'solutionIds');
+    expect(choices.map((c) => c.value).sort()).toEqual(attachable.map((s) => s.id).sort());
+    const ranks = choices.map((c) => ['own', 'microsoft', 'partner'].indexOf(kindOf(solution(c.value).orgId)!));
+    expect(ranks).toEqual([...ranks].sort());
+    expect(choices[0]).toEqual({ title: 'Your company · Contoso AI Accelerator (Co-sell ready)', value: 'sol-own-ai' });
+    expect(choices.filter((c) => kindOf(solution(c.value).orgId) === 'microsoft').map((c) => c.title)).toEqual(['Microsoft · Dynamics 365', 'Microsoft · Microsoft 365', 'Microsoft · Microsoft Azure']);
+    expect(choices).toContainEqual({ title: 'Fabrikam Consulting · Fabrikam Cloud Migration Factory (Azure IP co-sell incentivized)', value: 'sol-fab-migrate' });
+    expect(choices.map((c) => c.value).filter((v) => ['sol-fab-advisory', 'sol-ad-pentest'].includes(v))).toEqual([]);
+    expect(choices.filter((c) => c.title.includes('Not co-sell ready'))).toEqual([]);
   });
 
-  it('the decline form tells who will be told, the solutions form preselects the deal’s solutions', () => {
-    expect(cardText(dealCard(views.received, formOptions({ form: 'decline' })))).toContain('Microsoft will be told you declined.');
-    const solutions = dealCard(views.privateOut, formOptions({ form: 'solutions' }));
-    expect(input(solutions, 'solutionIds')!.value).toBe(views.privateOut.referral.solutionIds.join(','));
-    expect((input(solutions, 'solutionIds')!.choices as { value: string }[]).map((c) => c.value)).toEqual(attachable.map((s) => s.id));
+  it('the invite form offers partners’ solutions only, and only the chosen partner’s once one is chosen', () => {
+    const all = choicesOf(dealCard(views.privateOut, formOptions({ form: 'invite' })), 'partnerSolutionIds');
+    expect(all.length).toBeGreaterThan(1);
+    expect(new Set(all.map((c) => kindOf(solution(c.value).orgId)))).toEqual(new Set(['partner']));
+    const fabrikam = choicesOf(dealCard(views.privateOut, formOptions({ form: 'invite', values: { partnerOrgId: FABRIKAM } })), 'partnerSolutionIds');
+    expect(fabrikam).toEqual([{ title: 'Fabrikam Consulting · Fabrikam Cloud Migration Factory (Azure IP co-sell incentivized)', value: 'sol-fab-migrate' }]);
   });
 
-  it('the team form lists recent contacts', () => {
-    const card = dealCard(views.privateOut, formOptions({ form: 'team' }));
-    expect(cardText(card)).toContain('Recent contacts: Ana Tester');
-  });
-
-  it('the invite form offers what the invitation rules allow and says why not otherwise', () => {
-    const both = dealCard(views.privateOut, formOptions({ form: 'invite' }));
-    expect(inputIds(both)).toEqual(expect.arrayContaining(['inviteMicrosoft', 'helpType', 'consentToShare', 'partnerOrgId', 'partnerSolutionIds']));
-    expect(inputIds(both)).not.toContain('contactFirstName'); // the deal has a customer contact
-
-    const partnersOnly = dealCard(views.coSellOut, formOptions({ form: 'invite' }));
-    expect(inputIds(partnersOnly)).not.toContain('inviteMicrosoft');
-    expect(inputIds(partnersOnly)).toContain('partnerOrgId');
-    expect(cardText(partnersOnly)).toContain('Microsoft already takes part in this deal.');
-
-    const microsoftOnly = dealCard(views.p2pIn, formOptions({ form: 'invite' }));
-    expect(inputIds(microsoftOnly)).toContain('inviteMicrosoft');
-    expect(inputIds(microsoftOnly)).not.toContain('partnerOrgId');
-    expect(cardText(microsoftOnly)).toContain('Only the organization that created the deal can invite partners.');
-
-    const needsContact = dealCard(views.sparse, formOptions({ form: 'invite' }));
-    expect(inputIds(needsContact)).toEqual(expect.arrayContaining(['contactFirstName', 'contactLastName', 'contactPhone', 'contactEmail']));
-  });
-
-  it('the invite form offers the partners given, or a placeholder choice when there are none', () => {
-    const some = dealCard(views.privateOut, formOptions({ form: 'invite' }));
-    expect((input(some, 'partnerOrgId')!.choices as { title: string }[]).map((c) => c.title)).toEqual(partners.map((p) => p.name));
+  it('the chosen partner is offered by name even when the first page of partners lacks it; no partner twice', () => {
+    const card = dealCard(views.privateOut, formOptions({ form: 'invite', partners: [], values: { partnerOrgId: NORTHWIND } }));
+    expect(choicesOf(card, 'partnerOrgId')).toEqual([{ title: 'Northwind Analytics', value: NORTHWIND }]);
+    expect(input(card, 'partnerOrgId')!.value).toBe(NORTHWIND);
+    const listed = choicesOf(dealCard(views.privateOut, formOptions({ form: 'invite', values: { partnerOrgId: NORTHWIND } })), 'partnerOrgId');
+    expect(listed.map((c) => c.value)).toEqual(partners.map((p) => p.id));
     const none = dealCard(views.privateOut, formOptions({ form: 'invite', partners: [] }));
-    expect(input(none, 'partnerOrgId')!.choices).toEqual([{ title: 'Type to search partners', value: 'none' }]);
+    expect(choicesOf(none, 'partnerOrgId')).toEqual([{ title: 'Type to search partners', value: 'none' }]);
     expectValidDeal(none, views.privateOut);
   });
+});
 
-  it('the won form asks for the registration only when an incentivized solution is on the deal', () => {
-    const reg = ['contractSignedDate', 'wonValue', 'regCurrency', 'contractId', 'azureSubscriptionId', 'regNotes'];
-    expect(views.incentivized.needsRegistration).toBe(true);
-    expect(inputIds(dealCard(views.incentivized, formOptions({ form: 'won' }))).sort()).toEqual([...reg].sort());
-    expect(views.privateOut.needsRegistration).toBe(false);
-    expect(inputIds(dealCard(views.privateOut, formOptions({ form: 'won' })))).toEqual([]);
+// ---- The form kit ----
+
+describe('forms.ts', () => {
+  const fields = [
+    { id: 'name', label: 'Name', kind: 'text' },
+    { id: 'reason', label: 'Reason', kind: 'choice', choices: 'declineReasons' },
+    { id: 'partner', label: 'Partner', kind: 'typeahead', choices: 'partners', errors: ['partners.*.orgId'] },
+    { id: 'team', label: 'Team', kind: 'multi', choices: 'team', errors: ['team.'] },
+  ] as const satisfies readonly FieldDef[];
+
+  it('submitted(): every field, trimmed; absent (emptied) fields and the "none" placeholder read as empty; nothing else', () => {
+    const data = { name: '  Contoso  ', reason: 'none', team: 'a@x.example,b@x.example', extra: 'dropped', referralId: 'r1' };
+    expect(submitted(fields, data)).toEqual({ name: 'Contoso', reason: '', partner: '', team: 'a@x.example,b@x.example' });
+    expect(submitted(fields, { name: 42, reason: true, partner: { orgId: 'x' } })).toEqual({ name: '42', reason: 'true', partner: '', team: '' });
+    expect(submitted(dealForms.edit.fields, {}).campaignId).toBe('');
   });
 
-  it('a form shown again keeps what the user typed and shows the service’s errors next to the fields', async () => {
-    const view = views.received;
-    const typed = { name: '', dealValue: 'about 12k', currency: 'EUR', closingDateTime: '2026-12-01', notes: 'Typed before the error', externalReferenceId: 'CRM-77', firstName: 'Fay', email: 'not-an-email' };
-    const refusal = await w.service.accept(w.fabrikam, view.referral.id, view.referral.version, { ...typed, team: [] } as never).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(refusal).toBeInstanceOf(CoSellError);
-    const errors = (refusal as CoSellError).fields as Partial<Record<DealField, string>>;
-    expect(Object.keys(errors).sort()).toEqual(['dealValue', 'name']);
-    const card = dealCard(view, formOptions({ form: 'accept', values: typed, errors: { ...errors, email: 'Use an email address such as ana@contoso.com.' }, banner: banner('attention', 'Please fix the fields marked below.') }));
-    expectValidDeal(card, view);
-    for (const [id, value] of Object.entries(typed)) expect(input(card, id)!.value).toBe(value);
-    const red = textBlocks(card).filter((t) => t.color === 'Attention').map((t) => t.text);
-    expect(red).toEqual(expect.arrayContaining([errors.name, errors.dealValue, 'Use an email address such as ana@contoso.com.']));
-    expect(cardText(card)).toContain('Please fix the fields marked below.');
+  it('placeErrors(): exact, wildcard and prefix keys; several messages on one field; the rest unplaced', () => {
+    const placed = { name: 'Give it a name.', 'partners.0.orgId': 'Pick a partner.', 'team.3.email': 'Bad email.', team: 'Add someone.' };
+    const { byField, unplaced } = placeErrors(fields, { ...placed, 'name.first': 'not name', 'partners.orgId': 'not a partner', 'teams.0': 'not team', '': 'General.' });
+    expect(byField).toEqual({ name: 'Give it a name.', partner: 'Pick a partner.', team: 'Bad email. Add someone.' });
+    expect(unplaced).toEqual(['not name', 'not a partner', 'not team', 'General.']);
   });
 
-  it.each(cases)('%s form on %s with an error on every field and kept values: valid, every shown input has its error', (form, name) => {
-    const values = Object.fromEntries(dealFieldNames.map((f) => [f, f === 'inviteMicrosoft' || f === 'consentToShare' ? 'false' : `kept ${f}`])) as Partial<Record<DealField, unknown>>;
-    values.currency = values.partnerCurrency = values.regCurrency = 'GBP';
-    values.reason = form === 'lost' ? 'NoBudget' : 'Duplicate';
-    values.helpType = values.partnerHelpType = 'QuotesOrLicensing';
-    const errors = Object.fromEntries(dealFieldNames.map((f) => [f, `Error for ${f}.`])) as Partial<Record<DealField, string>>;
-    const card = dealCard(views[name], formOptions({ form, values, errors, banner: banner('attention', 'Please fix the fields marked below.') }));
-    expectValidDeal(card, views[name]);
-    const red = textBlocks(card).filter((t) => t.color === 'Attention').map((t) => String(t.text));
-    for (const id of inputIds(card)) {
-      expect(red).toContain(`Error for ${id}.`);
-      expect(input(card, id)!.value).toBe(values[id as DealField]);
-    }
+  it('the deal forms place the service’s keys: contact fields under team.*, the invite form’s partner keys, the won registration', () => {
+    // A member's errors sit on its fields; the error of the whole (empty) team has no field and goes to the banner.
+    expect(placeErrors(dealForms.accept.fields, { 'team.0.email': 'e', 'team.0.phoneNumber': 'p', 'team.0': 'f', team: 'whole' })).toEqual({ byField: { email: 'e', phoneNumber: 'p', firstName: 'f' }, unplaced: ['whole'] });
+    expect(placeErrors(dealForms.invite.fields, { 'partners.0.team.1.email': 't', 'microsoft.customerContact.email': 'c', 'microsoft.helpType': 'h' }).byField).toEqual({ partnerTeam: 't', contactEmail: 'c', helpType: 'h' });
+    expect(placeErrors(dealForms.won.fields, { registration: 'r' }).byField).toEqual({ contractId: 'r' });
+    const contact = contactFields({ firstName: 'a', lastName: 'b', phone: 'c', email: 'd' }, 'x.*', { required: true }).map((f: FieldDef) => [f.id, f.required, f.errors?.[0]]);
+    expect(contact).toEqual([['a', true, 'x.*.firstName'], ['b', undefined, 'x.*.lastName'], ['c', true, 'x.*.phoneNumber'], ['d', true, 'x.*.email']]);
+  });
+
+  it('defineForm’s toInput turns submitted values into the service’s input', () => {
+    const accept = (data: Record<string, unknown>) => dealForms.accept.toInput(submitted(dealForms.accept.fields, data), { view: views.received, recent: [] });
+    expect(accept({ name: 'N', firstName: 'Fay', phoneNumber: '123456', email: 'fay@f.example' }).team).toEqual([{ firstName: 'Fay', lastName: '', phoneNumber: '123456', email: 'fay@f.example' }]);
+    expect(accept({ name: 'N' }).team).toEqual([]);
+    const invite = dealForms.invite.toInput(submitted(dealForms.invite.fields, { inviteMicrosoft: 'true', helpType: 'GeneralOrOther', partnerOrgId: 'none' }), { view: views.coSellOut, recent: [] });
+    expect(invite).toEqual({ microsoft: undefined, partners: [] }); // Microsoft is on the deal already; no partner picked
+  });
+
+  it('new-deal: each service error key belongs to the step that shows its field; the draft becomes the create input', () => {
+    const keys = ['customer.address.country', 'closingDateTime', 'team.1.email', 'team', 'solutionIds', 'customerContact.email', 'partners.2.orgId', 'nowhere'];
+    expect(keys.map(stepOfError)).toEqual(['customer', 'details', 'team', 'team', 'solutions', 'help', 'partners', undefined]);
+    const values = { newCustomerName: 'Relecloud', newCustomerCountry: 'fr', name: 'Pilot', dealValue: '1,000', m0FirstName: 'Ana', m0Phone: '123456', m0Email: 'ana@p.example', recent: 'sam@p.example' };
+    const input = draftInput(values, [{ partnerOrgId: FABRIKAM, partnerTeam: 'sam@p.example' }], { recent: [member('Sam', 'sam@p.example')] });
+    expect(input).toMatchObject({ customer: { name: 'Relecloud', address: { country: 'FR' } }, name: 'Pilot', dealValue: '1,000', helpType: 'None', customerContact: undefined });
+    expect(input.team.map((m) => m.email)).toEqual(['ana@p.example', 'sam@p.example']);
+    expect(input.partners).toMatchObject([{ orgId: FABRIKAM, team: [{ email: 'sam@p.example' }], helpType: 'GeneralOrOther' }]);
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The list card
-// ---------------------------------------------------------------------------------------------
+// ---- Text from people is text ----
 
-describe('list card', () => {
-  let lw: World;
-  const kinds: ListKind[] = ['inbound', 'outbound', 'favorites', 'archive', 'find'];
-  /** Who sees 60 deals in each kind. */
-  let full: Record<ListKind, Caller>;
-  /** Who sees nothing in each kind. */
-  let empty: Record<ListKind, Caller>;
+describe('text from people is text (never markdown or HTML)', () => {
+  const pageOf = (referrals: Referral[], favorite = false): Page<ListItem> => ({ items: referrals.map((referral) => ({ referral, favorite })), page: 0, pageSize: 10, total: referrals.length, hasMore: false });
 
-  beforeAll(async () => {
-    lw = await makeWorld();
-    // 60 P2P deals: 60 outbound for us, 60 inbound for Fabrikam (favorites of Fabrikam), 60 archived for Northwind.
-    for (let i = 0; i < 60; i++) {
-      await lw.service.createDeal(
-        lw.admin,
-        dealInput({ name: `Contoso wave ${pad(i)}`, dealValue: 10000 + i * 1000, partners: [partnerInvitation(FABRIKAM), partnerInvitation(NORTHWIND)] }),
-      );
-      lw.clock.advance(60_000);
-    }
-    for (const { referral } of (await lw.service.list(lw.fabrikam, 'inbound', 0, 50)).items.concat((await lw.service.list(lw.fabrikam, 'inbound', 1, 50)).items)) {
-      await lw.service.setFavorite(lw.fabrikam, referral.id, true);
-    }
-    for (;;) {
-      const inbound = await lw.service.list(lw.northwind, 'inbound', 0, 50);
-      if (inbound.items.length === 0) break;
-      for (const { referral } of inbound.items) await lw.service.decline(lw.northwind, referral.id, referral.version, { reason: 'NotAGoodFit' });
-    }
-    // Exactly 10 deals: Fabrikam's own outbound, found by "batch".
-    for (let i = 0; i < 10; i++) await lw.service.createDeal(lw.fabrikam, dealInput({ name: `Fabrikam batch ${pad(i)}`, team: [member('Fay', 'fay@fabrikam.example')] }));
-    full = { inbound: lw.fabrikam, outbound: lw.admin, favorites: lw.fabrikam, archive: lw.northwind, find: lw.admin };
-    empty = { inbound: lw.microsoft, outbound: lw.microsoft, favorites: lw.seller, archive: lw.microsoft, find: lw.microsoft };
-  }, 60_000); // about 250 durable writes
-  afterAll(() => lw?.close());
-
-  const query = 'wave';
-  const fetch = (kind: ListKind, who: Caller, page: number, pageSize: number, q = query): Promise<Page<ListItem>> =>
-    kind === 'find' ? lw.service.find(who, q, page, pageSize) : lw.service.list(who, kind, page, pageSize);
-  const render = (kind: ListKind, page: Page<ListItem>, extra: { banner?: Banner; q?: string } = {}) =>
-    listCard({ kind, page, now: lw.clock.now(), query: kind === 'find' ? (extra.q ?? query) : undefined, banner: extra.banner });
-
-  /** Valid; each row opens its own deal; Previous only after page 0, Next only before the last page. */
-  function expectListCard(kind: ListKind, page: Page<ListItem>, card: Card) {
-    expectValid(card);
-    expect(bytes(card)).toBeLessThan(MAX_CARD_BYTES);
-    const opens = buttons(card).filter((b) => b.verb === 'open' && b.title === 'Open');
-    // The whole row opens its deal (a select action); no extra button per row.
-    expect(opens.map((b) => dataOf(b).referralId)).toEqual(page.items.map((i) => i.referral.id));
-    const titles = buttons(card).filter((b) => b.verb !== 'open').map((b) => b.title);
-    expect(titles).toEqual([...(page.page > 0 ? ['Previous'] : []), ...(page.hasMore ? ['Next'] : []), 'New deal', 'Help']);
-    const at = (n: number) => ({ box: kind, page: n, ...(kind === 'find' ? { query } : {}) });
-    const prev = buttons(card).find((b) => b.title === 'Previous');
-    const next = buttons(card).find((b) => b.title === 'Next');
-    if (prev) expect(prev.data).toEqual(at(page.page - 1));
-    if (next) expect(next.data).toEqual(at(page.page + 1));
-    const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
-    expect(cardText(card)).toContain(`${page.total} ${page.total === 1 ? 'deal' : 'deals'} · page ${page.page + 1} of ${pages}`);
+  /** No leak, and the hostile text is there to read (so dropping it would fail too). */
+  function expectLiteral(card: Card, where: string, shown = HOSTILE): void {
+    expect(cardProblems(card), where).toEqual([]);
+    expect(leaks(card), where).toEqual([]);
+    expect(runs(card).some((t) => t.includes(shown)), `${where}: "${shown}" in a TextRun`).toBe(true);
   }
 
-  describe.each(kinds)('%s', (kind) => {
-    it('empty: the empty text, no rows, no paging', async () => {
-      const page = await fetch(kind, empty[kind], 0, 10);
-      expect(page.total).toBe(0);
-      const card = render(kind, page);
-      expectListCard(kind, page, card);
-      const emptyText: Record<ListKind, string> = {
-        inbound: 'No open referrals have been sent to your organization.',
-        outbound: 'Your organization has no open deals. Start one with New deal.',
-        favorites: 'No favorites yet: open a deal and tap the heart.',
-        archive: 'Nothing archived yet: won, lost, declined and expired deals land here.',
-        find: 'No deal matches that name, customer or CRM id.',
-      };
-      expect(textBlocks(card).map((t) => t.text)).toContain(emptyText[kind]);
-    });
-
-    it('one page of 10 out of 60: Next, no Previous', async () => {
-      const page = await fetch(kind, full[kind], 0, 10);
-      expect([page.items.length, page.total, page.hasMore]).toEqual([10, 60, true]);
-      expectListCard(kind, page, render(kind, page));
-    });
-
-    it('the last page of 10: Previous, no Next', async () => {
-      const page = await fetch(kind, full[kind], 5, 10);
-      expect([page.items.length, page.page, page.hasMore]).toEqual([10, 5, false]);
-      expectListCard(kind, page, render(kind, page));
-    });
-
-    it('a page of 50 (the largest page), then the last 10', async () => {
-      const first = await fetch(kind, full[kind], 0, 50);
-      expect([first.items.length, first.hasMore]).toEqual([50, true]);
-      expectListCard(kind, first, render(kind, first));
-      const second = await fetch(kind, full[kind], 1, 50);
-      expect([second.items.length, second.hasMore]).toEqual([10, false]);
-      expectListCard(kind, second, render(kind, second));
-    });
-
-    it('a page of 50 with 200-character deal and customer names stays valid and under 80 KB', async () => {
-      const page = await fetch(kind, full[kind], 0, 50);
-      const long: Page<ListItem> = {
-        ...page,
-        items: page.items.map(({ referral, favorite }, i) => ({
-          favorite,
-          referral: { ...referral, name: filler(`Deal ${pad(i)}`, 200), customerProfile: { ...referral.customerProfile, name: filler(`Customer ${pad(i)}`, 200) } },
-        })),
-      };
-      const card = render(kind, long, { banner: banner('warning', filler('A long banner', 500)) });
-      expectListCard(kind, long, card);
-      expect(cardText(card)).toContain(filler('Deal 49', 200));
-    });
-
-    it('with a banner', async () => {
-      const page = await fetch(kind, full[kind], 0, 10);
-      const card = render(kind, page, { banner: banner('good', 'Deal “Contoso wave 01” created.') });
-      expectListCard(kind, page, card);
-      expect(cardText(card)).toContain('Deal “Contoso wave 01” created.');
-    });
+  it('the deal card of every hostile view, without a form and with every form it allows, errors and banner included', () => {
+    const drawn = Object.entries(hostile).flatMap(([name, view]) =>
+      [undefined, ...allowedForms(view)].map((form) => {
+        const errors = form ? Object.fromEntries(dealForms[form].fields.map((f: FieldDef) => [f.id, HOSTILE])) : undefined;
+        expectLiteral(dealCard(view, { now, ...evilOptions, form, errors, banner: banner('attention', HOSTILE) }), `${name} ${form ?? ''}`);
+        return form;
+      }),
+    );
+    expect(drawn.length).toBe(8 + 3 + 8 + 1 + 1); // out, received, accepted (each with its forms), lost, declined
   });
 
-  it('exactly 10 deals on one page: no paging buttons at all', async () => {
-    for (const [kind, page] of [
-      ['outbound', await lw.service.list(lw.fabrikam, 'outbound', 0, 10)],
-      ['find', await lw.service.find(lw.fabrikam, 'batch', 0, 10)],
-    ] as const) {
-      expect([page.items.length, page.total, page.hasMore]).toEqual([10, 10, false]);
-      const card = render(kind, page, { q: 'batch' });
-      expectValid(card);
-      expect(buttons(card).map((b) => b.title)).not.toContain('Previous');
-      expect(buttons(card).map((b) => b.title)).not.toContain('Next');
+  it('each hostile field reaches the card as a TextRun: notes, invitation, team, contacts, participants, reasons', () => {
+    const out = runs(dealCard(hostile.out, { now }));
+    expect(out.filter((t) => t === HOSTILE).length).toBeGreaterThanOrEqual(3); // name, and both notes
+    expect(out.some((t) => t.startsWith(`${HOSTILE} · Madrid, ES`))).toBe(true);
+    expect(out.some((t) => t.startsWith(`${HOSTILE_SHORT} <a href=`))).toBe(true); // team member and customer contact
+    expect(out).toContain(`${HOSTILE}: Received`); // the hostile partner as a participant
+    const received = runs(dealCard(hostile.received, { now }));
+    expect(received).toContain(`From ${HOSTILE} (${HOSTILE}): “${HOSTILE}”`);
+    expect(runs(dealCard(hostile.declined, { now }))).toContain(HOSTILE);
+    expect(facts(dealCard(hostile.declined, { now }))).toContainEqual({ title: 'Reason', value: HOSTILE });
+    expect(runs(dealCard(hostile.lost, { now })).some((t) => t.endsWith(`: ${HOSTILE}`))).toBe(true);
+    expect(choicesOf(dealCard(hostile.out, { now, ...evilOptions, form: 'invite' }), 'partnerOrgId').map((c) => c.title)).toContain(HOSTILE);
+  });
+
+  it('the notes and team logs', () => {
+    expectLiteral(dealLogCard(hostile.out.referral, 'notes', 0), 'notes');
+    expectLiteral(dealLogCard(hostile.out.referral, 'team', 0), 'team', HOSTILE_SHORT);
+    expect(runs(dealLogCard(hostile.out.referral, 'notes', 0))[0]).toBe(HOSTILE); // the deal's name on top
+  });
+
+  it('the list card (rows and a find query) and the welcome card', () => {
+    const rows = [hostile.out.referral, hostile.accepted.referral, hostile.declined.referral];
+    for (const kind of ['inbound', 'archive'] as const) expectLiteral(listCard({ kind, page: pageOf(rows, true), now, banner: banner('good', HOSTILE) }), kind);
+    const find = listCard({ kind: 'find', page: { ...pageOf(rows), hasMore: true, total: 30 }, now, query: HOSTILE });
+    expectLiteral(find, 'find');
+    expect(runs(find)[0]).toBe(`Search results for “${HOSTILE}”`);
+    expect(buttons(find).find((b) => b.title === 'Next')!.data).toEqual({ box: 'find', page: 1, query: HOSTILE });
+    const welcome = welcomeCard({ userName: HOSTILE, orgName: HOSTILE, role: 'admin', banner: banner('warning', HOSTILE) });
+    expectLiteral(welcome, 'welcome');
+    expect(runs(welcome)).toContain(`${HOSTILE} · your role: admin`);
+  });
+
+  it('every new-deal step with hostile values, choices, errors, summary and banner', () => {
+    const sources = ['currencies', 'helpTypes', 'dealHelpTypes', 'solutions', 'partnerSolutions', 'partners', 'customers', 'recent', 'team'];
+    const choices = Object.fromEntries(sources.map((k) => [k, [{ title: HOSTILE, value: 'x' }]]));
+    for (const step of stepOrder) {
+      const all = Object.fromEntries(newDealSteps[step].fields.map((f: FieldDef) => [f.id, HOSTILE]));
+      const summary = [{ title: 'Deal', value: HOSTILE }, { title: 'Partners', value: `${HOSTILE}, ${HOSTILE}` }];
+      const card = newDealCard({ step, draftId: 'draft-1', values: all, errors: all, banner: banner('attention', HOSTILE), choices, summary });
+      expectLiteral(card, step);
+      expect(facts(card)).toContainEqual({ title: 'Deal', value: HOSTILE });
     }
-  });
-
-  it('rows show the heart, stage, value and days left; the find title quotes the query', async () => {
-    const inbound = render('inbound', await fetch('inbound', lw.fabrikam, 0, 10));
-    expect(cardText(inbound)).toMatch(/♥ Contoso wave \d\d/);
-    expect(cardText(inbound)).toContain('14 days left to respond');
-    expect(cardText(inbound)).toContain('Received');
-    const archive = render('archive', await fetch('archive', lw.northwind, 0, 10));
-    expect(cardText(archive)).toContain('Declined');
-    expect(cardText(render('find', await fetch('find', lw.admin, 0, 10)))).toContain('Search results for “wave”');
-    expect(cardText(render('outbound', await fetch('outbound', lw.admin, 0, 10)))).toMatch(/Contoso Ltd · \$\d\d,000 · closes 31 Mar 2027/);
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The welcome card
-// ---------------------------------------------------------------------------------------------
+// ---- Money is exact ----
 
-describe('welcome card', () => {
-  const d = { userName: 'Ana Admin', orgName: 'Contoso Partner', role: 'admin' };
-
-  it('without a banner: valid, every command, and buttons to every list and new deal', () => {
-    const card = welcomeCard(d);
-    expectValid(card);
-    const text = cardText(card);
-    expect(text).toContain('Hi Ana Admin.');
-    expect(text).toContain('Contoso Partner · your role: admin');
-    for (const command of ['new deal', 'inbound', 'outbound', 'favorites', 'archive', 'find <text>', 'deal <id>', 'help']) expect(facts(card).map((f) => f.title)).toContain(command);
-    expect(buttons(card).map((b) => b.verb)).toEqual(['newDeal', 'list', 'list', 'list', 'list', 'find']);
-    expect(nodes(card.body).filter((n) => n.type === 'Container')).toEqual([]);
+describe('money', () => {
+  it('formats the amount stored: cents only when there are some, the currency’s own symbol', () => {
+    expect([money(125000.5, 'EUR'), money(50000, 'USD'), money(100, 'JPY'), money(0.25, 'USD'), money(1234.567, 'GBP')]).toEqual(['€125,000.50', '$50,000', '¥100', '$0.25', '£1,234.567']);
   });
 
-  it('with a banner of each style, and with long names', () => {
-    for (const style of ['good', 'attention', 'warning', 'accent'] as const) {
-      const card = welcomeCard({ ...d, banner: banner(style, 'I didn’t catch that. Here is what I can do:') });
-      expectValid(card);
-      expect(nodes(card.body).find((n) => n.type === 'Container')).toMatchObject({ style });
-      expect(cardText(card)).toContain('I didn’t catch that.');
-    }
-    expectValid(welcomeCard({ userName: filler('Name', 200), orgName: filler('Org', 200), role: 'admin, referrals-admin, seller' }));
+  it('125000.50 EUR typed into a deal reads €125,000.50 on the deal card and its list row; 50000 USD and 100 JPY too', async () => {
+    const view = await w.service.createDeal(w.admin, dealInput({ name: 'Exact money', dealValue: '125000.50', currency: 'EUR' }));
+    expect(view.referral.details.dealValue).toBe(125000.5);
+    expect(facts(dealCard(view, { now }))).toContainEqual({ title: 'Estimated value', value: '€125,000.50' });
+    const row = (r: Referral) => runs(listCard({ kind: 'outbound', page: { items: [{ referral: r, favorite: false }], page: 0, pageSize: 10, total: 1, hasMore: false }, now }));
+    expect(row(view.referral)).toContain('Contoso Ltd · €125,000.50 · closes 31 Mar 2027');
+    expect(facts(dealCard(views.privateOut, { now }))).toContainEqual({ title: 'Estimated value', value: '$50,000' });
+    const yen = { ...views.privateOut, referral: { ...views.privateOut.referral, details: { ...views.privateOut.referral.details, dealValue: 100, currency: 'JPY' } } };
+    expect(facts(dealCard(yen, { now }))).toContainEqual({ title: 'Estimated value', value: '¥100' });
+    expect(row(yen.referral)).toContain('Contoso Ltd · ¥100 · closes 31 Mar 2027');
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The new-deal cards
-// ---------------------------------------------------------------------------------------------
+// ---- Size at the limits of what the store accepts ----
+
+describe('size at the limits', () => {
+  const longPartners: Organization[] = range(15).map((i) => ({ id: `org-long-${pad(i)}`, name: text(`Partner ${pad(i)}`, 200), kind: 'partner', inEcosystem: true, alertChannelId: '' }));
+  const owners = [CONTOSO_PARTNER, MICROSOFT, ...longPartners.map((o) => o.id)];
+  const statuses = ['CoSellReady', 'AzureIpCoSellIncentivized', 'BizAppsCoSellIncentivizedStandard', 'BizAppsCoSellIncentivizedPremium'] as const;
+  const longSolutions: Solution[] = range(50).map((i) => ({ id: `sol-long-${pad(i)}`, orgId: owners[i % owners.length]!, name: text(`Solution ${pad(i)}`, 200), coSellStatus: statuses[i % 4]! }));
+  const longOrgs = () => [...organizations, ...longPartners];
+  const person = (tag: string): Contact => ({ firstName: text(tag, 100), lastName: text('Last', 100), phoneNumber: phone(40), email: email(tag.toLowerCase(), 200) });
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+
+  /** A real view with every list at its largest and every text at its longest. */
+  function huge(base: ReferralView): ReferralView {
+    const r = base.referral;
+    const customerProfile = { ...r.customerProfile, name: text('Customer', 200), address: { ...r.customerProfile.address, city: text('City', 100) }, team: range(10).map((i) => person(`Contact${pad(i)}`)) };
+    const notes = range(60).map((i) => ({ at: hoursAgo(60 - i), byOrgId: r.orgId, byName: text(`Writer ${pad(i)}`, 200), text: text(`[note-${pad(i)}]`, 4000) }));
+    const inviteContext = { invitedBy: { organizationId: FABRIKAM, organizationName: text('Sender org', 200), userName: text('Sender', 200) }, notes: text('Invitation', 4000), invitedDateTime: hoursAgo(1) };
+    const [team, solutionIds] = [range(50).map((i) => person(`Member${pad(i)}`)), longSolutions.map((s) => s.id)];
+    const referral: Referral = { ...r, name: text('Deal', 200), customerProfile, team, solutionIds, notes, externalReferenceId: text('CRM', 100), campaignId: text('CMP', 100), inviteContext };
+    const participants = longPartners.slice(0, 10).map((o) => ({ orgId: o.id, orgName: o.name, kind: 'partner' as const, stage: 'Received' as const, direction: 'Incoming' as const }));
+    return { ...base, referral, solutions: longSolutions, participants, needsRegistration: true };
+  }
+
+  /** Everything a form can carry: long choices, 60 refresh ids, notes typed at their longest, a long banner. */
+  const options = (form?: DealFormId): DealCardOptions => {
+    const values = { notes: text('Typed', 4000), microsoftNotes: text('Typed', 4000), partnerNotes: text('Typed', 4000), text: text('Typed', 4000), regNotes: text('Typed', 2000) };
+    const [recentContacts, refreshUserIds] = [range(20).map((i) => person(`Recent${pad(i)}`)), range(60).map((i) => `29:${pad(i)}${'x'.repeat(120)}`)];
+    return { now, form, attachable: longSolutions, organizations: longOrgs(), partners: longPartners, recentContacts, refreshUserIds, values, banner: banner('attention', text('Banner', 500)) };
+  };
+
+  /** Every huge view (Received, Accepted outbound, Accepted inbound) with no form and with each form it allows. */
+  const cases = (forms: (DealFormId | undefined)[]) =>
+    (['received', 'privateOut', 'coSellIn'] as const).flatMap((name) => {
+      const view = huge(views[name]);
+      return [undefined, ...allowedForms(view)].filter((f) => forms.includes(f)).map((form) => ({ where: `${name} ${form ?? '(no form)'}`, view, card: dealCard(view, options(form)) }));
+    });
+  const overLimit = (all: ReturnType<typeof cases>) => all.filter((c) => bytes(c.card) > DEAL_MAX_BYTES || cardProblems(c.card).length > 0).map((c) => `${c.where}: ${bytes(c.card)} bytes`);
+
+  it('the data is at the limits: bytes exceed characters', () => {
+    const r = huge(views.privateOut).referral;
+    expect([r.team.length, r.solutionIds.length, r.notes.length, r.name.length, r.notes[0]!.text.length, r.team[0]!.email.length]).toEqual([50, 50, 60, 200, 4000, 200]);
+    expect(Buffer.byteLength(r.notes[0]!.text)).toBeGreaterThan(4400);
+  });
+
+  it('every deal card without a form, and with each form but solutions and invite, is valid and within MAX_CARD_BYTES (36 KB)', () => {
+    const all = cases([undefined, 'accept', 'decline', 'edit', 'addTeam', 'addNote', 'won', 'lost']);
+    expect(all.length).toBe(3 + 6 + 6); // received: none, accept, decline; each Accepted view: none and five forms
+    for (const { where, view, card } of all) expect(versionProblems(card, view.referral.version), where).toEqual([]);
+    expect(overLimit(all)).toEqual([]);
+  });
+
+  // BUG (reported): the detail levels of dealCard() shrink only the deal's lists, never the open form,
+  // and the last level is returned even when still too large. The solutions picker lists every
+  // attachable solution as "owner · name (status)"; 50 of 200-character names weigh about 27 KB.
+  it.fails('KNOWN BUG: the solutions form with 50 attachable solutions of 200-character names stays within 36 KB', () => {
+    expect(overLimit(cases(['solutions']))).toEqual([]);
+  });
+
+  // BUG (reported): on the invite form, partnerTeam offers every team member ("name · email", up to
+  // about 600 bytes each) and preselects all their emails: about 44 KB for a 50-person team alone.
+  it.fails('KNOWN BUG: the invite form on a deal with 50 team members of the longest names stays within 36 KB', () => {
+    expect(overLimit(cases(['invite']))).toEqual([]);
+  });
+
+  it('the card says what it left out', () => {
+    const view = huge(views.privateOut);
+    const card = dealCard(view, options());
+    expect(buttons(card).map((b) => b.title)).toEqual(expect.arrayContaining(['All notes (60)', 'Whole team (50)']));
+    const shownTeam = runs(card).filter((t) => t.startsWith('Member')).length;
+    const shownSolutions = runs(card).filter((t) => t.startsWith('Solution ')).length;
+    expect(shownTeam * shownSolutions).toBeGreaterThan(0);
+    expect(textBlocks(card)).toEqual(expect.arrayContaining([`and ${50 - shownTeam} more`, `and ${50 - shownSolutions} more`]));
+    const contacts = facts(card).filter((f) => f.title === 'Customer contact');
+    expect(contacts.at(-1)!.value).toBe(`and ${10 - (contacts.length - 1)} more`);
+    expect(runs(card).filter((t) => t.startsWith('[note-'))[0]).toMatch(/^\[note-59\].*…$/); // newest first, cut visibly
+    expect(buttons(card).find((b) => b.title === 'All notes (60)')).toMatchObject({ verb: 'open', data: { referralId: view.referral.id, view: 'notes' } });
+  });
+
+  it('the notes log and team log fit at every page, newest notes first, with Previous and Next', () => {
+    const r = huge(views.privateOut).referral;
+    for (const [log, total, pages] of [['notes', 60, 30], ['team', 50, 2]] as const) {
+      for (let p = 0; p < pages; p++) {
+        const card = dealLogCard(r, log, p);
+        expect(cardProblems(card), `${log} ${p}`).toEqual([]);
+        expect(bytes(card), `${log} ${p}`).toBeLessThanOrEqual(DEAL_MAX_BYTES);
+        expect(textBlocks(card)[0]).toBe(`${log === 'notes' ? 'Notes' : 'Team'} · ${total} · page ${p + 1} of ${pages}`);
+        expect(buttons(card).map((b) => b.title)).toEqual([...(p > 0 ? ['Previous'] : []), ...(p < pages - 1 ? ['Next'] : []), 'Back to the deal']);
+      }
+    }
+    const first = runs(dealLogCard(r, 'notes', 0)).filter((t) => t.startsWith('[note-'));
+    expect(first.map((t) => [t.slice(0, 9), t.length])).toEqual([['[note-59]', 4000], ['[note-58]', 4000]]); // whole, newest first
+    expect(textBlocks(dealLogCard(r, 'notes', 99))[0]).toBe('Notes · 60 · page 30 of 30');
+  });
+
+  const rows = (n: number) =>
+    range(n).map((i) => ({ favorite: i % 2 === 0, referral: { ...views.privateOut.referral, id: `ref-${pad(i)}`, name: text(`Deal ${pad(i)}`, 200), customerProfile: { ...views.privateOut.referral.customerProfile, name: text(`Customer ${pad(i)}`, 200) } } }));
+  const longList = (n: number) => listCard({ kind: 'find', page: { items: rows(n), page: 1, pageSize: n, total: 3 * n, hasMore: true }, now, query: text('Query', 200) });
+
+  it('the list card of the bot’s page (10 rows) with 200-character deal and customer names fits in 40 KB', () => {
+    const card = longList(10);
+    expect(buttons(card).filter((b) => b.title === 'Open')).toHaveLength(10);
+    expect(cardProblems(card)).toEqual([]);
+  });
+
+  // BUG (reported): listCard() has no size guard; each row costs about 730 bytes of layout plus its
+  // text, so the largest page the service gives (50) is over 40 KB even with short names.
+  it.fails('KNOWN BUG: the list card with 50 rows of 200-character names fits in 40 KB', () => {
+    expect(cardProblems(longList(50))).toEqual([]);
+  });
+
+  /** New-deal steps with every field at its longest, pickers as the bot fills them from 50 long solutions. */
+  function longStep(step: NewDealStep): Card {
+    const fields: readonly FieldDef[] = newDealSteps[step].fields;
+    const label = (tag: string, i: number) => ({ title: `${text(`${tag} ${pad(i)}`, 201)} · ${email(`${tag.toLowerCase()}${i}`, 200)}`, value: email(`${tag.toLowerCase()}${i}`, 200) });
+    const names = (n: number, tag: string) => range(n).map((i) => text(`${tag} ${pad(i)}`, 200)).join(', ');
+    const partnerSolutions = longSolutions.filter((s) => longPartners.some((p) => p.id === s.orgId));
+    const choices: Choices = {
+      customers: range(15).map((i) => ({ title: `${text(`Customer ${pad(i)}`, 200)} · ${text('City', 100)}, US · D-U-N-S 123456789`, value: `c-${i}` })),
+      solutions: solutionChoices(longSolutions, longOrgs(), CONTOSO_PARTNER),
+      partnerSolutions: solutionChoices(partnerSolutions, longOrgs(), CONTOSO_PARTNER),
+      partners: longPartners.map((p) => ({ title: p.name, value: p.id })),
+      recent: range(10).map((i) => label('Recent', i)),
+      team: range(12).map((i) => label('Member', i)),
+    };
+    const review = Object.entries({ Customer: choices.customers![0]!.title, Contact: `${text('Sue', 100)} ${text('Smith', 100)} · ${email('sue', 200)}`, Deal: text('Deal', 200), Value: money(999999999999.99, 'EUR') })
+      .concat([['Team', names(12, 'Member')], ['Solutions', names(50, 'Solution')], ['Partners', names(10, 'Partner')]])
+      .map(([title, value]) => ({ title: title!, value: value! }));
+    const values = Object.fromEntries(fields.map((f) => [f.id, text('Typed', f.maxLength ?? 200)]));
+    const errors = Object.fromEntries(fields.map((f) => [f.id, 'Keep it under 4000 characters.']));
+    const summary = step === 'review' ? review : step === 'partners' ? review.slice(-1) : [];
+    return newDealCard({ step, draftId: 'draft-1', values, errors, choices, banner: banner('attention', text('Banner', 500)), summary });
+  }
+
+  it('every new-deal step but partners, with every field at its longest (4000-character notes), fits in 40 KB', () => {
+    for (const step of stepOrder.filter((s) => s !== 'partners')) {
+      const card = longStep(step);
+      expect(cardProblems(card), step).toEqual([]);
+      expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
+    }
+    expect(input(longStep('details'), 'notes')!.value).toHaveLength(4000);
+  });
+
+  // BUG (reported): newDealCard() has no size guard; the partners step offers every partner's
+  // solution (about 37 here, "owner · name (status)"), the team and the partners at once.
+  it.fails('KNOWN BUG: the new-deal partners step at the limits fits in 40 KB', () => {
+    expect(cardProblems(longStep('partners'))).toEqual([]);
+  });
+});
+
+// ---- New-deal steps ----
 
 describe('new-deal card', () => {
-  let customers: Customer[];
-  let solutions: Solution[];
-  let manyCustomers: Customer[];
-  let manySolutions: Solution[];
-  let recent: Contact[];
-
-  beforeAll(async () => {
-    customers = await w.directory.searchCustomers('', 15);
-    solutions = await w.directory.attachableSolutions(CONTOSO_PARTNER);
-    recent = await w.service.recentContacts(w.admin);
-    manyCustomers = Array.from({ length: 15 }, (_, i) => {
-      const c = customers[i % customers.length]!;
-      return i < customers.length ? c : { ...c, id: `cust-synthetic-${pad(i)}`, name: `${c.name} subsidiary ${pad(i)}`, duns: `5550${pad(i)}999` };
-    });
-    manySolutions = Array.from({ length: 50 }, (_, i) => {
-      const s = solutions[i % solutions.length]!;
-      return i < solutions.length ? s : { ...s, id: `sol-synthetic-${pad(i)}`, name: `${s.name} edition ${pad(i)}` };
-    });
-  });
-
-  const fullValues: Record<NewDealField, string> = {
-    customerId: 'cust-contoso-redmond-labs',
-    newCustomerName: 'Contoso Labs',
-    newCustomerCity: 'Redmond',
-    newCustomerCountry: 'US',
-    newCustomerDuns: '080912399',
-    contactFirstName: 'Sue',
-    contactLastName: 'Smith',
-    contactPhone: '1234567890',
-    contactEmail: 'sue.smith@contoso.com',
-    consentToShare: 'true',
-    name: 'Contoso labs rollout',
-    dealValue: '75,000',
-    currency: 'USD',
-    closingDateTime: '2027-03-31',
-    externalReferenceId: 'CRM-42',
-    campaignId: 'CMP-7',
-    notes: 'Kick-off next week',
-    recent: 'ana@partner.example',
-    m0FirstName: 'Ana',
-    m0LastName: 'Admin',
-    m0Phone: '+1 425 555 0100',
-    m0Email: 'ana@partner.example',
-    m1FirstName: 'Sam',
-    m1LastName: 'Seller',
-    m1Phone: '+1 425 555 0101',
-    m1Email: 'sam@partner.example',
-    team: '',
-    solutionIds: 'sol-ms-azure,sol-ad-sentinel',
-    helpType: 'ProofOfConceptOrDemo',
-    partnerOrgId: FABRIKAM,
-    partnerDealValue: '12000',
-    partnerCurrency: 'EUR',
-    partnerClosingDateTime: '2027-02-28',
-    partnerSolutionIds: 'sol-ts-landing',
-    partnerHelpType: 'CustomerTechnicalArchitecture',
-    partnerNotes: 'Can you run the data migration?',
-  };
-  const partnerNames = ['Fabrikam Consulting', 'Northwind Analytics', 'Adatum Security', 'Tailspin Cloud Services', 'Litware Partners'];
-  const addedPartners = partnerNames.map((_, i) => ({ partnerOrgId: `org-${i}`, partnerDealValue: '12000', partnerCurrency: 'USD', partnerClosingDateTime: '2027-02-28', partnerSolutionIds: 'sol-ts-landing', partnerHelpType: 'GeneralOrOther', partnerNotes: `Partner ${i}` }));
-  const summary = [
-    { title: 'Customer', value: 'Contoso Ltd · Redmond, US · D-U-N-S 080912399' },
-    { title: 'Contact', value: 'Sue Smith · sue.smith@contoso.com' },
-    { title: 'Deal', value: 'Contoso labs rollout' },
-    { title: 'Value', value: '$75,000' },
-    { title: 'Close date', value: '31 Mar 2027' },
-    { title: 'Team', value: 'Ana Admin, Sam Seller' },
-    { title: 'Solutions', value: 'Microsoft Azure, Adatum Managed Sentinel' },
-    { title: 'Microsoft help', value: 'Proof of concept or demo' },
-    { title: 'Partners', value: partnerNames.join(', ') },
-  ];
-
-  const emptyData = (step: NewDealStep): NewDealCardData => ({
-    step,
-    draft: JSON.stringify({ values: {}, partners: [] }),
-    values: {},
-    customers,
-    solutions,
-    partners,
-    recent,
-    partnersAdded: [],
-    summary: step === 'review' ? summary.map((f) => ({ ...f, value: '' })) : [],
-  });
-  const fullData = (step: NewDealStep): NewDealCardData => ({
-    step,
-    draft: JSON.stringify({ values: fullValues, partners: addedPartners }),
-    values: fullValues,
-    customers: manyCustomers,
-    solutions: manySolutions,
-    partners,
-    recent,
-    partnersAdded: partnerNames,
-    summary: step === 'review' ? summary : [],
-  });
-
-  /** Valid; title and progress; every action goes through the new-deal verbs with the draft and the step. */
-  function expectNewDeal(card: Card, d: NewDealCardData) {
-    expectValid(card);
-    expect(bytes(card)).toBeLessThan(MAX_CARD_BYTES);
-    const index = newDealSteps.indexOf(d.step);
-    expect(cardText(card)).toContain(`Step ${index + 1} of ${newDealSteps.length}`);
-    expect(new Set(inputIds(card)).size).toBe(inputIds(card).length);
-    const verbs = buttons(card).map((b) => b.verb);
-    expect(verbs.length).toBeGreaterThanOrEqual(2);
-    for (const b of buttons(card)) {
-      if (b.verb === 'newDeal') expect(dataOf(b)).toMatchObject({ draft: d.draft, step: d.step });
-      else if (b.verb === 'createDeal') expect(dataOf(b)).toEqual({ draft: d.draft });
-      else expect([b.verb, b.title]).toEqual(['help', 'Cancel']);
+  it('every step: valid, exactly its fields, its progress, and buttons that carry the draft (Back and Cancel check no input)', () => {
+    const special: Partial<Record<NewDealStep, string[]>> = {
+      customer: ['Search:newDeal:search', 'Cancel:help::none', 'Next:newDeal:next'],
+      partners: ['Back:newDeal:back:none', 'Add this partner:newDeal:addPartner', 'Review:newDeal:next'],
+      review: ['Back:newDeal:back:none', 'Create deal:createDeal:'],
+    };
+    for (const [index, step] of stepOrder.entries()) {
+      const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: {}, summary: [] });
+      expect(cardProblems(card), step).toEqual([]);
+      expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
+      expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 7`]);
+      const shown = buttons(card).map((b) => `${b.title}:${b.verb}:${String(dataOf(b).go ?? '')}${b.associatedInputs === 'none' ? ':none' : ''}`);
+      expect(shown, step).toEqual(special[step] ?? ['Back:newDeal:back:none', 'Next:newDeal:next']);
+      for (const b of buttons(card).filter((b) => b.verb !== 'help')) expect(dataOf(b).draftId).toBe('draft-1');
     }
-    expect(verbs.includes('createDeal')).toBe(d.step === 'review');
-    expect(verbs.includes('help')).toBe(d.step === 'customer');
-  }
+  });
+});
 
-  describe.each(newDealSteps)('%s', (step) => {
-    it('empty', () => {
-      const d = emptyData(step);
-      expectNewDeal(newDealCard(d), d);
-    });
+// ---- Templates are compiled once and keep no state between renders ----
 
-    it('with values (15 customers, 50 solutions, 5 partners added): inputs keep them', () => {
-      const d = fullData(step);
-      const card = newDealCard(d);
-      expectNewDeal(card, d);
-      for (const i of inputs(card)) expect(i.value).toBe(fullValues[i.id as NewDealField]);
-    });
-
-    it('with an error on every field and a banner: every input shows its error', () => {
-      const errors = Object.fromEntries(newDealFieldNames.map((f) => [f, `Error for ${f}.`]));
-      const d = { ...fullData(step), errors, banner: banner('attention', 'Please fix the fields marked below.') };
-      const card = newDealCard(d);
-      expectNewDeal(card, d);
-      const red = textBlocks(card).filter((t) => t.color === 'Attention').map((t) => String(t.text));
-      for (const id of inputIds(card)) expect(red).toContain(`Error for ${id}.`);
-      if (step === 'team') expect(red).toContain('Error for team.');
-      expect(cardText(card)).toContain('Please fix the fields marked below.');
-    });
-
-    it('with each banner style', () => {
-      for (const style of ['good', 'attention', 'warning', 'accent'] as const) {
-        const d = { ...emptyData(step), banner: banner(style, 'Partner added. Add another or review the deal.') };
-        const card = newDealCard(d);
-        expectNewDeal(card, d);
-        expect(nodes(card.body).find((n) => n.type === 'Container' && n.style === style)).toBeDefined();
-      }
-    });
+describe('compile once', () => {
+  it('compile(template) returns a function that expands the template with the data it is given', () => {
+    const render = compile(welcomeTemplate);
+    expect(typeof render).toBe('function');
+    const data = { userName: 'Ana', orgText: 'Contoso · your role: admin', commands: commandHelp, banner: noBanner };
+    expect(render(data)).toEqual(welcomeCard({ userName: 'Ana', orgName: 'Contoso', role: 'admin' }));
+    expect(render(data)).not.toBe(render(data));
   });
 
-  it('the customer step offers 15 customers, each told apart by city and D-U-N-S', () => {
-    const card = newDealCard(fullData('customer'));
-    const choices = input(card, 'customerId')!.choices as { title: string; value: string }[];
-    expect(choices).toHaveLength(15);
-    expect(choices[0]!.title).toMatch(/ · .+, [A-Z]{2} · D-U-N-S \d{9}$/);
-  });
-
-  it('the solutions step offers 50 solutions with their co-sell status', () => {
-    const choices = input(newDealCard(fullData('solutions')), 'solutionIds')!.choices as { title: string }[];
-    expect(choices).toHaveLength(50);
-    expect(choices[0]!.title).toMatch(/\((Co-sell ready|.*incentivized.*)\)$/);
-  });
-
-  it('with no partners, customers or solutions to offer, the choice sets keep one placeholder (a valid card)', () => {
-    const d = { ...emptyData('partners'), partners: [], customers: [], solutions: [] };
-    const card = newDealCard(d);
-    expectNewDeal(card, d);
-    expect(input(card, 'partnerOrgId')!.choices).toEqual([{ title: 'Type to search partners', value: 'none' }]);
-    expect(input(card, 'partnerSolutionIds')!.choices).toEqual([{ title: 'No co-sell ready solution in the directory', value: 'none' }]);
-    expect(cardText(card)).toContain('Invited: nobody yet');
-    const customer = newDealCard({ ...emptyData('customer'), customers: [] });
-    expectValid(customer);
-    expect(input(customer, 'customerId')!.choices).toEqual([{ title: 'Type to search customers', value: 'none' }]);
-    const solutionsStep = newDealCard({ ...emptyData('solutions'), solutions: [] });
-    expectValid(solutionsStep);
-  });
-
-  it('the partners step names the 5 partners added and offers Back, Add this partner and Review', () => {
-    const card = newDealCard(fullData('partners'));
-    expect(cardText(card)).toContain(`Invited: ${partnerNames.join(', ')}`);
-    expect(buttons(card).map((b) => [b.title, dataOf(b).go])).toEqual([
-      ['Back', 'back'],
-      ['Add this partner', 'addPartner'],
-      ['Review', 'next'],
-    ]);
-  });
-
-  it('the review step shows the summary and Create deal', () => {
-    const card = newDealCard(fullData('review'));
-    expect(facts(card)).toEqual(summary);
-    expect(buttons(card).map((b) => b.title)).toEqual(['Back', 'Create deal']);
-    expect(inputs(card)).toEqual([]);
-  });
-
-  it('the team step offers recent contacts only when there are some', () => {
-    expect(inputIds(newDealCard(fullData('team')))).toContain('recent');
-    const none = newDealCard({ ...fullData('team'), recent: [] });
-    expectValid(none);
-    expect(inputIds(none)).not.toContain('recent');
+  it('rendering the same card twice gives equal cards; a form, banner or hostile note never leaks into the next render', () => {
+    const view = views.privateOut;
+    const plainCard = dealCard(view, { now });
+    const [viewBefore, templateBefore] = [JSON.stringify(view), JSON.stringify(dealTemplate)];
+    expect(dealCard(view, { now })).toEqual(plainCard);
+    const withForm = dealCard(view, formOptions({ form: 'invite', values: { partnerOrgId: FABRIKAM }, errors: { partnerOrgId: 'Pick one.' }, banner: banner('warning', 'Changed.'), refreshUserIds: ['29:a'] }));
+    expect(inputIds(withForm).length).toBeGreaterThan(5);
+    dealCard(hostile.out, { now, banner: banner('attention', HOSTILE) });
+    const after = dealCard(view, { now });
+    expect(after).toEqual(plainCard);
+    expect([inputs(after), containers(after), JSON.stringify(after).includes('evil.example')]).toEqual([[], [], false]);
+    expect(dealCard(view, formOptions({ form: 'invite' }))).toEqual(dealCard(view, formOptions({ form: 'invite' })));
+    expect([JSON.stringify(view), JSON.stringify(dealTemplate)]).toEqual([viewBefore, templateBefore]);
   });
 });

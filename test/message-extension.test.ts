@@ -48,7 +48,7 @@ interface Result {
     type: string;
     text?: string;
     attachmentLayout?: string;
-    attachments?: { contentType: string; content: { version?: string }; preview?: { contentType: string; content: { title?: string; text?: string } } }[];
+    attachments?: { contentType: string; content: { version?: string }; preview?: { contentType: string; content: { title?: string; subtitle?: string } } }[];
   };
 }
 
@@ -84,7 +84,7 @@ describe('searchDeals (called directly)', () => {
     expectWellFormed(r);
     // "Data platform" matches by its CRM id CONTOSO-7, "Supply chain" by its customer.
     expect(titles(r)).toEqual(['Data platform', 'Supply chain']);
-    expect(r.composeExtension.attachments![1]!.preview!.content.text).toBe('Contoso Ltd · Accepted · $50,000');
+    expect(r.composeExtension.attachments![1]!.preview!.content.subtitle).toBe('Contoso Ltd · Accepted · $50,000');
     expect(titles((await searchDeals(deps(), anaCaller, { commandId: 'searchDeals', parameters: [{ name: 'query', value: 'crm-42' }] })) as Result)).toEqual(['Woodgrove payments']);
   });
 
@@ -115,7 +115,7 @@ describe('composeExtension/query over HTTP (needs the handler wired into CoSellB
     const r = await query(ana, [{ name: 'query', value: 'contoso' }]);
     expectWellFormed(r);
     expect(titles(r)).toEqual(['Data platform', 'Supply chain']);
-    expect(r.composeExtension.attachments!.map((a) => a.preview!.content.text)).toEqual(['Tailspin Toys · Accepted · $50,000', 'Contoso Ltd · Accepted · $50,000']);
+    expect(r.composeExtension.attachments!.map((a) => a.preview!.content.subtitle)).toEqual(['Tailspin Toys · Accepted · $50,000', 'Contoso Ltd · Accepted · $50,000']);
   });
 
   it('initialRun and an empty query answer the most recent deals', async () => {

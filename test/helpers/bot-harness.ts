@@ -108,6 +108,11 @@ export function cardText(card: unknown): string {
     if (Array.isArray(n)) n.forEach(walk);
     else if (n && typeof n === 'object') {
       const o = n as Record<string, unknown>;
+      // A RichTextBlock reads as one line, however many runs it has.
+      if (o.type === 'RichTextBlock' && Array.isArray(o.inlines)) {
+        out.push(o.inlines.map((r) => (typeof r === 'string' ? r : String((r as { text?: unknown }).text ?? ''))).join(''));
+        return;
+      }
       for (const key of ['text', 'title', 'value', 'label']) if (typeof o[key] === 'string') out.push(o[key] as string);
       Object.values(o).forEach(walk);
     }

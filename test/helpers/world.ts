@@ -16,6 +16,7 @@ export const CONTOSO_PARTNER = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const FABRIKAM = '6f1c2a10-0000-4000-8000-00000000fab1';
 export const NORTHWIND = '6f1c2a10-0000-4000-8000-0000000a0d71';
 export const ADATUM = '6f1c2a10-0000-4000-8000-0000000ada7a';
+export const TAILSPIN = '6f1c2a10-0000-4000-8000-00000007a115';
 export const START = '2026-11-21T09:00:00.000Z';
 
 export interface World {
@@ -87,6 +88,9 @@ export function dealInput(overrides: Partial<CreateDealInput> = {}): CreateDealI
   };
 }
 
+/** A co-sell ready solution each demo partner brings to a deal it is invited to. */
+export const ownSolution: Record<string, string> = { [FABRIKAM]: 'sol-fab-migrate', [NORTHWIND]: 'sol-nw-insights', [ADATUM]: 'sol-ad-sentinel', [TAILSPIN]: 'sol-ts-landing' };
+
 export function partnerInvitation(orgId: string, overrides: Record<string, unknown> = {}) {
   return {
     orgId,
@@ -95,7 +99,7 @@ export function partnerInvitation(orgId: string, overrides: Record<string, unkno
     currency: 'USD',
     notes: 'Can you run the data migration?',
     team: [member('Ana', 'ana@partner.example')],
-    solutionIds: ['sol-ts-landing'],
+    solutionIds: [ownSolution[orgId] ?? 'sol-ts-landing'],
     helpType: 'CustomerTechnicalArchitecture' as const,
     ...overrides,
   };

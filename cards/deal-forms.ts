@@ -1,0 +1,174 @@
+// The forms of the deal card, one definition each: what the seller fills in, and the input of the
+// lifecycle operation it becomes. The key of each form is the verb its submit button sends.
+import type { z } from 'zod';
+import type { ReferralView } from '../services/lifecycle.js';
+import type { Contact } from '../services/model.js';
+import type { AcceptInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
+import { contactFields, contactOf, defineForm, patterns, type FieldDef } from './forms.js';
+
+export interface DealFormContext {
+  view: ReferralView;
+  /** Recent contacts of the organization, offered by the team form. */
+  recent: Contact[];
+}
+
+const dealName = { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' } as const;
+const dealValue = { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'Enter the value as a number, such as 50000.', placeholder: '50000' } as const;
+const currency = { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' } as const;
+const closeDate = { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' } as const;
+const crmId = { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true } as const;
+const campaignId = { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true } as const;
+const notes = (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const;
+const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'Reason', kind: 'choice', choices, required: true, placeholder: 'Pick a reason', errorMessage: 'Pick a reason from the list.' }) as const;
+
+const emails = (list: string) => new Set(list.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
+
+export const dealForms = {
+  accept: defineForm({
+    title: 'Accept this referral',
+    fields: [
+      dealName,
+      dealValue,
+      currency,
+      closeDate,
+      notes('Notes (optional)'),
+      crmId,
+      campaignId,
+      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'team.*', {
+        hint: 'Add someone from your company to the team (optional when the team has people)',
+      }),
+    ],
+    submit: { title: 'Accept', style: 'positive' },
+    toInput: (v): AcceptInput => {
+      const member = contactOf(v.firstName, v.lastName, v.phoneNumber, v.email);
+      const { name, dealValue, currency, closingDateTime, notes, externalReferenceId, campaignId } = v;
+      return { name, dealValue, currency, closingDateTime, notes, externalReferenceId, campaignId, team: member ? [member] : [] };
+    },
+  }),
+  decline: defineForm({
+    title: 'Decline this referral',
+    fields: [reason('declineReasons'), notes('Notes (optional)')],
+    submit: { title: 'Decline', style: 'destructive' },
+    toInput: (v): DeclineInput => ({ reason: v.reason, notes: v.notes }),
+  }),
+  edit: defineForm({
+    title: 'Edit the deal',
+    fields: [dealName, dealValue, currency, closeDate, crmId, campaignId, notes('Add a note (optional)')],
+    submit: { title: 'Save', style: 'positive' },
+    toInput: (v): EditInput => ({ ...v }),
+  }),
+  addTeam: defineForm({
+    title: 'Add team members',
+    fields: [
+      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', placeholder: 'No recent contacts yet', errors: ['members'] },
+      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'members.*', { hint: 'Or someone new' }),
+    ],
+    submit: { title: 'Add to team', style: 'positive' },
+    toInput: (v, ctx: DealFormContext): z.input<typeof TeamInput> => {
+      const picked = emails(v.recent);
+      const member = contactOf(v.firstName, v.lastName, v.phoneNumber, v.email);
+      return { members: [...ctx.recent.filter((c) => picked.has(c.email.toLowerCase())), ...(member ? [member] : [])] };
+    },
+  }),
+  solutions: defineForm({
+    title: 'Solutions on this deal',
+    fields: [
+      {
+        id: 'solutionIds',
+        label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
+        kind: 'multi',
+        choices: 'solutions',
+        required: true,
+        errorMessage: 'Pick at least one solution.',
+      },
+    ],
+    submit: { title: 'Save solutions', style: 'positive' },
+    toInput: (v): z.input<typeof SolutionsInput> => ({ solutionIds: v.solutionIds }),
+  }),
+  addNote: defineForm({
+    title: 'Add a note',
+    fields: [{ id: 'text', label: 'Note (everyone on the deal reads it)', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'Write the note first.' }],
+    submit: { title: 'Add note', style: 'positive' },
+    toInput: (v): z.input<typeof NoteInput> => ({ text: v.text }),
+  }),
+  invite: defineForm({
+    title: 'Invite to this deal',
+    fields: [
+      { id: 'inviteMicrosoft', label: 'Microsoft', kind: 'toggle', title: 'Ask Microsoft for help (Microsoft has 14 days to answer)', group: 'microsoft', hint: 'Microsoft' },
+      { id: 'helpType', label: 'Help you need from Microsoft', kind: 'choice', choices: 'helpTypes', group: 'microsoft', errors: ['microsoft.helpType'] },
+      { id: 'microsoftNotes', label: 'Notes for Microsoft', kind: 'multiline', maxLength: 4000, group: 'microsoft', errors: ['microsoft.notes'] },
+      ...contactFields({ firstName: 'contactFirstName', lastName: 'contactLastName', phone: 'contactPhone', email: 'contactEmail' }, 'microsoft.customerContact', {
+        hint: 'The customer’s contact (required for Microsoft’s help)',
+        group: 'contact',
+      }),
+      { id: 'consentToShare', label: 'Consent', kind: 'toggle', title: 'The customer agreed to share their contact with Microsoft', group: 'microsoft', errors: ['microsoft.consentToShare'] },
+      { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', group: 'partner', hint: 'A partner', errors: ['partners.*.orgId'] },
+      { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, group: 'partner', errorMessage: 'Enter the value as a number, such as 50000.', errors: ['partners.*.dealValue'] },
+      { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, group: 'partner', errors: ['partners.*.currency'] },
+      { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', group: 'partner', errors: ['partners.*.closingDateTime'] },
+      { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', group: 'partner', errors: ['partners.*.team', 'partners.*.team.'] },
+      { id: 'partnerSolutionIds', label: 'Solutions the partner brings', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', group: 'partner', errors: ['partners.*.solutionIds'] },
+      { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', group: 'partner', errors: ['partners.*.helpType'] },
+      { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, group: 'partner', errors: ['partners.*.notes'] },
+    ],
+    submit: { title: 'Send invitation', style: 'positive' },
+    toInput: (v, { view }: DealFormContext): InviteInput => {
+      const team = emails(v.partnerTeam);
+      return {
+        microsoft:
+          view.invitations.microsoft.allowed && v.inviteMicrosoft === 'true'
+            ? {
+                helpType: v.helpType,
+                notes: v.microsoftNotes,
+                customerContact: contactOf(v.contactFirstName, v.contactLastName, v.contactPhone, v.contactEmail),
+                consentToShare: v.consentToShare === 'true',
+              }
+            : undefined,
+        partners:
+          view.invitations.partners.allowed && v.partnerOrgId !== ''
+            ? [
+                {
+                  orgId: v.partnerOrgId,
+                  dealValue: v.partnerDealValue,
+                  currency: v.partnerCurrency,
+                  closingDateTime: v.partnerClosingDateTime,
+                  notes: v.partnerNotes,
+                  team: view.referral.team.filter((m) => team.has(m.email.toLowerCase())),
+                  solutionIds: v.partnerSolutionIds,
+                  helpType: v.partnerHelpType,
+                },
+              ]
+            : [],
+      };
+    },
+  }),
+  won: defineForm({
+    title: 'Mark the deal Won',
+    fields: [
+      { id: 'contractSignedDate', label: 'Contract signed on', kind: 'date', required: true, group: 'registration', errorMessage: 'Pick the date the contract was signed.', errors: ['registration.contractSignedDate'], hint: 'This deal has a co-sell incentivized solution: register the win' },
+      { id: 'wonValue', label: 'Won value', kind: 'text', required: true, half: true, regex: patterns.amount, group: 'registration', errorMessage: 'Enter the value as a number, such as 50000.', errors: ['registration.wonValue'] },
+      { id: 'regCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, group: 'registration', errors: ['registration.currency'] },
+      { id: 'contractId', label: 'Contract or invoice number', kind: 'text', required: true, maxLength: 100, half: true, group: 'registration', errorMessage: 'Enter the contract or invoice number.', errors: ['registration.contractId', 'registration'] },
+      { id: 'azureSubscriptionId', label: 'Azure subscription id (optional)', kind: 'text', maxLength: 100, half: true, group: 'registration', errors: ['registration.azureSubscriptionId'] },
+      { id: 'regNotes', label: 'Registration notes (optional)', kind: 'multiline', maxLength: 2000, group: 'registration', errors: ['registration.notes'] },
+    ],
+    submit: { title: 'Mark won', style: 'positive' },
+    toInput: (v, { view }: DealFormContext): WonInput => ({
+      registration: view.needsRegistration
+        ? { contractSignedDate: v.contractSignedDate, wonValue: v.wonValue, currency: v.regCurrency, contractId: v.contractId, azureSubscriptionId: v.azureSubscriptionId, notes: v.regNotes }
+        : undefined,
+    }),
+  }),
+  lost: defineForm({
+    title: 'Mark the deal Lost',
+    fields: [reason('lostReasons'), notes('Notes (optional)')],
+    submit: { title: 'Mark lost', style: 'destructive' },
+    toInput: (v): LostInput => ({ reason: v.reason, notes: v.notes }),
+  }),
+} as const;
+
+export type DealFormId = keyof typeof dealForms;
+export const dealFormIds = Object.keys(dealForms) as DealFormId[];
+
+/** Any deal form, for code that treats them alike (rendering, placing errors). */
+export type AnyDealForm = { title: string; fields: readonly FieldDef[]; submit: { title: string; style?: 'positive' | 'destructive' } };

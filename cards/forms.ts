@@ -1,0 +1,220 @@
+// A form is defined once: its fields (label, input kind, choices, required or not, which service
+// errors belong next to them) and how its submitted values become the service's input. The card's
+// inputs, the reading of what Teams sends back and the placing of errors all come from that.
+import { z } from 'zod';
+import { heading, plain, type Element } from './render.js';
+
+export type FieldKind = 'text' | 'multiline' | 'email' | 'tel' | 'number' | 'date' | 'choice' | 'multi' | 'toggle' | 'typeahead';
+
+/** Lists the card builders fill at render time. */
+export type ChoiceSource =
+  | 'currencies'
+  | 'declineReasons'
+  | 'lostReasons'
+  | 'helpTypes'
+  | 'dealHelpTypes'
+  | 'solutions'
+  | 'partnerSolutions'
+  | 'partners'
+  | 'customers'
+  | 'recent'
+  | 'team';
+
+export interface Choice {
+  title: string;
+  value: string;
+}
+export type Choices = Partial<Record<ChoiceSource, Choice[]>>;
+
+export interface FieldDef {
+  id: string;
+  label: string;
+  kind: FieldKind;
+  /** Teams checks it before sending (isRequired); the service checks it again. */
+  required?: boolean;
+  /** What Teams says when the value is missing or does not match `regex`. */
+  errorMessage?: string;
+  regex?: string;
+  maxLength?: number;
+  placeholder?: string;
+  choices?: ChoiceSource;
+  /** For typeahead: the dataset the bot answers in application/search. */
+  dataset?: 'customers' | 'partners';
+  /** A toggle's text. */
+  title?: string;
+  /** A line above the field, e.g. to open a section of the form. */
+  hint?: string;
+  /** Sits beside the next half field. */
+  half?: boolean;
+  /** Fields of a group are shown or left out together. */
+  group?: string;
+  /** Service error keys shown next to this field (a key ending in "." takes every key under it); default: the id. */
+  errors?: readonly string[];
+}
+
+export type FieldIds<F extends readonly FieldDef[]> = F[number]['id'];
+export type Values<F extends readonly FieldDef[]> = Record<FieldIds<F>, string>;
+
+/** Placeholder value of a choice set that has nothing to offer yet (a choice set needs one choice). */
+export const NO_CHOICE = 'none';
+
+/**
+ * Reads what a form submitted. Teams leaves emptied inputs out of the data, so every field the form
+ * showed and the data lacks is empty: an emptied optional field is cleared, never kept.
+ */
+export function submitted<const F extends readonly FieldDef[]>(fields: F, data: Record<string, unknown>): Values<F> {
+  return schemaOf(fields).parse(data) as Values<F>;
+}
+
+const FieldValue = z.unknown().optional().transform((v) => {
+  const text = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v).trim() : '';
+  return text === NO_CHOICE ? '' : text;
+});
+const schemas = new WeakMap<readonly FieldDef[], z.ZodType<Record<string, string>>>();
+/** The zod schema of what a form submits: one text per field, derived once per form. */
+function schemaOf(fields: readonly FieldDef[]): z.ZodType<Record<string, string>> {
+  let schema = schemas.get(fields);
+  if (!schema) {
+    schema = z.object(Object.fromEntries(fields.map((f) => [f.id, FieldValue])));
+    schemas.set(fields, schema);
+  }
+  return schema;
+}
+
+/** Service errors (keyed by input path) placed on the form's fields; the ones no field claims stay for the banner. */
+export function placeErrors<const F extends readonly FieldDef[]>(fields: F, errors: Record<string, string>): { byField: Partial<Values<F>>; unplaced: string[] } {
+  const byField: Partial<Record<string, string>> = {};
+  const unplaced: string[] = [];
+  for (const [key, message] of Object.entries(errors)) {
+    const field = fields.find((f) => claims(f, key));
+    if (!field) unplaced.push(message);
+    else byField[field.id] = byField[field.id] ? `${byField[field.id]} ${message}` : message;
+  }
+  return { byField: byField as Partial<Values<F>>, unplaced };
+}
+
+/** Whether a service error key belongs next to this field. */
+export const claims = (field: FieldDef, key: string) => (field.errors ?? [field.id]).some((pattern) => keyMatches(pattern, key));
+
+/** "a.*.b" matches "a.0.b"; "a." matches every key under a. */
+function keyMatches(pattern: string, key: string): boolean {
+  const want = pattern.split('.');
+  const got = key.split('.');
+  if (pattern.endsWith('.')) return got.length >= want.length - 1 && want.slice(0, -1).every((w, i) => w === '*' || w === got[i]);
+  return want.length === got.length && want.every((w, i) => w === '*' || w === got[i]);
+}
+
+export interface FormDef<F extends readonly FieldDef[], In, Ctx> {
+  title: string;
+  fields: F;
+  submit: { title: string; style?: 'positive' | 'destructive' };
+  /** The service's input from the submitted values: typed, so a field renamed on one side fails to compile. */
+  toInput: (values: Values<F>, ctx: Ctx) => In;
+}
+
+export const defineForm = <const F extends readonly FieldDef[], In, Ctx>(def: FormDef<F, In, Ctx>) => def;
+
+export interface FormState {
+  values: Partial<Record<string, string>>;
+  errors: Partial<Record<string, string>>;
+  choices: Choices;
+  /** Groups left out of the card. */
+  hidden?: ReadonlySet<string>;
+}
+
+/** The card elements of the fields: each input with its error under it; half fields in pairs. */
+export function inputsOf(fields: readonly FieldDef[], state: FormState): Element[] {
+  const shown = fields.filter((f) => !f.group || !state.hidden?.has(f.group));
+  const out: Element[] = [];
+  for (let i = 0; i < shown.length; i++) {
+    const field = shown[i]!;
+    if (field.hint) out.push(heading(field.hint, { weight: 'Bolder', spacing: 'Medium' }));
+    const next = shown[i + 1];
+    if (field.half && next?.half && !next.hint) {
+      out.push({
+        type: 'ColumnSet',
+        columns: [field, next].map((f) => ({ type: 'Column', width: 'stretch', items: withError(f, state) })),
+      });
+      i++;
+    } else out.push(...withError(field, state));
+  }
+  return out;
+}
+
+function withError(field: FieldDef, state: FormState): Element[] {
+  const error = state.errors[field.id];
+  return [inputOf(field, state), ...(error ? [plain(error, { color: 'Attention', size: 'Small', spacing: 'None' })] : [])];
+}
+
+function inputOf(f: FieldDef, state: FormState): Element {
+  const value = state.values[f.id] ?? '';
+  const checks = {
+    ...(f.required ? { isRequired: true } : {}),
+    ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ?? `Fill in ${f.label.toLowerCase()}.` } : {}),
+  };
+  const label = { id: f.id, label: f.label, ...checks };
+  switch (f.kind) {
+    case 'date':
+      return { type: 'Input.Date', ...label, value };
+    case 'toggle':
+      return { type: 'Input.Toggle', ...label, title: f.title ?? f.label, value: value === 'true' ? 'true' : 'false', valueOn: 'true', valueOff: 'false' };
+    case 'choice':
+    case 'multi':
+    case 'typeahead': {
+      const offered = state.choices[f.choices!] ?? [];
+      return {
+        type: 'Input.ChoiceSet',
+        ...label,
+        value,
+        choices: offered.length > 0 ? offered : [{ title: f.placeholder ?? 'Nothing to choose from yet', value: NO_CHOICE }],
+        style: f.kind === 'typeahead' ? 'filtered' : 'compact',
+        ...(f.kind === 'multi' ? { isMultiSelect: true } : {}),
+        ...(f.kind === 'typeahead' ? { 'choices.data': { type: 'Data.Query', dataset: f.dataset } } : {}),
+        ...(f.placeholder && f.kind !== 'multi' ? { placeholder: f.placeholder } : {}),
+      };
+    }
+    default:
+      return {
+        type: 'Input.Text',
+        ...label,
+        value,
+        ...(f.kind === 'multiline' ? { isMultiline: true } : {}),
+        ...(f.kind === 'email' ? { style: 'Email' } : f.kind === 'tel' ? { style: 'Tel' } : {}),
+        ...(f.maxLength ? { maxLength: f.maxLength } : {}),
+        ...(f.regex ? { regex: f.regex } : {}),
+        ...(f.placeholder ? { placeholder: f.placeholder } : {}),
+      };
+  }
+}
+
+// ---- fields several forms share ----
+
+export const patterns = {
+  /** 50000, 50,000 or 125000.50 */
+  amount: '^\\s*\\d[\\d,\\s]*(\\.\\d+)?\\s*$',
+  email: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+  phone: '^[+()\\d\\s.-]{5,40}$',
+  duns: '^\\d{9}$',
+  date: '^\\d{4}-\\d{2}-\\d{2}$',
+} as const;
+
+/** A person's four fields under a prefix, with the service error keys under `errorPath`. */
+export function contactFields<const A extends string, const B extends string, const C extends string, const D extends string>(
+  ids: { firstName: A; lastName: B; phone: C; email: D },
+  errorPath: string,
+  o: { required?: boolean; hint?: string; group?: string } = {},
+) {
+  const required = o.required ?? false;
+  return [
+    { id: ids.firstName, label: 'First name', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'Enter a first name.', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath] },
+    { id: ids.lastName, label: 'Last name', kind: 'text', maxLength: 100, half: true, group: o.group, errors: [`${errorPath}.lastName`] },
+    { id: ids.phone, label: 'Phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'Use digits, spaces, +, -, ( or ).', group: o.group, errors: [`${errorPath}.phoneNumber`] },
+    { id: ids.email, label: 'Email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'Use an email address such as ana@contoso.com.', group: o.group, errors: [`${errorPath}.email`] },
+  ] as const satisfies readonly FieldDef[];
+}
+
+/** A contact typed in a form, or undefined when every one of its fields is empty. */
+export function contactOf(first: string, last: string, phone: string, email: string) {
+  const contact = { firstName: first, lastName: last, phoneNumber: phone, email };
+  return Object.values(contact).some((v) => v !== '') ? contact : undefined;
+}
