@@ -1,7 +1,7 @@
 // The "new deal" sequence. The draft (every value typed so far and the partners added) is kept in
 // the store under an id the cards carry, so any step can be shown again and Create is used up once.
 import { z } from 'zod';
-import { currencies, customerChoice, day, helpLabel, helpTypeLabels, money, solutionChoices } from '../cards/format.js';
+import { currencies, customerChoice, day, helpLabel, helpTypeLabels, money, partnerSolutionChoices, solutionChoices } from '../cards/format.js';
 import { placeErrors, submitted, type Choices } from '../cards/forms.js';
 import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, stepOfError, stepOrder, teamOf, type DraftValues, type NewDealStep } from '../cards/new-deal.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
@@ -138,7 +138,6 @@ export class NewDealFlow {
     ]);
     const known = values.customerId ? await directory.customer(values.customerId) : undefined;
     const chosenPartner = organizations.find((o) => o.id === values.partnerOrgId);
-    const isPartner = (orgId: string) => orgId !== person.orgId && organizations.find((o) => o.id === orgId)?.kind === 'partner';
     const label = (m: { firstName: string; lastName: string; email: string }) => `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`;
     return {
       customers: [...(known && !customers.some((c) => c.id === known.id) ? [known] : []), ...customers].map(customerChoice),
@@ -148,7 +147,7 @@ export class NewDealFlow {
       helpTypes: helpTypes.filter((h) => h !== 'None').map((h) => ({ title: helpTypeLabels[h], value: h })),
       // The partner picked stays offered by name, wherever the typeahead's first page ends.
       partners: [...(chosenPartner && !partners.some((p) => p.id === chosenPartner.id) ? [chosenPartner] : []), ...partners].map((p) => ({ title: p.name, value: p.id })),
-      partnerSolutions: solutionChoices(attachable.filter((s) => isPartner(s.orgId) && (!chosenPartner || s.orgId === chosenPartner.id)), organizations, person.orgId),
+      partnerSolutions: partnerSolutionChoices(attachable, organizations, person.orgId, values.partnerOrgId),
       recent: recent.map((m) => ({ title: label(m), value: m.email })),
       team: team.map((m) => ({ title: label(m), value: m.email })),
     };

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact } from '../services/model.js';
 import type { AcceptInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
-import { contactFields, contactOf, defineForm, patterns, type FieldDef } from './forms.js';
+import { contactFields, contactOf, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
 
 export interface DealFormContext {
   view: ReferralView;
@@ -21,7 +21,6 @@ const campaignId = { id: 'campaignId', label: 'Marketing campaign id (optional)'
 const notes = (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const;
 const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'Reason', kind: 'choice', choices, required: true, placeholder: 'Pick a reason', errorMessage: 'Pick a reason from the list.' }) as const;
 
-const emails = (list: string) => new Set(list.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
 
 export const dealForms = {
   accept: defineForm({
@@ -65,9 +64,9 @@ export const dealForms = {
     ],
     submit: { title: 'Add to team', style: 'positive' },
     toInput: (v, ctx: DealFormContext): z.input<typeof TeamInput> => {
-      const picked = emails(v.recent);
+      const chosen = picked(v.recent);
       const member = contactOf(v.firstName, v.lastName, v.phoneNumber, v.email);
-      return { members: [...ctx.recent.filter((c) => picked.has(c.email.toLowerCase())), ...(member ? [member] : [])] };
+      return { members: [...ctx.recent.filter((c) => chosen.has(c.email)), ...(member ? [member] : [])] };
     },
   }),
   solutions: defineForm({
@@ -102,18 +101,12 @@ export const dealForms = {
         group: 'contact',
       }),
       { id: 'consentToShare', label: 'Consent', kind: 'toggle', title: 'The customer agreed to share their contact with Microsoft', group: 'microsoft', errors: ['microsoft.consentToShare'] },
-      { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', group: 'partner', hint: 'A partner', errors: ['partners.*.orgId'] },
-      { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, group: 'partner', errorMessage: 'Enter the value as a number, such as 50000.', errors: ['partners.*.dealValue'] },
-      { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, group: 'partner', errors: ['partners.*.currency'] },
-      { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', group: 'partner', errors: ['partners.*.closingDateTime'] },
-      { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', group: 'partner', errors: ['partners.*.team', 'partners.*.team.'] },
-      { id: 'partnerSolutionIds', label: 'Solutions the partner brings', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', group: 'partner', errors: ['partners.*.solutionIds'] },
-      { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', group: 'partner', errors: ['partners.*.helpType'] },
-      { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, group: 'partner', errors: ['partners.*.notes'] },
+      // The people working with the partner are picked by their place on the team: the card's version pins the team.
+      ...partnerFields.map((f) => ({ ...f, group: 'partner' })),
     ],
     submit: { title: 'Send invitation', style: 'positive' },
     toInput: (v, { view }: DealFormContext): InviteInput => {
-      const team = emails(v.partnerTeam);
+      const people = picked(v.partnerTeam);
       return {
         microsoft:
           view.invitations.microsoft.allowed && v.inviteMicrosoft === 'true'
@@ -126,18 +119,7 @@ export const dealForms = {
             : undefined,
         partners:
           view.invitations.partners.allowed && v.partnerOrgId !== ''
-            ? [
-                {
-                  orgId: v.partnerOrgId,
-                  dealValue: v.partnerDealValue,
-                  currency: v.partnerCurrency,
-                  closingDateTime: v.partnerClosingDateTime,
-                  notes: v.partnerNotes,
-                  team: view.referral.team.filter((m) => team.has(m.email.toLowerCase())),
-                  solutionIds: v.partnerSolutionIds,
-                  helpType: v.partnerHelpType,
-                },
-              ]
+            ? [partnerInvitationOf(v, view.referral.team.filter((_, i) => people.has(String(i))))]
             : [],
       };
     },

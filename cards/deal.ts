@@ -7,12 +7,9 @@ import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, solutionChoices, stageColor } from './format.js';
+import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, partnerSolutionChoices, solutionChoices, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
-import { clip, compile, execute, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
-
-/** Teams refuses messages over about 40 KB; the card leaves room for the activity around it. */
-export const MAX_CARD_BYTES = 36 * 1024;
+import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
 export interface DealCardOptions {
   now: Date;
@@ -35,11 +32,22 @@ const options = (labels: Record<string, string>, keys?: readonly string[]): Choi
 const personLine = (m: Contact) => `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.phoneNumber} · ${m.email}`;
 
 /** How much of the long lists a card shows; the next level is tried when a card is too large. */
-const detail = [
-  { team: 8, solutions: 12, notes: 3, noteChars: 1200, contacts: 3 },
-  { team: 4, solutions: 6, notes: 2, noteChars: 400, contacts: 1 },
-  { team: 2, solutions: 3, notes: 1, noteChars: 150, contacts: 1 },
-] as const;
+interface Detail {
+  team: number;
+  solutions: number;
+  notes: number;
+  noteChars: number;
+  contacts: number;
+  titleChars?: number;
+  /** People whose own view follows by refresh (Teams takes at most 60); the others see the shared card. */
+  refreshUsers: number;
+}
+const detail: [Detail, ...Detail[]] = [
+  { team: 8, solutions: 12, notes: 3, noteChars: 1200, contacts: 3, refreshUsers: 60 },
+  { team: 4, solutions: 6, notes: 2, noteChars: 400, contacts: 1, titleChars: 50, refreshUsers: 30 },
+  { team: 2, solutions: 3, notes: 1, noteChars: 150, contacts: 1, titleChars: 24, refreshUsers: 10 },
+];
+
 
 /** The form's starting values, from the referral, before anything the user typed. */
 function defaults(view: ReferralView, now: Date): Record<string, string> {
@@ -59,7 +67,8 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
     consentToShare: String(r.consent.consentToShareInfoWithOthers),
     partnerCurrency: r.details.currency,
     partnerClosingDateTime: date,
-    partnerTeam: r.team.map((m) => m.email).join(','),
+    // Everyone on the team works with the partner unless the seller says otherwise (by place on the team).
+    partnerTeam: r.team.map((_, i) => String(i)).join(','),
     partnerHelpType: 'GeneralOrOther',
     contractSignedDate: now.toISOString().slice(0, 10),
     wonValue: String(r.details.dealValue),
@@ -70,14 +79,10 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
 const render = compile<object>(template);
 
 export function dealCard(view: ReferralView, o: DealCardOptions): Card {
-  for (const [level, limits] of detail.entries()) {
-    const card = render(dealData(view, o, limits));
-    if (level === detail.length - 1 || Buffer.byteLength(JSON.stringify(card)) <= MAX_CARD_BYTES) return card;
-  }
-  throw new Error('unreachable');
+  return fitted(detail, (limits) => render(dealData(view, o, limits)));
 }
 
-function dealData(view: ReferralView, o: DealCardOptions, limits: (typeof detail)[number]) {
+function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const r = view.referral;
   const form = o.form ?? '';
   const c = view.allowed;
@@ -109,7 +114,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: (typeof detail
     name: r.name,
     subtitle: `${dealTypeLabels[view.dealType]} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
     stage: r.substatus,
-    stageColor: stageColor[r.substatus],
+    stageStyle: stageStyle[r.substatus],
     archived: r.status === 'Closed',
     archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
     respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
@@ -133,8 +138,8 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: (typeof detail
     heartTitle: view.favorite ? '♥ Favorite' : '♡ Favorite',
     banner: o.banner ?? noBanner,
     form,
-    formItems: form ? formItems(view, form, o) : [],
-    refreshUserIds: (o.refreshUserIds ?? []).slice(0, 60),
+    formItems: form ? formItems(view, form, o, limits) : [],
+    refreshUserIds: (o.refreshUserIds ?? []).slice(0, limits.refreshUsers),
   };
 }
 
@@ -144,7 +149,7 @@ function solutionLine(s: Solution): string {
 }
 
 /** The open form: its inputs from the one definition, the user's values and errors, and its buttons. */
-function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions): Element[] {
+function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limits: Detail): Element[] {
   const r = view.referral;
   const def = dealForms[id];
   const orgs = o.organizations ?? [];
@@ -160,13 +165,9 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions): Elem
     helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
     solutions: solutionChoices(attachable, orgs, r.orgId),
     // An invited partner brings its own solutions: once the partner is known, only those are offered.
-    partnerSolutions: solutionChoices(
-      attachable.filter((s) => s.orgId !== r.orgId && orgs.find((org) => org.id === s.orgId)?.kind === 'partner' && (!chosen || s.orgId === chosen.id)),
-      orgs,
-      r.orgId,
-    ),
+    partnerSolutions: partnerSolutionChoices(attachable, orgs, r.orgId, selectedPartner),
     partners: partners.map((p) => ({ title: p.name, value: p.id })),
-    team: r.team.map((m) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: m.email })),
+    team: r.team.map((m, i) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: String(i) })),
     recent: (o.recentContacts ?? []).filter((m) => !r.team.some((t) => t.email.toLowerCase() === m.email.toLowerCase())).map((m) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: m.email })),
   };
   const hidden = new Set<string>();
@@ -182,7 +183,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions): Elem
   return [
     heading(def.title, { weight: 'Bolder', size: 'Medium' }),
     ...notes.map((n) => plain(n, { isSubtle: true })),
-    ...inputsOf(def.fields, { values: { ...defaults(view, o.now), ...o.values }, errors: o.errors ?? {}, choices, hidden }),
+    ...inputsOf(def.fields, { values: { ...defaults(view, o.now), ...o.values }, errors: o.errors ?? {}, choices, hidden, titleChars: limits.titleChars }),
     {
       type: 'ActionSet',
       actions: [execute(def.submit.title, id, ref, { style: def.submit.style }), execute('Cancel', 'open', { referralId: r.id }, { inputs: 'none' })],

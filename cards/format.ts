@@ -45,14 +45,17 @@ export function daysLeft(deadline: string, now: Date): string {
   return days === 1 ? '1 day left to respond' : `${days} days left to respond`;
 }
 
-/** Adaptive Card text colors per stage. */
-export const stageColor: Record<Stage, string> = {
-  Received: 'Accent',
-  Accepted: 'Default',
-  Won: 'Good',
-  Lost: 'Attention',
-  Declined: 'Attention',
-  Expired: 'Attention',
+/**
+ * The stage as a badge: a container style behind default text. Colored text alone (green "Won") is
+ * too faint on Teams' light theme; tinted backgrounds keep the text at full contrast in every theme.
+ */
+export const stageStyle: Record<Stage, 'accent' | 'emphasis' | 'good' | 'attention' | 'warning'> = {
+  Received: 'accent',
+  Accepted: 'emphasis',
+  Won: 'good',
+  Lost: 'attention',
+  Declined: 'attention',
+  Expired: 'warning',
 };
 
 export const coSellStatusLabels = {
@@ -91,6 +94,17 @@ export function solutionChoices(solutions: Solution[], organizations: Organizati
 
 /** A help type's label; an unknown code reads as itself. */
 export const helpLabel = (code: string): string => (Object.hasOwn(helpTypeLabels, code) ? helpTypeLabels[code as keyof typeof helpTypeLabels] : code);
+
+/** Solutions offered for a partner before the partner is picked; once picked, all of its own. */
+const UNPICKED_PARTNER_SOLUTIONS = 25;
+
+/** What an invited partner can bring: partners' co-sell ready solutions, only the chosen partner's once it is known. */
+export function partnerSolutionChoices(attachable: Solution[], organizations: Organization[], selfOrgId: string, partnerId: string | undefined) {
+  const chosen = organizations.find((o) => o.id === partnerId && o.kind === 'partner');
+  const isPartner = (orgId: string) => orgId !== selfOrgId && organizations.find((o) => o.id === orgId)?.kind === 'partner';
+  const offered = attachable.filter((s) => isPartner(s.orgId) && (!chosen || s.orgId === chosen.id));
+  return solutionChoices(offered, organizations, selfOrgId).slice(0, chosen ? undefined : UNPICKED_PARTNER_SOLUTIONS);
+}
 
 export const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'AUD', 'CHF', 'INR', 'BRL', 'MXN'] as const;
 

@@ -2,7 +2,9 @@
 // errors belong next to them) and how its submitted values become the service's input. The card's
 // inputs, the reading of what Teams sends back and the placing of errors all come from that.
 import { z } from 'zod';
-import { heading, plain, type Element } from './render.js';
+import type { PartnerInvitation } from '../services/inputs.js';
+import type { Contact } from '../services/model.js';
+import { clip, heading, plain, type Element } from './render.js';
 
 export type FieldKind = 'text' | 'multiline' | 'email' | 'tel' | 'number' | 'date' | 'choice' | 'multi' | 'toggle' | 'typeahead';
 
@@ -120,6 +122,8 @@ export interface FormState {
   choices: Choices;
   /** Groups left out of the card. */
   hidden?: ReadonlySet<string>;
+  /** Choice titles are cut to this length when a card must shrink to fit Teams. */
+  titleChars?: number;
 }
 
 /** The card elements of the fields: each input with its error under it; half fields in pairs. */
@@ -161,7 +165,8 @@ function inputOf(f: FieldDef, state: FormState): Element {
     case 'choice':
     case 'multi':
     case 'typeahead': {
-      const offered = state.choices[f.choices!] ?? [];
+      const max = state.titleChars;
+      const offered = (state.choices[f.choices!] ?? []).map((c) => (max ? { title: clip(c.title, max), value: c.value } : c));
       return {
         type: 'Input.ChoiceSet',
         ...label,
@@ -218,3 +223,33 @@ export function contactOf(first: string, last: string, phone: string, email: str
   const contact = { firstName: first, lastName: last, phoneNumber: phone, email };
   return Object.values(contact).some((v) => v !== '') ? contact : undefined;
 }
+
+/** The fields of one partner invitation, on the invite form and on the new-deal partners step. */
+export const partnerFields = [
+  { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', hint: 'A partner', errors: ['partners.*.orgId'] },
+  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: '10000', errorMessage: 'Enter the value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
+  { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
+  { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', errors: ['partners.*.closingDateTime'] },
+  { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },
+  { id: 'partnerSolutionIds', label: 'Solutions the partner brings (pick the partner first to see all of its own)', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', errors: ['partners.*.solutionIds'] },
+  { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', errors: ['partners.*.helpType'] },
+  { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, errors: ['partners.*.notes'] },
+] as const satisfies readonly FieldDef[];
+export type PartnerValues = Partial<Values<typeof partnerFields>>;
+
+/** One partner invitation from its fields; the caller picks the team members from the partnerTeam choice. */
+export function partnerInvitationOf(v: PartnerValues, team: Contact[]): PartnerInvitation {
+  return {
+    orgId: v.partnerOrgId ?? '',
+    dealValue: v.partnerDealValue ?? '',
+    currency: v.partnerCurrency ?? '',
+    closingDateTime: v.partnerClosingDateTime ?? '',
+    notes: v.partnerNotes ?? '',
+    team,
+    solutionIds: v.partnerSolutionIds ?? '',
+    helpType: v.partnerHelpType || 'GeneralOrOther',
+  };
+}
+
+/** The values picked in a multi-select choice set ("a,b,c"). */
+export const picked = (list: string | undefined) => new Set((list ?? '').split(',').map((e) => e.trim()).filter(Boolean));

@@ -1,8 +1,8 @@
 // Inbound, outbound, favorites, archive and search results: compact rows with paging.
 import type { Box, ListItem, Page } from '../services/lifecycle.js';
 import template from './list.json' with { type: 'json' };
-import { daysLeft, day, money, stageColor } from './format.js';
-import { compile, noBanner, type Banner, type Card } from './render.js';
+import { daysLeft, day, money, stageStyle } from './format.js';
+import { clip, compile, fitted, noBanner, type Banner, type Card } from './render.js';
 
 const render = compile<object>(template);
 
@@ -28,23 +28,24 @@ export function listCard(d: { kind: ListKind; page: Page<ListItem>; now: Date; q
   const { page } = d;
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   const at = (n: number) => ({ box: d.kind, page: n, ...(d.kind === 'find' ? { query: d.query ?? '' } : {}) });
-  return render({
-    title: d.kind === 'find' ? `${titles.find} for “${d.query ?? ''}”` : titles[d.kind],
+  // Long names are cut, then rows lose their second line, until the card fits Teams.
+  return fitted([{ chars: 200, lines: true }, { chars: 60, lines: true }, { chars: 40, lines: false }], (fit) => render({
+    title: d.kind === 'find' ? `${titles.find} for “${clip(d.query ?? '', fit.chars)}”` : titles[d.kind],
     subtitle: `${page.total} ${page.total === 1 ? 'deal' : 'deals'} · page ${page.page + 1} of ${pages}`,
     emptyText: empty[d.kind],
     banner: d.banner ?? noBanner,
     items: page.items.map(({ referral: r, favorite }) => ({
       id: r.id,
       heart: favorite ? '♥ ' : '',
-      name: r.name,
-      line: `${r.customerProfile.name} · ${money(r.details.dealValue, r.details.currency)} · closes ${day(r.details.closingDateTime)}`,
+      name: clip(r.name, fit.chars),
+      line: fit.lines ? `${clip(r.customerProfile.name, fit.chars)} · ${money(r.details.dealValue, r.details.currency)} · closes ${day(r.details.closingDateTime)}` : '',
       stage: r.substatus,
-      stageColor: stageColor[r.substatus],
-      extra: r.substatus === 'Received' && r.expirationDateTime ? daysLeft(r.expirationDateTime, d.now) : r.direction === 'Incoming' ? 'Inbound' : 'Outbound',
+      stageStyle: stageStyle[r.substatus],
+      extra: !fit.lines ? '' : r.substatus === 'Received' && r.expirationDateTime ? daysLeft(r.expirationDateTime, d.now) : r.direction === 'Incoming' ? 'Inbound' : 'Outbound',
     })),
     hasPrev: page.page > 0,
     hasNext: page.hasMore,
     prev: at(page.page - 1),
     next: at(page.page + 1),
-  });
+  }));
 }

@@ -3,19 +3,8 @@
 import type { CreateDealInput, PartnerInvitation } from '../services/inputs.js';
 import type { Contact, Customer } from '../services/model.js';
 import template from './new-deal.json' with { type: 'json' };
-import { claims, contactFields, contactOf, inputsOf, patterns, type Choices, type FieldDef } from './forms.js';
-import { compile, execute, noBanner, type Banner, type Card, type Element } from './render.js';
-
-const partnerFields = [
-  { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', errors: ['partners.*.orgId'] },
-  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: '10000', errorMessage: 'Enter the value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
-  { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
-  { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', errors: ['partners.*.closingDateTime'] },
-  { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },
-  { id: 'partnerSolutionIds', label: 'Solutions the partner brings', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', errors: ['partners.*.solutionIds'] },
-  { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', errors: ['partners.*.helpType'] },
-  { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, errors: ['partners.*.notes'] },
-] as const satisfies readonly FieldDef[];
+import { claims, contactFields, contactOf, inputsOf, partnerFields, partnerInvitationOf, patterns, picked, type Choices, type FieldDef } from './forms.js';
+import { clip, compile, execute, fitted, noBanner, type Banner, type Card, type Element } from './render.js';
 
 export const newDealSteps = {
   customer: {
@@ -88,29 +77,18 @@ export function stepOfError(key: string): NewDealStep | undefined {
   return stepOrder.find((step) => newDealSteps[step].fields.some((f: FieldDef) => claims(f, key)));
 }
 
-const emails = (list: string | undefined) => new Set((list ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean));
-
 /** The deal's team: the members typed on the team step first, then the recent contacts ticked. */
 export function teamOf(v: DraftValues, recent: Contact[]): Contact[] {
   const g = (k: NewDealField) => v[k] ?? '';
-  const picked = emails(v.recent);
+  const chosen = picked(v.recent);
   const typed = [contactOf(g('m0FirstName'), g('m0LastName'), g('m0Phone'), g('m0Email')), contactOf(g('m1FirstName'), g('m1LastName'), g('m1Phone'), g('m1Email'))];
-  return [...typed.filter((m) => m !== undefined), ...recent.filter((c) => picked.has(c.email.toLowerCase()))];
+  return [...typed.filter((m) => m !== undefined), ...recent.filter((c) => chosen.has(c.email))];
 }
 
-/** One partner invitation from the partner fields; its team is the deal's people the seller picked. */
+/** One partner invitation of the draft; the people working with the partner are picked by email. */
 export function partnerInput(p: DraftValues, team: Contact[]): PartnerInvitation {
-  const chosen = emails(p.partnerTeam);
-  return {
-    orgId: p.partnerOrgId ?? '',
-    dealValue: p.partnerDealValue ?? '',
-    currency: p.partnerCurrency ?? '',
-    closingDateTime: p.partnerClosingDateTime ?? '',
-    notes: p.partnerNotes ?? '',
-    team: team.filter((m) => chosen.has(m.email.toLowerCase())),
-    solutionIds: p.partnerSolutionIds ?? '',
-    helpType: p.partnerHelpType || 'GeneralOrOther',
-  };
+  const chosen = picked(p.partnerTeam);
+  return partnerInvitationOf(p, team.filter((m) => chosen.has(m.email)));
 }
 
 /** The create input from the draft: the one mapping of the new-deal fields to the service's input. */
@@ -165,12 +143,15 @@ export function newDealCard(d: NewDealCardData): Card {
     partners: [back, execute('Add this partner', 'newDeal', go('addPartner')), next('Review')],
     review: [back, execute('Create deal', 'createDeal', { draftId: d.draftId }, { style: 'positive' })],
   };
-  return render({
-    stepTitle: newDealSteps[d.step].title,
-    progress: `Step ${index + 1} of ${stepOrder.length}`,
-    banner: d.banner ?? noBanner,
-    summary: d.summary,
-    stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices }),
-    buttons: buttons[d.step],
-  });
+  // Long pickers shrink (shorter choice titles) until the card fits Teams.
+  return fitted([undefined, 60, 30], (titleChars) =>
+    render({
+      stepTitle: newDealSteps[d.step].title,
+      progress: `Step ${index + 1} of ${stepOrder.length}`,
+      banner: d.banner ?? noBanner,
+      summary: d.summary.map((line) => ({ ...line, value: titleChars ? clip(line.value, titleChars * 4) : line.value })),
+      stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices, titleChars }),
+      buttons: buttons[d.step],
+    }),
+  );
 }

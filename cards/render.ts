@@ -12,6 +12,24 @@ export function compile<D extends object>(template: object): (data: D) => Card {
   return (data) => compiled.expand({ $root: data }) as Card;
 }
 
+/** Teams refuses messages over about 40 KB; a card leaves room for the activity around it. */
+export const MAX_CARD_BYTES = 36 * 1024;
+
+export const cardBytes = (card: Card) => Buffer.byteLength(JSON.stringify(card));
+
+/**
+ * Renders at each level of detail in turn until the card fits Teams: the first level that fits, or
+ * the least detailed one. Large cards are rare, so the usual cost is one render.
+ */
+export function fitted<L>(levels: readonly [L, ...L[]], build: (level: L) => Card): Card {
+  let card = build(levels[0]);
+  for (const level of levels.slice(1)) {
+    if (cardBytes(card) <= MAX_CARD_BYTES) break;
+    card = build(level);
+  }
+  return card;
+}
+
 export interface Banner {
   show: boolean;
   style: 'good' | 'attention' | 'warning' | 'accent';
