@@ -22,7 +22,11 @@ interface DataFile {
   low: Low<FileData>;
 }
 
-const BUCKETS = 128;
+/**
+ * A write rewrites (and fsyncs) one bucket file; 1,024 keep it small for a large organization (about
+ * ten referrals at 10,000). A record still in a file of an older layout moves to its bucket when next written.
+ */
+const BUCKETS = 1024;
 const JOURNAL = 'journal.json';
 const LOCK = 'LOCK';
 
@@ -75,7 +79,7 @@ function describeFile(rel: string): { kind: Kind; orgId?: string } | undefined {
 /** encodeURIComponent leaves dots alone; encode them too so no name can be '.' or '..'. */
 const safeName = (s: string) => encodeURIComponent(s).replaceAll('.', '%2E');
 
-/** FNV-1a of the id: the same bucket in every process and Node version, so records never need re-sorting. */
+/** FNV-1a of the id: the same bucket in every process and Node version. */
 function bucketOf(id: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
@@ -359,6 +363,8 @@ class LowdbStore implements Store {
   #closing: Promise<void> | undefined;
   /** Set when a disk write failed: memory and disk may disagree until the next open reconciles them. */
   #broken: unknown;
+  /** The files of each kind: a list of people need not walk the thousands of referral files. */
+  readonly #byKind = new Map<Kind, Set<DataFile>>();
 
   constructor(
     private readonly root: string,
@@ -367,6 +373,13 @@ class LowdbStore implements Store {
     private readonly where: Map<string, DataFile>,
   ) {
     this.#journal = new DurableJsonFile(path.join(root, JOURNAL), parseJournal);
+    for (const file of files.values()) this.#index(file);
+  }
+
+  #index(file: DataFile): void {
+    let files = this.#byKind.get(file.kind);
+    if (!files) this.#byKind.set(file.kind, (files = new Set()));
+    files.add(file);
   }
 
   async get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined> {
@@ -376,8 +389,8 @@ class LowdbStore implements Store {
   /** Kinds without an orgId ignore the organization. */
   async list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]> {
     const out: AnyRecord[] = [];
-    for (const file of this.files.values()) {
-      if (file.kind !== kind || (orgId !== undefined && file.orgId !== undefined && file.orgId !== orgId)) continue;
+    for (const file of this.#byKind.get(kind) ?? []) {
+      if (orgId !== undefined && file.orgId !== undefined && file.orgId !== orgId) continue;
       for (const record of Object.values(file.low.data.records)) {
         if (orgId === undefined || !('orgId' in record) || record.orgId === orgId) out.push(record);
       }
@@ -427,6 +440,7 @@ class LowdbStore implements Store {
       throw e;
     }
     install(this.files, files);
+    for (const file of files.keys()) this.#index(file);
     for (const [key, file] of placed) {
       if (file) this.where.set(key, file);
       else this.where.delete(key);

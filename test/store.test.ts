@@ -155,6 +155,25 @@ describe('lowdb store', () => {
     expect(await store.list('referral')).toEqual([won]);
   });
 
+  it('reads a referral from a file of an older bucket layout, and moves it to its own bucket on the next write', async () => {
+    const dir = await tempDir();
+    const referral = makeReferral();
+    const own = fileOf(dir, referral);
+    // A data directory written when referrals were hashed into fewer buckets: same directory, another file.
+    const old = path.join(path.dirname(own), path.basename(own) === 'active-0.json' ? 'active-1.json' : 'active-0.json');
+    await mkdir(path.dirname(own), { recursive: true });
+    await writeFile(old, JSON.stringify({ records: { [referral.id]: referral } }));
+    let store = await open(dir);
+    expect(await store.get('referral', referral.id)).toEqual(referral);
+    const updated = nextVersion(referral, { name: 'Moved' });
+    await store.commit([{ kind: 'referral', put: updated }]);
+    expect((await readJson(old)).records).toEqual({});
+    expect((await readJson(own)).records).toEqual({ [updated.id]: updated });
+    await close(store);
+    store = await open(dir);
+    expect(await store.list('referral')).toEqual([updated]);
+  });
+
   it('keeps odd organization ids inside their own directory', async () => {
     const dir = await tempDir();
     const store = await open(dir);
