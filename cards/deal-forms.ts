@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact } from '../services/model.js';
 import type { AcceptInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
-import { contactFields, contactOf, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
+import { contactFields, contactOf, dealFields, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
 
 export interface DealFormContext {
   view: ReferralView;
@@ -12,15 +12,8 @@ export interface DealFormContext {
   recent: Contact[];
 }
 
-const dealName = { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' } as const;
-const dealValue = { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'Enter the value as a number, such as 50000.', placeholder: '50000' } as const;
-const currency = { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' } as const;
-const closeDate = { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' } as const;
-const crmId = { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true } as const;
-const campaignId = { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true } as const;
-const notes = (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const;
+const { name: dealName, dealValue, currency, closingDateTime: closeDate, externalReferenceId: crmId, campaignId, notes, solutionIds } = dealFields;
 const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'Reason', kind: 'choice', choices, required: true, placeholder: 'Pick a reason', errorMessage: 'Pick a reason from the list.' }) as const;
-
 
 export const dealForms = {
   accept: defineForm({
@@ -71,16 +64,7 @@ export const dealForms = {
   }),
   solutions: defineForm({
     title: 'Solutions on this deal',
-    fields: [
-      {
-        id: 'solutionIds',
-        label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
-        kind: 'multi',
-        choices: 'solutions',
-        required: true,
-        errorMessage: 'Pick at least one solution.',
-      },
-    ],
+    fields: [solutionIds],
     submit: { title: 'Save solutions', style: 'positive' },
     toInput: (v): z.input<typeof SolutionsInput> => ({ solutionIds: v.solutionIds }),
   }),

@@ -203,6 +203,25 @@ export const patterns = {
   date: '^\\d{4}-\\d{2}-\\d{2}$',
 } as const;
 
+/** The deal's own fields, on the new-deal details and solutions steps and on the accept and edit forms. */
+export const dealFields = {
+  name: { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' },
+  dealValue: { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: '50000', errorMessage: 'Enter the value as a number, such as 50000.' },
+  currency: { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' },
+  closingDateTime: { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
+  externalReferenceId: { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
+  campaignId: { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true },
+  notes: (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
+  solutionIds: {
+    id: 'solutionIds',
+    label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
+    kind: 'multi',
+    choices: 'solutions',
+    required: true,
+    errorMessage: 'Pick at least one solution.',
+  },
+} as const satisfies Record<string, FieldDef | ((label: string) => FieldDef)>;
+
 /** A person's four fields under a prefix, with the service error keys under `errorPath`. */
 export function contactFields<const A extends string, const B extends string, const C extends string, const D extends string>(
   ids: { firstName: A; lastName: B; phone: C; email: D },

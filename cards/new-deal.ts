@@ -3,7 +3,7 @@
 import type { CreateDealInput, PartnerInvitation } from '../services/inputs.js';
 import type { Contact, Customer } from '../services/model.js';
 import template from './new-deal.json' with { type: 'json' };
-import { claims, contactFields, contactOf, inputsOf, partnerFields, partnerInvitationOf, patterns, picked, type Choices, type FieldDef } from './forms.js';
+import { claims, contactFields, contactOf, dealFields, inputsOf, partnerFields, partnerInvitationOf, patterns, picked, type Choices, type FieldDef } from './forms.js';
 import { clip, compile, execute, fitted, noBanner, type Banner, type Card, type Element } from './render.js';
 
 export const newDealSteps = {
@@ -21,13 +21,13 @@ export const newDealSteps = {
   details: {
     title: 'Deal details',
     fields: [
-      { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' },
-      { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: '50000', errorMessage: 'Enter the value as a number, such as 50000.' },
-      { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' },
-      { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
-      { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
-      { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true },
-      { id: 'notes', label: 'Notes (optional, everyone on the deal reads them)', kind: 'multiline', maxLength: 4000 },
+      dealFields.name,
+      dealFields.dealValue,
+      dealFields.currency,
+      dealFields.closingDateTime,
+      dealFields.externalReferenceId,
+      dealFields.campaignId,
+      dealFields.notes('Notes (optional, everyone on the deal reads them)'),
     ],
   },
   team: {
@@ -38,19 +38,7 @@ export const newDealSteps = {
       ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
     ],
   },
-  solutions: {
-    title: 'Solutions',
-    fields: [
-      {
-        id: 'solutionIds',
-        label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
-        kind: 'multi',
-        choices: 'solutions',
-        required: true,
-        errorMessage: 'Pick at least one solution.',
-      },
-    ],
-  },
+  solutions: { title: 'Solutions', fields: [dealFields.solutionIds] },
   help: {
     title: 'Help from Microsoft',
     fields: [
