@@ -1,7 +1,8 @@
 // The search message extension (manifest composeExtensions, command "searchDeals"): the caller's
 // deals by name, customer or CRM id, each result a deal card to insert into any chat or channel.
-// Teams gives a query about 5 seconds: one find, then per result (at most 25) one get and the deal
-// card's template expansion (the costly part, 15-50 ms); past RENDER_BUDGET_MS it answers what it has.
+// Teams gives a query about 5 seconds: one find, then per result (at most 25) one get and one deal
+// card (well under a millisecond each, templates being compiled once); past RENDER_BUDGET_MS it
+// answers what it has, so a stalled host still answers in time.
 import {
   CardFactory,
   type MessagingExtensionAttachment,
@@ -34,10 +35,7 @@ export const QUERY_PARAMETER = 'query';
 export const MAX_RESULTS = 25;
 /** Above this a query is logged as slow: Teams gives up after about 5 seconds. */
 const SLOW_MS = 2_000;
-/**
- * No new card is rendered after this: what is ready is answered. A deal card costs about 15-50 ms
- * of template expansion here, so 25 fit easily; a slow or busy host answers fewer, in time.
- */
+/** No new card is rendered after this: what is ready is answered; a slow or busy host answers fewer, in time. */
 export const RENDER_BUDGET_MS = 3_000;
 
 export const NOT_REGISTERED = 'Say hello to Co-sell Bot in a chat first (send “help”), then search your deals here.';

@@ -1,14 +1,14 @@
 // The "new deal" sequence. The draft (every value typed so far and the partners added) is kept in
 // the store under an id the cards carry, so any step can be shown again and Create is used up once.
 import { z } from 'zod';
-import { currencies, customerChoice, day, helpLabel, helpTypeLabels, money, partnerSolutionChoices, solutionChoices } from '../cards/format.js';
+import { currencies, customerChoice, day, helpLabel, helpTypeLabels, money, partnerSolutionChoices, personChoice, solutionChoices } from '../cards/format.js';
 import { placeErrors, submitted, type Choices } from '../cards/forms.js';
 import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, stepOfError, stepOrder, teamOf, type DraftValues, type NewDealStep } from '../cards/new-deal.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
-import { helpTypes, type Draft, type Person } from '../services/model.js';
+import { helpTypes, type Contact, type Draft, type Person } from '../services/model.js';
 import { BadActionData } from './deal-actions.js';
 
 const Step = z.object({
@@ -17,6 +17,8 @@ const Step = z.object({
   go: z.enum(['next', 'back', 'addPartner', 'search']),
 });
 const Create = Step.pick({ draftId: true });
+/** Team members of recent deals offered on the team step (and looked up when the draft becomes a deal). */
+const RECENT = 20;
 
 /** What a new partner invitation starts from; the rest is prefilled from the deal on the partners step. */
 const partnerStart = { partnerOrgId: '', partnerDealValue: '', partnerSolutionIds: '', partnerNotes: '' };
@@ -86,7 +88,7 @@ export class NewDealFlow {
 
   private async input(caller: Caller, values: DraftValues, partners: DraftValues[]) {
     const known = values.customerId ? await this.directory.customer(values.customerId) : undefined;
-    return draftInput(values, partners, { customer: known, recent: await this.lifecycle.recentContacts(caller, 50) });
+    return draftInput(values, partners, { customer: known, recent: await this.lifecycle.recentContacts(caller, RECENT) });
   }
 
   /** Everything wrong with the deal so far: the lifecycle's own checks, asked before anything is created. */
@@ -105,8 +107,8 @@ export class NewDealFlow {
 
   private async show(caller: Caller, person: Person, step: NewDealStep, draft: Draft, errors: Record<string, string> = {}, note?: Banner): Promise<Card> {
     const values: DraftValues = { ...draft.values };
-    const recent = await this.lifecycle.recentContacts(caller);
-    const team = teamOf(values, await this.lifecycle.recentContacts(caller, 50));
+    const recent = await this.lifecycle.recentContacts(caller, RECENT);
+    const team = teamOf(values, recent);
     if (step === 'partners') {
       // The seed: the partner's close date is prefilled from the deal's, and everyone on the team works with them.
       values.partnerClosingDateTime ??= values.closingDateTime ?? '';
@@ -128,7 +130,7 @@ export class NewDealFlow {
     });
   }
 
-  private async choices(person: Person, values: DraftValues, recent: Awaited<ReturnType<LifecycleService['recentContacts']>>, team: { email: string; firstName: string; lastName: string }[]): Promise<Choices> {
+  private async choices(person: Person, values: DraftValues, recent: Contact[], team: Contact[]): Promise<Choices> {
     const { directory } = this;
     const [customers, attachable, organizations, partners] = await Promise.all([
       directory.searchCustomers(values.customerSearch ?? '', 15),
@@ -138,7 +140,6 @@ export class NewDealFlow {
     ]);
     const known = values.customerId ? await directory.customer(values.customerId) : undefined;
     const chosenPartner = organizations.find((o) => o.id === values.partnerOrgId);
-    const label = (m: { firstName: string; lastName: string; email: string }) => `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`;
     return {
       customers: [...(known && !customers.some((c) => c.id === known.id) ? [known] : []), ...customers].map(customerChoice),
       currencies: currenciesChoices,
@@ -148,12 +149,12 @@ export class NewDealFlow {
       // The partner picked stays offered by name, wherever the typeahead's first page ends.
       partners: [...(chosenPartner && !partners.some((p) => p.id === chosenPartner.id) ? [chosenPartner] : []), ...partners].map((p) => ({ title: p.name, value: p.id })),
       partnerSolutions: partnerSolutionChoices(attachable, organizations, person.orgId, values.partnerOrgId),
-      recent: recent.map((m) => ({ title: label(m), value: m.email })),
-      team: team.map((m) => ({ title: label(m), value: m.email })),
+      recent: recent.map((m) => personChoice(m, m.email)),
+      team: team.map((m) => personChoice(m, m.email)),
     };
   }
 
-  private async summary(step: NewDealStep, v: DraftValues, partners: DraftValues[], team: { firstName: string; lastName: string }[]): Promise<{ title: string; value: string }[]> {
+  private async summary(step: NewDealStep, v: DraftValues, partners: DraftValues[], team: Contact[]): Promise<{ title: string; value: string }[]> {
     const names = await Promise.all(partners.map(async (p) => (await this.directory.organization(p.partnerOrgId ?? ''))?.name ?? p.partnerOrgId ?? ''));
     const partnerLine = { title: 'Partners', value: names.join(', ') || 'none yet' };
     if (step === 'partners') return [partnerLine];

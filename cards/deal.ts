@@ -7,7 +7,7 @@ import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, partnerSolutionChoices, solutionChoices, stageStyle } from './format.js';
+import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, partnerSolutionChoices, personChoice, solutionChoices, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
 import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
@@ -167,8 +167,8 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
     // An invited partner brings its own solutions: once the partner is known, only those are offered.
     partnerSolutions: partnerSolutionChoices(attachable, orgs, r.orgId, selectedPartner),
     partners: partners.map((p) => ({ title: p.name, value: p.id })),
-    team: r.team.map((m, i) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: String(i) })),
-    recent: (o.recentContacts ?? []).filter((m) => !r.team.some((t) => t.email.toLowerCase() === m.email.toLowerCase())).map((m) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value: m.email })),
+    team: r.team.map((m, i) => personChoice(m, String(i))),
+    recent: (o.recentContacts ?? []).filter((m) => !r.team.some((t) => t.email.toLowerCase() === m.email.toLowerCase())).map((m) => personChoice(m, m.email)),
   };
   const hidden = new Set<string>();
   if (!view.invitations.microsoft.allowed) hidden.add('microsoft').add('contact');

@@ -108,6 +108,9 @@ export function partnerSolutionChoices(attachable: Solution[], organizations: Or
 
 export const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'AUD', 'CHF', 'INR', 'BRL', 'MXN'] as const;
 
+/** A person as a choice: name and email (the value is the caller's: an email, or a place on the team). */
+export const personChoice = (m: { firstName: string; lastName: string; email: string }, value: string) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value });
+
 /** A customer as a choice: same-named entities in one city are told apart by D-U-N-S number. */
 export const customerChoice = (c: Customer) => ({
   title: `${c.name} · ${[c.address.city, c.address.country].filter(Boolean).join(', ')}${c.duns ? ` · D-U-N-S ${c.duns}` : ''}`,

@@ -127,7 +127,7 @@ export const EditInput = z
   );
 export type EditInput = z.input<typeof EditInput>;
 
-export const TeamInput = z.object({ members: Team.max(MAX_TEAM) });
+export const TeamInput = z.object({ members: Team });
 export const SolutionsInput = z.object({ solutionIds: SolutionIds });
 export const NoteInput = z.object({ text: text(4000).pipe(z.string().min(1, 'Write the note first.')) });
 

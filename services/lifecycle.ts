@@ -21,7 +21,7 @@ import {
   WonInput,
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
-import { Contact as ContactSchema, declineReasons, HelpType, lostReasons, statusOf } from './model.js';
+import { declineReasons, HelpType, lostReasons, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
