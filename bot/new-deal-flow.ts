@@ -38,7 +38,7 @@ export class NewDealFlow {
   /** The first step, empty. */
   async start(caller: Caller, person: Person): Promise<Card> {
     const date = new Date(this.now().getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
-    const values = { currency: 'USD', closingDateTime: date, helpType: 'None', partnerCurrency: 'USD', partnerHelpType: 'GeneralOrOther' };
+    const values = { currency: 'USD', closingDateTime: date, helpType: 'None', partnerHelpType: 'GeneralOrOther' };
     return this.show(caller, person, 'customer', await this.lifecycle.saveDraft(caller, { values, partners: [] }));
   }
 
@@ -112,6 +112,7 @@ export class NewDealFlow {
     if (step === 'partners') {
       // The seed: the partner's close date is prefilled from the deal's, and everyone on the team works with them.
       values.partnerClosingDateTime ??= values.closingDateTime ?? '';
+      values.partnerCurrency ??= values.currency ?? '';
       values.partnerTeam ??= team.map((m) => m.email).join(',');
     }
     // Problems of partners already added are told by partner; the partner fields are for the one being added.
@@ -163,7 +164,7 @@ export class NewDealFlow {
     const solutions = await Promise.all((v.solutionIds ?? '').split(',').filter(Boolean).map(async (id) => (await this.directory.solution(id))?.name ?? id));
     const value = Number((v.dealValue ?? '').replace(/[,\s]/g, ''));
     return [
-      { title: 'Customer', value: known ? customerChoice(known).title : `${v.newCustomerName ?? ''} · ${v.newCustomerCountry ?? ''}` },
+      { title: 'Customer', value: known ? customerChoice(known).title : [v.newCustomerName, [v.newCustomerCity, v.newCustomerCountry?.toUpperCase()].filter(Boolean).join(', ')].filter(Boolean).join(' · ') },
       { title: 'Contact', value: v.contactEmail ? `${v.contactFirstName ?? ''} ${v.contactLastName ?? ''} · ${v.contactEmail}` : 'none' },
       { title: 'Deal', value: v.name ?? '' },
       { title: 'Value', value: value > 0 ? money(value, v.currency || 'USD') : v.dealValue ?? '' },

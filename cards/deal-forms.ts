@@ -28,6 +28,7 @@ export const dealForms = {
       campaignId,
       ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'team.*', {
         hint: 'Add someone from your company to the team (optional when the team has people)',
+        alsoErrors: ['team'],
       }),
     ],
     submit: { title: 'Accept', style: 'positive' },
@@ -52,8 +53,8 @@ export const dealForms = {
   addTeam: defineForm({
     title: 'Add team members',
     fields: [
-      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', placeholder: 'No recent contacts yet', errors: ['members'] },
-      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'members.*', { hint: 'Or someone new' }),
+      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
+      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'members.*', { hint: 'Someone new', alsoErrors: ['members'] }),
     ],
     submit: { title: 'Add to team', style: 'positive' },
     toInput: (v, ctx: DealFormContext): z.input<typeof TeamInput> => {

@@ -50,6 +50,8 @@ export interface FieldDef {
   half?: boolean;
   /** Fields of a group are shown or left out together. */
   group?: string;
+  /** A picker left out while it has nothing to offer (e.g. no recent contacts yet). */
+  skipWhenEmpty?: boolean;
   /** Service error keys shown next to this field (a key ending in "." takes every key under it); default: the id. */
   errors?: readonly string[];
 }
@@ -128,7 +130,7 @@ export interface FormState {
 
 /** The card elements of the fields: each input with its error under it; half fields in pairs. */
 export function inputsOf(fields: readonly FieldDef[], state: FormState): Element[] {
-  const shown = fields.filter((f) => !f.group || !state.hidden?.has(f.group));
+  const shown = fields.filter((f) => (!f.group || !state.hidden?.has(f.group)) && !(f.skipWhenEmpty && !state.choices[f.choices!]?.length));
   const out: Element[] = [];
   for (let i = 0; i < shown.length; i++) {
     const field = shown[i]!;
@@ -206,11 +208,11 @@ export const patterns = {
 /** The deal's own fields, on the new-deal details and solutions steps and on the accept and edit forms. */
 export const dealFields = {
   name: { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' },
-  dealValue: { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: '50000', errorMessage: 'Enter the value as a number, such as 50000.' },
+  dealValue: { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: 'e.g. 50000', errorMessage: 'Enter the estimated value as a number, such as 50000.' },
   currency: { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' },
   closingDateTime: { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
   externalReferenceId: { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
-  campaignId: { id: 'campaignId', label: 'Marketing campaign id (optional)', kind: 'text', maxLength: 100, half: true },
+  campaignId: { id: 'campaignId', label: 'Campaign id (optional)', kind: 'text', maxLength: 100, half: true },
   notes: (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
   solutionIds: {
     id: 'solutionIds',
@@ -226,11 +228,11 @@ export const dealFields = {
 export function contactFields<const A extends string, const B extends string, const C extends string, const D extends string>(
   ids: { firstName: A; lastName: B; phone: C; email: D },
   errorPath: string,
-  o: { required?: boolean; hint?: string; group?: string } = {},
+  o: { required?: boolean; hint?: string; group?: string; /** More error keys shown by the first name, e.g. "the team is empty". */ alsoErrors?: string[] } = {},
 ) {
   const required = o.required ?? false;
   return [
-    { id: ids.firstName, label: 'First name', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'Enter a first name.', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath] },
+    { id: ids.firstName, label: 'First name', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'Enter a first name.', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath, ...(o.alsoErrors ?? [])] },
     { id: ids.lastName, label: 'Last name', kind: 'text', maxLength: 100, half: true, group: o.group, errors: [`${errorPath}.lastName`] },
     { id: ids.phone, label: 'Phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'Use digits, spaces, +, -, ( or ).', group: o.group, errors: [`${errorPath}.phoneNumber`] },
     { id: ids.email, label: 'Email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'Use an email address such as ana@contoso.com.', group: o.group, errors: [`${errorPath}.email`] },
@@ -246,7 +248,7 @@ export function contactOf(first: string, last: string, phone: string, email: str
 /** The fields of one partner invitation, on the invite form and on the new-deal partners step. */
 export const partnerFields = [
   { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', hint: 'A partner', errors: ['partners.*.orgId'] },
-  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: '10000', errorMessage: 'Enter the value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
+  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: 'e.g. 10000', errorMessage: 'Enter their value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
   { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
   { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', errors: ['partners.*.closingDateTime'] },
   { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },

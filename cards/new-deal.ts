@@ -33,8 +33,8 @@ export const newDealSteps = {
   team: {
     title: 'Team',
     fields: [
-      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', placeholder: 'No recent contacts yet', errors: ['team'] },
-      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member' }),
+      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
+      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member', alsoErrors: ['team'] }),
       ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
     ],
   },

@@ -174,7 +174,9 @@ let [attachable, organizations, partners, recentContacts] = [[] as Solution[], [
 let evilOptions: Omit<DealCardOptions, 'now'>;
 
 /** What the bot passes with a form (deal-actions.ts card()). */
-const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, organizations, partners, recentContacts, ...extra });
+/** Someone of an earlier deal who is on no team here, so the team form always has a recent contact to offer. */
+const rita = { firstName: 'Rita', lastName: 'Recent', phoneNumber: '555 0199', email: 'rita@partner.example' };
+const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, organizations, partners, recentContacts: [...recentContacts, rita], ...extra });
 
 const inboxItem = async (caller: Caller, name: string): Promise<Referral> => {
   const found = [...(await w.service.list(caller, 'inbound', 0, 50)).items, ...(await w.service.list(caller, 'archive', 0, 50)).items].find((i) => i.referral.name === name);
@@ -412,6 +414,7 @@ describe('deal card forms', () => {
       for (const name of viewNames.filter((n) => allowedForms(views[n]).includes(form))) {
         const [view, where, fields] = [views[name], `${form} on ${name}`, shownFields(form, views[name])];
         covered.add(form);
+        if (form === 'addTeam') expect(inputIds(dealCard(view, formOptions({ form, recentContacts: [] }))), where).not.toContain('recent');
         const card = dealCard(view, formOptions({ form }));
         expectValidDeal(card, view);
         expect(inputIds(card), where).toEqual(fields.map((f) => f.id));
@@ -523,8 +526,8 @@ describe('forms.ts', () => {
   });
 
   it('the deal forms place the service’s keys: contact fields under team.*, the invite form’s partner keys, the won registration', () => {
-    // A member's errors sit on its fields; the error of the whole (empty) team has no field and goes to the banner.
-    expect(placeErrors(dealForms.accept.fields, { 'team.0.email': 'e', 'team.0.phoneNumber': 'p', 'team.0': 'f', team: 'whole' })).toEqual({ byField: { email: 'e', phoneNumber: 'p', firstName: 'f' }, unplaced: ['whole'] });
+    // A member's errors sit on its fields; the error of the whole (empty) team sits by the first name, where a member is added.
+    expect(placeErrors(dealForms.accept.fields, { 'team.0.email': 'e', 'team.0.phoneNumber': 'p', 'team.0': 'f', team: 'whole', nowhere: 'n' })).toEqual({ byField: { email: 'e', phoneNumber: 'p', firstName: 'f whole' }, unplaced: ['n'] });
     expect(placeErrors(dealForms.invite.fields, { 'partners.0.team.1.email': 't', 'microsoft.customerContact.email': 'c', 'microsoft.helpType': 'h' }).byField).toEqual({ partnerTeam: 't', contactEmail: 'c', helpType: 'h' });
     expect(placeErrors(dealForms.won.fields, { registration: 'r' }).byField).toEqual({ contractId: 'r' });
     const contact = contactFields({ firstName: 'a', lastName: 'b', phone: 'c', email: 'd' }, 'x.*', { required: true }).map((f: FieldDef) => [f.id, f.required, f.errors?.[0]]);
@@ -792,9 +795,11 @@ describe('new-deal card', () => {
       review: ['Back:newDeal:back:none', 'Create deal:createDeal:'],
     };
     for (const [index, step] of stepOrder.entries()) {
-      const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: {}, summary: [] });
+      const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: { recent: [{ title: 'Rita Recent · rita@partner.example', value: 'rita@partner.example' }] }, summary: [] });
       expect(cardProblems(card), step).toEqual([]);
       expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
+      // A picker with nothing to offer is left out.
+      if (step === 'team') expect(inputIds(newDealCard({ step, draftId: 'd', values: {}, choices: {}, summary: [] }))).not.toContain('recent');
       expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 7`]);
       const shown = buttons(card).map((b) => `${b.title}:${b.verb}:${String(dataOf(b).go ?? '')}${b.associatedInputs === 'none' ? ':none' : ''}`);
       expect(shown, step).toEqual(special[step] ?? ['Back:newDeal:back:none', 'Next:newDeal:next']);
