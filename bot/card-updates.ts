@@ -18,7 +18,8 @@ export class CardUpdates {
   schedule(reference: Partial<ConversationReference>, messageId: string, card: Card): void {
     const key = `${reference.conversation?.id ?? ''}|${messageId}`;
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.send(reference, messageId, card));
+    // After the current turn has answered: setting up the connector call must not delay the clicker's answer.
+    const next = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.send(reference, messageId, card));
     this.tails.set(key, next);
     void next.finally(() => {
       if (this.tails.get(key) === next) this.tails.delete(key);
