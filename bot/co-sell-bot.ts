@@ -13,7 +13,7 @@ import {
 } from 'botbuilder';
 import { z } from 'zod';
 import { customerChoice } from '../cards/format.js';
-import { listCard, type ListKind } from '../cards/list.js';
+import { listCard, MAX_QUERY, type ListKind } from '../cards/list.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
 import type { Clock } from '../services/clock.js';
@@ -55,9 +55,14 @@ interface Reply {
   card: Card;
   /** The card that replaces the message for everyone, when the deal changed. */
   everyone?: Card;
+  /** A card posted as a new message (a deal opened from a list, which stays where it was). */
+  post?: Card;
 }
 
-const ListData = z.object({ box: z.enum([...boxes, 'find']).default('inbound'), page: z.coerce.number().int().min(0).default(0), query: z.string().default('') });
+/** The list a row's action came from. */
+const listOf = (data: Record<string, unknown>): Record<string, unknown> => (typeof data.list === 'object' && data.list !== null ? (data.list as Record<string, unknown>) : {});
+
+const ListData = z.object({ box: z.enum([...boxes, 'find']).default('inbound'), page: z.coerce.number().int().min(0).default(0), query: z.string().default('').transform((q) => q.slice(0, MAX_QUERY)) });
 
 export class CoSellBot extends TeamsActivityHandler {
   private readonly deals: DealActions;
@@ -158,6 +163,7 @@ export class CoSellBot extends TeamsActivityHandler {
       const reply = await this.route(verb, caller, person, data as Record<string, unknown>);
       const messageId = context.activity.replyToId;
       if (reply.everyone && messageId) this.deps.cardUpdates.schedule(TurnContext.getConversationReference(context.activity), messageId, reply.everyone);
+      if (reply.post) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.post)));
       return card(reply.card);
     } catch (e) {
       return this.failure(context, e);
@@ -176,6 +182,17 @@ export class CoSellBot extends TeamsActivityHandler {
     list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),
     find: async (caller, _person, data) => ({ card: await this.list(caller, { ...data, box: 'find' }) }),
     ...Object.fromEntries(dealVerbs.map((verb): [string, Route] => [verb, (caller, person, data) => this.deals.run(verb, caller, person, data)])),
+    // From a list row: the deal comes as a new card, the heart answers with the list; the list keeps its place.
+    open: async (caller, person, data) => {
+      const { card: deal } = await this.deals.run('open', caller, person, data);
+      return data.list === undefined ? { card: deal } : { card: await this.list(caller, listOf(data)), post: deal };
+    },
+    favorite: async (caller, person, data) => {
+      if (data.list === undefined) return this.deals.run('favorite', caller, person, data);
+      const favorite = data.favorite === true || data.favorite === 'true';
+      await this.deps.lifecycle.setFavorite(caller, String(data.referralId ?? ''), favorite);
+      return { card: await this.list(caller, listOf(data), banner('good', favorite ? 'Added to your favorites.' : 'Removed from your favorites.')) };
+    },
   };
 
   /** Routes a verb (from a card action, or a text command turned into one) to the card it answers with. */

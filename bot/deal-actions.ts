@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { dealCard, dealLogCard, type DealCardOptions } from '../cards/deal.js';
 import { dealForms, dealFormIds, type DealFormContext, type DealFormId } from '../cards/deal-forms.js';
+import { SHORT_ID_LENGTH } from '../cards/format.js';
 import { placeErrors, submitted, type FieldDef, type FormDef } from '../cards/forms.js';
 import { banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
@@ -85,7 +86,8 @@ export class DealActions {
       case 'open':
       case 'refresh': {
         const { referralId, view, page } = parse(Open, data);
-        const current = await lifecycle.get(caller, referralId);
+        // `deal 6e46aef7`: people type the short id the cards show.
+        const current = await lifecycle.getByIdOrPrefix(caller, referralId, SHORT_ID_LENGTH);
         return { card: view === 'deal' ? await this.card(caller, person, current) : dealLogCard(current.referral, view, page) };
       }
       case 'favorite': {

@@ -14,7 +14,7 @@ import { BadActionData } from './deal-actions.js';
 const Step = z.object({
   draftId: z.string().min(1, 'draftId is missing'),
   step: z.enum(stepOrder as [NewDealStep, ...NewDealStep[]]),
-  go: z.enum(['next', 'back', 'addPartner', 'search']),
+  go: z.enum(['next', 'back', 'partners', 'addPartner', 'search']),
 });
 const Create = Step.pick({ draftId: true });
 /** Team members of recent deals offered on the team step (and looked up when the draft becomes a deal). */
@@ -39,18 +39,16 @@ export class NewDealFlow {
   async start(caller: Caller, person: Person): Promise<Card> {
     const date = new Date(this.now().getTime() + 90 * 86_400_000).toISOString().slice(0, 10);
     const values = { currency: 'USD', closingDateTime: date, helpType: 'None', partnerHelpType: 'GeneralOrOther' };
-    return this.show(caller, person, 'customer', await this.lifecycle.saveDraft(caller, { values, partners: [] }));
+    return this.show(caller, person, 'deal', await this.lifecycle.saveDraft(caller, { values, partners: [] }));
   }
 
-  /** Next, Back, Search or Add partner on a step: keep what was typed, check every step so far, move. */
+  /** Next, Back, Search, Invite partners or Add partner on a step: keep what was typed, check every step so far, move. */
   async step(caller: Caller, person: Person, data: Record<string, unknown>): Promise<Card> {
     const { draftId, step, go } = parse(Step, data);
     const draft = await this.lifecycle.draft(caller, draftId);
-    const index = stepOrder.indexOf(step);
-    if (go === 'back') return this.show(caller, person, stepOrder[Math.max(0, index - 1)]!, draft);
-
     let values: DraftValues = { ...draft.values, ...submitted(newDealSteps[step].fields, data) };
     let partners = draft.partners;
+    if (go === 'back') return this.show(caller, person, previous(step, partners), await this.save(caller, draft, values, partners));
     // A partner filled in but not added is added on the way to the review, never dropped.
     const pending = step === 'partners' && (go === 'addPartner' || (go === 'next' && (values.partnerOrgId ?? '') !== ''));
     if (pending) {
@@ -63,10 +61,13 @@ export class NewDealFlow {
     if (go === 'search') return this.show(caller, person, step, saved);
     if (go === 'addPartner') return this.show(caller, person, 'partners', saved, {}, banner('good', 'Partner added. Add another or review the deal.'));
 
+    const index = stepOrder.indexOf(step);
     const errors = await this.problems(caller, saved);
     const first = stepOrder.find((s) => stepOrder.indexOf(s) <= index && Object.keys(errors).some((k) => stepOfError(k) === s));
     if (first) return this.show(caller, person, first, saved, onStep(errors, first));
-    return this.show(caller, person, stepOrder[Math.min(stepOrder.length - 1, index + 1)]!, saved);
+    // Partners are optional: the help step goes on to the review unless the seller asked to invite some.
+    const to = go === 'partners' ? 'partners' : step === 'help' ? 'review' : stepOrder[Math.min(stepOrder.length - 1, index + 1)]!;
+    return this.show(caller, person, to, saved);
   }
 
   /** Create deal on the review step: the draft is used up with the deal, in one commit. */
@@ -178,6 +179,12 @@ export class NewDealFlow {
 }
 
 const currenciesChoices = currencies.map((c) => ({ title: c, value: c }));
+
+/** Back from a step: the review goes back to the partners only when there are some. */
+function previous(step: NewDealStep, partners: DraftValues[]): NewDealStep {
+  if (step === 'review' && partners.length === 0) return 'help';
+  return stepOrder[Math.max(0, stepOrder.indexOf(step) - 1)]!;
+}
 
 /** The errors a step shows: those its fields claim. */
 function onStep(errors: Record<string, string>, step: NewDealStep): Record<string, string> {

@@ -7,7 +7,7 @@ import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, dateTime, day, daysLeft, helpTypeLabels, money, partnerSolutionChoices, personChoice, solutionChoices, stageStyle } from './format.js';
+import { coSellStatusLabels, currencies, dateTime, day, daysLeft, heartTitle, helpTypeLabels, money, partnerSolutionChoices, personChoice, shortId, solutionChoices, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
 import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
@@ -102,7 +102,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     ...(r.campaignId ? [{ title: 'Campaign id', value: r.campaignId }] : []),
     ...(r.statusReason ? [{ title: 'Reason', value: reasonLabel(r.substatus, r.statusReason) }] : []),
     ...(r.registration ? [{ title: 'Registered', value: `${r.registration.contractId}, ${money(r.registration.wonValue, r.registration.currency)}` }] : []),
-    { title: 'Deal id', value: r.id },
+    { title: 'Deal id', value: shortId(r.id) },
   ];
   const last = r.history.at(-1)!;
   const refused = [view.invitations.microsoft, view.invitations.partners].filter((v) => !v.allowed).map((v) => (v.allowed ? '' : v.reason));
@@ -110,6 +110,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const clipped = notes.some((n) => n.text.length > limits.noteChars);
   return {
     referralId: r.id,
+    shortId: shortId(r.id),
         version: r.version,
     name: r.name,
     subtitle: `${dealTypeLabels[view.dealType]} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
@@ -133,12 +134,15 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     noteCount: r.notes.length,
     moreNotes: r.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
-    can: { ...c, row1: c.accept || c.decline || c.edit || c.addTeam || c.solutions || c.addNote },
+    can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote },
+    // One click: the referral as it came, accepted; anything to change is an Edit away afterwards.
+    acceptNow: { referralId: r.id, version: r.version, ...acceptAsIs(r) },
     favorite: view.favorite,
-    heartTitle: view.favorite ? '♥ Favorite' : '♡ Favorite',
+    heartTitle: heartTitle(view.favorite),
     banner: o.banner ?? noBanner,
     form,
     formItems: form ? formItems(view, form, o, limits) : [],
+    declineItems: !form && c.decline ? declineItems(view, o) : [],
     refreshUserIds: (o.refreshUserIds ?? []).slice(0, limits.refreshUsers),
   };
 }
@@ -191,6 +195,31 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   ];
 }
 
+/** The accept form's values that accept a referral exactly as it was sent. */
+function acceptAsIs(r: Referral) {
+  return {
+    name: r.name,
+    dealValue: String(r.details.dealValue),
+    currency: r.details.currency,
+    closingDateTime: r.details.closingDateTime.slice(0, 10),
+    // The form reads an absent field as emptied: the ids it would otherwise clear go along as they are.
+    externalReferenceId: r.externalReferenceId,
+    campaignId: r.campaignId,
+  };
+}
+
+/** Decline right on the Received card: the reason (Teams asks for it before sending), an optional note, the button. */
+function declineItems(view: ReferralView, o: DealCardOptions): Element[] {
+  const r = view.referral;
+  const def = dealForms.decline;
+  return [
+    heading('Not for you? Pick a reason and decline.', { weight: 'Bolder' }),
+    ...(r.inviteContext ? [plain(`${r.inviteContext.invitedBy.organizationName} will be told.`, { isSubtle: true, spacing: 'None' })] : []),
+    ...inputsOf(def.fields, { values: o.values ?? {}, errors: o.errors ?? {}, choices: { declineReasons: options(declineReasons) } }),
+    { type: 'ActionSet', actions: [execute(def.submit.title, 'decline', { referralId: r.id, version: r.version }, { style: def.submit.style })] },
+  ];
+}
+
 function reasonLabel(stage: string, reason: string): string {
   const labels: Record<string, string> = { ...(stage === 'Lost' ? lostReasons : declineReasons), NoResponse: 'No answer within 14 days' };
   return labels[reason] ?? reason;
@@ -215,7 +244,7 @@ export function dealLogCard(referral: Referral, view: DealLogView, page: number)
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
-    fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${referral.id}`,
+    fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${shortId(referral.id)}`,
     body: [
       plain(referral.name, { size: 'Large', weight: 'Bolder' }),
       heading(`${view === 'notes' ? 'Notes' : 'Team'} · ${entries.length} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),

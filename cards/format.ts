@@ -108,6 +108,13 @@ export function partnerSolutionChoices(attachable: Solution[], organizations: Or
 
 export const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'AUD', 'CHF', 'INR', 'BRL', 'MXN'] as const;
 
+/** What the heart says: a second click takes the deal off the favorites. */
+export const heartTitle = (favorite: boolean) => (favorite ? '♥ Remove from favorites' : '♡ Add to favorites');
+
+/** The id people see and type (`deal 6e46aef7`): the first 8 characters; the bot finds a deal by any unambiguous prefix that long. */
+export const SHORT_ID_LENGTH = 8;
+export const shortId = (id: string) => id.slice(0, SHORT_ID_LENGTH);
+
 /** A person as a choice: name and email (the value is the caller's: an email, or a place on the team). */
 export const personChoice = (m: { firstName: string; lastName: string; email: string }, value: string) => ({ title: `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.email}`, value });
 

@@ -126,6 +126,13 @@ export interface FormState {
   hidden?: ReadonlySet<string>;
   /** Choice titles are cut to this length when a card must shrink to fit Teams. */
   titleChars?: number;
+  /**
+   * Whether Teams checks required fields and patterns before sending (default true). A step that can
+   * be left with Back turns them off: Back must carry what was typed, even half done.
+   */
+  clientChecks?: boolean;
+  /** Elements placed right after a field (a Search button after the search box). */
+  after?: Partial<Record<string, Element[]>>;
 }
 
 /** The card elements of the fields: each input with its error under it; half fields in pairs. */
@@ -143,6 +150,7 @@ export function inputsOf(fields: readonly FieldDef[], state: FormState): Element
       });
       i++;
     } else out.push(...withError(field, state));
+    out.push(...(state.after?.[field.id] ?? []));
   }
   return out;
 }
@@ -154,10 +162,13 @@ function withError(field: FieldDef, state: FormState): Element[] {
 
 function inputOf(f: FieldDef, state: FormState): Element {
   const value = state.values[f.id] ?? '';
-  const checks = {
-    ...(f.required ? { isRequired: true } : {}),
-    ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ?? `Fill in ${f.label.toLowerCase()}.` } : {}),
-  };
+  const client = state.clientChecks ?? true;
+  const checks = client
+    ? {
+        ...(f.required ? { isRequired: true } : {}),
+        ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ?? `Fill in ${f.label.toLowerCase()}.` } : {}),
+      }
+    : {};
   const label = { id: f.id, label: f.label, ...checks };
   switch (f.kind) {
     case 'date':
@@ -188,7 +199,7 @@ function inputOf(f: FieldDef, state: FormState): Element {
         ...(f.kind === 'multiline' ? { isMultiline: true } : {}),
         ...(f.kind === 'email' ? { style: 'Email' } : f.kind === 'tel' ? { style: 'Tel' } : {}),
         ...(f.maxLength ? { maxLength: f.maxLength } : {}),
-        ...(f.regex ? { regex: f.regex } : {}),
+        ...(f.regex && client ? { regex: f.regex } : {}),
         ...(f.placeholder ? { placeholder: f.placeholder } : {}),
       };
   }

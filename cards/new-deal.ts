@@ -7,8 +7,8 @@ import { claims, contactFields, contactOf, dealFields, inputsOf, partnerFields, 
 import { clip, compile, execute, fitted, noBanner, type Banner, type Card, type Element } from './render.js';
 
 export const newDealSteps = {
-  customer: {
-    title: 'Customer',
+  deal: {
+    title: 'Customer and deal',
     fields: [
       { id: 'customerSearch', label: 'Search customers (name, city, country or D-U-N-S number), then press Search', kind: 'text', maxLength: 200 },
       { id: 'customerId', label: 'Customer', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'Type to search customers' },
@@ -16,12 +16,7 @@ export const newDealSteps = {
       { id: 'newCustomerCity', label: 'City', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
       { id: 'newCustomerCountry', label: 'Country code (US, ES, …)', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'Use the two-letter country code, for example US.', errors: ['customer.address.country', 'customer.address'] },
       { id: 'newCustomerDuns', label: 'D-U-N-S number (optional)', kind: 'text', maxLength: 9, regex: patterns.duns, errorMessage: 'A D-U-N-S number has 9 digits.', errors: ['customer.duns'] },
-    ],
-  },
-  details: {
-    title: 'Deal details',
-    fields: [
-      dealFields.name,
+      { ...dealFields.name, hint: 'The deal' },
       dealFields.dealValue,
       dealFields.currency,
       dealFields.closingDateTime,
@@ -31,14 +26,14 @@ export const newDealSteps = {
     ],
   },
   team: {
-    title: 'Team',
+    title: 'Team and solutions',
     fields: [
       { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
       ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member', alsoErrors: ['team'] }),
       ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
+      { ...dealFields.solutionIds, hint: 'Solutions' },
     ],
   },
-  solutions: { title: 'Solutions', fields: [dealFields.solutionIds] },
   help: {
     title: 'Help from Microsoft',
     fields: [
@@ -120,25 +115,25 @@ const render = compile<object>(template);
 export function newDealCard(d: NewDealCardData): Card {
   const index = stepOrder.indexOf(d.step);
   const go = (to: string) => ({ draftId: d.draftId, step: d.step, go: to });
-  const back = execute('Back', 'newDeal', go('back'), { inputs: 'none' });
-  const next = (title: string) => execute(title, 'newDeal', go('next'), { style: 'positive' });
+  // Back sends what was typed too, so nothing is lost; the bot checks a step when the seller goes on.
+  const back = execute('Back', 'newDeal', go('back'));
+  const next = (title: string, to = 'next') => execute(title, 'newDeal', go(to), { style: 'positive' });
   const buttons: Record<NewDealStep, Element[]> = {
-    customer: [execute('Search', 'newDeal', go('search')), execute('Cancel', 'help', {}, { inputs: 'none' }), next('Next')],
-    details: [back, next('Next')],
+    deal: [execute('Cancel', 'help', {}, { inputs: 'none' }), next('Next')],
     team: [back, next('Next')],
-    solutions: [back, next('Next')],
-    help: [back, next('Next')],
+    help: [back, execute('Invite partners', 'newDeal', go('partners')), next('Review')],
     partners: [back, execute('Add this partner', 'newDeal', go('addPartner')), next('Review')],
     review: [back, execute('Create deal', 'createDeal', { draftId: d.draftId }, { style: 'positive' })],
   };
+  const after = { customerSearch: [{ type: 'ActionSet', actions: [execute('Search', 'newDeal', go('search'))] }] };
   // Long pickers shrink (shorter choice titles) until the card fits Teams.
   return fitted([undefined, 60, 30], (titleChars) =>
     render({
       stepTitle: newDealSteps[d.step].title,
-      progress: `Step ${index + 1} of ${stepOrder.length}`,
+      progress: `Step ${index + 1} of ${stepOrder.length}${d.step === 'partners' ? ' (optional)' : ''}`,
       banner: d.banner ?? noBanner,
       summary: d.summary.map((line) => ({ ...line, value: titleChars ? clip(line.value, titleChars * 4) : line.value })),
-      stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices, titleChars }),
+      stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices, titleChars, clientChecks: false, after }),
       buttons: buttons[d.step],
     }),
   );

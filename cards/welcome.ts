@@ -11,7 +11,7 @@ export const commandHelp = [
   { title: 'favorites', value: 'deals you marked with the heart' },
   { title: 'archive', value: 'won, lost, declined and expired deals' },
   { title: 'find <text>', value: 'search by deal name, customer or CRM id' },
-  { title: 'deal <id>', value: 'open one deal' },
+  { title: 'deal <id>', value: 'open one deal by the id its card shows (8 characters are enough)' },
   { title: 'help', value: 'this card' },
 ];
 

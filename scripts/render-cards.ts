@@ -104,7 +104,7 @@ try {
 
   const received = await service.get(fay, byName('Woodgrove').id);
   cards.push({ name: 'deal-received', title: 'Received co-sell referral from Microsoft', card: dealCard(received, { now, refreshUserIds }) });
-  cards.push({ name: 'deal-accept-form', title: 'The same referral with the accept form open', card: dealCard(received, { now, form: 'accept', refreshUserIds }) });
+  cards.push({ name: 'deal-accept-form', title: 'The accept form, opened when the referral can’t be accepted as it came', card: dealCard(received, { now, form: 'accept', errors: { closingDateTime: 'The close date can’t be in the past.' }, refreshUserIds }) });
 
   // Fabrikam accepts the Microsoft referral and one P2P deal, and marks a favorite.
   const accepted = await service.accept(fay, received.referral.id, received.referral.version, {
@@ -134,18 +134,19 @@ try {
     return found[1]!;
   };
   let step = await flow.start(fay, faysPerson);
-  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'customer', go: 'next', customerId: 'cust-woodgrove' });
-  cards.push({ name: 'new-deal-details', title: 'New deal, details step', card: step });
-  const invalid = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'details', go: 'next', name: '', dealValue: 'about 50k', closingDateTime: '2020-01-01' });
-  cards.push({ name: 'new-deal-details-errors', title: 'New deal, details step with errors', card: invalid });
-  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'details', go: 'next', name: 'Woodgrove analytics', dealValue: '125000.5', currency: 'EUR', closingDateTime: '2027-03-31' });
-  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'team', go: 'next', m0FirstName: 'Fay', m0LastName: 'Fabrikam', m0Phone: '+1 425 555 0100', m0Email: 'fay@fabrikam.example' });
-  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'solutions', go: 'next', solutionIds: 'sol-ms-azure' });
+  cards.push({ name: 'new-deal-first', title: 'New deal, first card: customer and deal', card: step });
+  const invalid = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'deal', go: 'next', customerId: 'cust-woodgrove', name: '', dealValue: 'about 50k', currency: 'EUR', closingDateTime: '2020-01-01' });
+  cards.push({ name: 'new-deal-first-errors', title: 'New deal, first card with every error at once', card: invalid });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'deal', go: 'next', customerId: 'cust-woodgrove', name: 'Woodgrove analytics', dealValue: '125000.5', currency: 'EUR', closingDateTime: '2027-03-31' });
+  cards.push({ name: 'new-deal-team', title: 'New deal, team and solutions', card: step });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'team', go: 'next', m0FirstName: 'Fay', m0LastName: 'Fabrikam', m0Phone: '+1 425 555 0100', m0Email: 'fay@fabrikam.example', solutionIds: 'sol-ms-azure' });
   cards.push({ name: 'new-deal-help', title: 'New deal, help step (contact and consent asked here)', card: step });
   const noContact = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'help', go: 'next', helpType: 'ProofOfConceptOrDemo' });
   cards.push({ name: 'new-deal-help-errors', title: 'New deal, help step: Microsoft’s help without a contact', card: noContact });
-  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'help', go: 'next', helpType: 'None' });
-  cards.push({ name: 'new-deal-partners', title: 'New deal, partners step (date and team prefilled)', card: step });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'help', go: 'partners', helpType: 'None' });
+  cards.push({ name: 'new-deal-partners', title: 'New deal, partners step (date, currency and team prefilled)', card: step });
+  step = await flow.step(fay, faysPerson, { draftId: draftOf(step), step: 'partners', go: 'next', partnerOrgId: '6f1c2a10-0000-4000-8000-0000000a0d71', partnerDealValue: '20000', partnerSolutionIds: 'sol-nw-insights' });
+  cards.push({ name: 'new-deal-review', title: 'New deal, review', card: step });
 
   // A referral written to fool a reader: links, emphasis and HTML stay text.
   const hostile = '[URGENT: re-verify your Partner Center login](https://evil.example) **now** <a href="https://evil.example">here</a>';
@@ -163,7 +164,7 @@ try {
   const evil = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name === hostile)!.referral;
   cards.push({ name: 'deal-hostile', title: 'A hostile referral: every name and note shown as text', card: dealCard(await service.get(fay, evil.id), { now, refreshUserIds }) });
   const open = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name.startsWith('Alpine'))!.referral;
-  cards.push({ name: 'deal-decline-form', title: 'Decline form', card: dealCard(await service.get(fay, open.id), { now, form: 'decline', refreshUserIds }) });
+  cards.push({ name: 'deal-decline-refused', title: 'A decline that reached the bot without a reason: the form asks for it', card: dealCard(await service.get(fay, open.id), { now, form: 'decline', errors: { reason: 'Pick a reason from the list.' }, refreshUserIds }) });
 } finally {
   await store.close();
   await rm(dataDir, { recursive: true, force: true });

@@ -567,6 +567,25 @@ export class LifecycleService {
     return this.view(person, await this.visible(person, referralId));
   }
 
+  /**
+   * A deal of the caller's organization by its id, or by a prefix of at least `minPrefix`
+   * characters that names only one of them (the short id people see and type).
+   */
+  async getByIdOrPrefix(caller: Caller, idOrPrefix: string, minPrefix: number): Promise<ReferralView> {
+    const person = await this.actor(caller);
+    const wanted = idOrPrefix.trim().toLowerCase();
+    const exact = await this.store.get('referral', wanted);
+    if (exact && exact.orgId === person.orgId) return this.view(person, exact);
+    if (wanted.length < minPrefix) throw notFound();
+    const hits = (await this.store.list('referral', person.orgId)).filter((r) => r.id.toLowerCase().startsWith(wanted));
+    if (hits.length === 0) throw notFound();
+    if (hits.length > 1) {
+      const named = hits.slice(0, 5).map((r) => `“${r.name}” (${r.id.slice(0, wanted.length + 4)})`);
+      throw new CoSellError('conflict', `${hits.length} deals have an id starting with ${wanted}: ${named.join(', ')}${hits.length > 5 ? ', …' : ''}. Type more of the id.`);
+    }
+    return this.view(person, hits[0]!);
+  }
+
   async list(caller: Caller, box: Box, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
     const all = await this.store.list('referral', person.orgId);

@@ -68,10 +68,9 @@ describe('a new inbound referral', () => {
     expect(text).not.toContain('keep the deal private');
     expect(button(card, 'Accept').data.referralId).toBe(id);
 
-    // Decline straight from the alert: the reason is asked inline, then one click.
+    // Decline straight from the alert: the reason is on the card, one click sends it.
     const alertId = String((h.connector.activities(personalConversationId(sam)).find((a) => a.summary)!).id);
-    const form = await pressOn(sam, card, 'Decline', {}, alertId);
-    const declined = await pressOn(sam, form, 'Decline', { reason: 'OutsideOurRegion', notes: 'Not our region' }, alertId);
+    const declined = await pressOn(sam, card, 'Decline', { reason: 'OutsideOurRegion', notes: 'Not our region' }, alertId);
     expect(cardText(declined)).toContain('Declined by Sam Seller.');
     // Sam's own alert message is replaced at once; the channel's alert follows through the outbox.
     await h.app.cardUpdates.drain();
@@ -96,7 +95,7 @@ describe('a new inbound referral', () => {
     expect(summaryOf(alert!)).toBe('New referral from Organization aaaaaaaa: Litware migration');
     const card = cardOf(alert!);
     const alertId = String(h.connector.activities(personalConversationId(fay)).find((a) => a.summary)!.id);
-    await pressOn(fay, await pressOn(fay, card, 'Decline', {}, alertId), 'Decline', { reason: 'NoCapacity' }, alertId);
+    await pressOn(fay, card, 'Decline', { reason: 'NoCapacity' }, alertId);
     const [told] = await waitForAlerts(ana, 1);
     expect(summaryOf(told!)).toBe('Fabrikam Consulting declined (NoCapacity): Litware migration');
     expect(button(cardOf(told!), 'Edit').data.referralId).toBe(deal.referral.id);

@@ -20,25 +20,36 @@ afterEach(async () => {
 });
 
 async function press(user: TeamsUser, card: Card, title: string, inputs: Record<string, unknown> = {}, replyToId?: string): Promise<Card> {
-  const b = button(card, title);
-  const next = await h.clickCard(user, b.verb, { ...inputValues(card), ...b.data, ...inputs }, replyToId ? { replyToId } : undefined);
-  seen.push(next);
+  const { card: next, posted } = await h.press(user, card, title, inputs, replyToId ? { replyToId } : {});
+  seen.push(next, ...posted);
   return next;
+}
+
+/** Opens a list's first row the way a seller does: the deal arrives as a new card and the list stays. */
+async function openRow(user: TeamsUser, list: Card): Promise<Card> {
+  const { card, posted } = await h.press(user, list, 'Open');
+  expect(cardText(card)).toBe(cardText(list));
+  expect(posted).toHaveLength(1);
+  seen.push(...posted);
+  return posted[0]!;
 }
 
 const contact = { contactFirstName: 'Sue', contactLastName: 'Smith', contactPhone: '1234567890', contactEmail: 'sue@contoso.com', consentToShare: 'true' };
 const member = { m0FirstName: 'Ana', m0LastName: 'Admin', m0Phone: '+1 425 555 0100', m0Email: 'ana@partner.example' };
 
-/** Walks the new-deal cards from the first step to the review, with the given answers. */
+const details = (name = 'Contoso labs rollout') => ({ customerId: 'cust-contoso-redmond-labs', name, dealValue: '75,000', currency: 'USD', closingDateTime: '2027-03-31', notes: 'Kick-off next week' });
+
+/** Walks the new-deal cards from the first step to the review, with the given answers, and creates the deal. */
 async function newDeal(user: TeamsUser, answers: { help?: string; contact?: boolean; partners?: Record<string, string>[]; name?: string }): Promise<Card> {
   let card = await h.clickCard(user, 'newDeal');
-  card = await press(user, card, 'Next', { customerId: 'cust-contoso-redmond-labs' });
-  card = await press(user, card, 'Next', { name: answers.name ?? 'Contoso labs rollout', dealValue: '75,000', currency: 'USD', closingDateTime: '2027-03-31', notes: 'Kick-off next week' });
-  card = await press(user, card, 'Next', member);
-  card = await press(user, card, 'Next', { solutionIds: 'sol-ms-azure,sol-ad-sentinel' });
-  card = await press(user, card, 'Next', { helpType: answers.help ?? 'None', ...(answers.contact ? contact : {}) });
-  for (const p of answers.partners ?? []) card = await press(user, card, 'Add this partner', p);
-  card = await press(user, card, 'Review');
+  card = await press(user, card, 'Next', details(answers.name));
+  card = await press(user, card, 'Next', { ...member, solutionIds: 'sol-ms-azure,sol-ad-sentinel' });
+  const help = { helpType: answers.help ?? 'None', ...(answers.contact ? contact : {}) };
+  if (answers.partners?.length) {
+    card = await press(user, card, 'Invite partners', help);
+    for (const p of answers.partners) card = await press(user, card, 'Add this partner', p);
+    card = await press(user, card, 'Review');
+  } else card = await press(user, card, 'Review', help);
   expect(cardText(card)).toContain('Review and create');
   return press(user, card, 'Create deal');
 }
@@ -61,7 +72,7 @@ describe('install, welcome and commands', () => {
 
   it('answers every command, and unknown text with the help card', async () => {
     expect(cardText(await h.say(ana, 'help'))).toContain('new deal');
-    expect(cardText(await h.say(ana, 'new deal'))).toContain('New deal · Customer');
+    expect(cardText(await h.say(ana, 'new deal'))).toContain('New deal · Customer and deal');
     expect(cardText(await h.say(ana, 'inbound'))).toContain('Inbound referrals');
     expect(cardText(await h.say(ana, 'outbound'))).toContain('Outbound deals');
     expect(cardText(await h.say(ana, 'favorites'))).toContain('Your favorites');
@@ -86,7 +97,7 @@ describe('new deal', () => {
     expect(text).toContain('Private · Outbound');
     expect(text).toContain('$75,000');
     expect(text).toContain('080912399'); // the D-U-N-S of the customer picked
-    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Invite', 'Mark won', 'Mark lost', '♡ Favorite']);
+    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Invite', 'Mark won', 'Mark lost', '♡ Add to favorites']);
     expect((await h.app.lifecycle.list({ tenantId: MICROSOFT, userId: mia.aadObjectId }, 'inbound').catch(() => undefined))).toBeUndefined();
   });
 
@@ -94,23 +105,20 @@ describe('new deal', () => {
     await h.say(ana, 'help');
     await h.say(mia, 'help');
     let card = await h.clickCard(ana, 'newDeal');
-    card = await press(ana, card, 'Next', { customerId: 'cust-contoso-redmond-labs' });
-    card = await press(ana, card, 'Next', { name: 'Contoso labs rollout', dealValue: '75000', currency: 'USD', closingDateTime: '2027-03-31' });
-    card = await press(ana, card, 'Next', member);
-    card = await press(ana, card, 'Next', { solutionIds: 'sol-ms-azure' });
+    card = await press(ana, card, 'Next', details());
+    card = await press(ana, card, 'Next', { ...member, solutionIds: 'sol-ms-azure' });
     expect(cardText(card)).toContain('New deal · Help from Microsoft');
-    const refused = await press(ana, card, 'Next', { helpType: 'ProofOfConceptOrDemo' });
+    const refused = await press(ana, card, 'Review', { helpType: 'ProofOfConceptOrDemo' });
     expect(cardText(refused)).toContain('New deal · Help from Microsoft');
     expect(cardText(refused)).toContain('Microsoft’s help needs the customer’s contact');
     expect(cardText(refused)).toContain('Confirm that the customer agreed to share their contact with Microsoft.');
     // A wrong phone and a wrong email are told together, each next to its field.
-    const both = await press(ana, refused, 'Next', { helpType: 'ProofOfConceptOrDemo', contactFirstName: 'Sue', contactPhone: 'call me', contactEmail: 'sue-at-contoso', consentToShare: 'true' });
+    const both = await press(ana, refused, 'Review', { helpType: 'ProofOfConceptOrDemo', contactFirstName: 'Sue', contactPhone: 'call me', contactEmail: 'sue-at-contoso', consentToShare: 'true' });
     expect(cardText(both)).toContain('Use digits, spaces, +, -, ( or ).');
     expect(cardText(both)).toContain('Use an email address such as ana@contoso.com.');
     expect(await h.app.store.list('referral')).toEqual([]);
-    card = await press(ana, both, 'Next', { helpType: 'ProofOfConceptOrDemo', ...contact });
-    expect(cardText(card)).toContain('New deal · Partner invitations');
-    card = await press(ana, card, 'Review');
+    card = await press(ana, both, 'Review', { helpType: 'ProofOfConceptOrDemo', ...contact });
+    expect(cardText(card)).toContain('Review and create');
     const created = await press(ana, card, 'Create deal');
     expect(cardText(created)).toContain('Co-sell · Outbound');
     expect(cardText(created)).toContain('Microsoft: Received');
@@ -132,18 +140,18 @@ describe('new deal', () => {
   it('keeps the typed values and shows the error next to the field when a step is wrong', async () => {
     await h.say(ana, 'help');
     let card = await h.clickCard(ana, 'newDeal');
-    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
-    card = await press(ana, card, 'Next');
-    card = await press(ana, card, 'Next', { name: 'Litware', dealValue: '-3', currency: 'USD', closingDateTime: '2027-01-01' });
-    expect(cardText(card)).toContain('Deal details');
+    card = await press(ana, card, 'Next', { customerId: 'cust-litware', name: 'Litware', dealValue: '-3', currency: 'USD', closingDateTime: '2027-01-01' });
+    expect(cardText(card)).toContain('New deal · Customer and deal');
     expect(cardText(card)).toContain('The estimated value must be more than 0.');
     expect(JSON.stringify(card)).toContain('"value":"Litware"');
-    // Back and Next again keep everything sent so far.
-    card = await press(ana, card, 'Back');
-    expect(cardText(card)).toContain('New deal · Customer');
+    card = await press(ana, card, 'Next', { dealValue: '5' });
+    expect(cardText(card)).toContain('New deal · Team and solutions');
+    // Back carries what was typed on the step it leaves, even half done: nothing is lost.
+    card = await press(ana, card, 'Back', { m0FirstName: 'Half', solutionIds: 'sol-ms-azure' });
+    expect(cardText(card)).toContain('New deal · Customer and deal');
     card = await press(ana, card, 'Next');
-    expect(JSON.stringify(card)).toContain('"value":"Litware"');
-    expect(JSON.stringify(card)).toContain('"value":"-3"');
+    expect(JSON.stringify(card)).toContain('"value":"Half"');
+    expect(JSON.stringify(card)).toContain('"value":"sol-ms-azure"');
   });
 });
 
@@ -152,53 +160,69 @@ describe('one-click actions on the deal card', () => {
     await h.say(ana, 'help');
     await h.say(fay, 'help');
     await newDeal(ana, { partners: [fabrikamInvite] });
-    const list = await h.say(fay, 'inbound');
-    const open = button(list, 'Open');
-    const card = await h.clickCard(fay, 'open', open.data);
-    return { card, id: String(open.data.referralId) };
+    const card = await openRow(fay, await h.say(fay, 'inbound'));
+    return { card, id: String(button(card, 'Accept').data.referralId) };
   }
 
-  it('Accept opens a form prefilled from the referral, and one click accepts it', async () => {
-    const { card } = await receivedByFay();
+  it('Accept accepts the referral as it came, in one click, and offers Edit right there', async () => {
+    const { card, id } = await receivedByFay();
     expect(cardText(card)).toContain('14 days left to respond');
-    expect(actions(card).map((a) => a.title)).toEqual(['Accept', 'Decline', '♡ Favorite']);
-    const form = await press(fay, card, 'Accept');
-    expect(JSON.stringify(form)).toContain('"value":"Contoso labs rollout"');
-    expect(JSON.stringify(form)).toContain('"value":"12000"');
-    const accepted = await press(fay, form, 'Accept', { firstName: 'Fay', lastName: 'F', phoneNumber: '555 0101', email: 'fay@fabrikam.example', externalReferenceId: 'FAB-CRM-1' }, 'msg-card-1');
+    expect(actions(card).map((a) => a.title)).toEqual(['Accept', '♡ Add to favorites', 'Decline']);
+    const accepted = await press(fay, card, 'Accept', {}, 'msg-card-1');
     expect(cardText(accepted)).toContain('Accepted by Fay Fabrikam.');
-    expect(cardText(accepted)).toContain('FAB-CRM-1');
+    expect(actions(accepted).map((a) => a.title)).toContain('Edit');
+    const stored = (await h.app.store.get('referral', id))!;
+    expect([stored.substatus, stored.name, stored.details.dealValue, stored.details.currency, stored.details.closingDateTime.slice(0, 10)]).toEqual(['Accepted', 'Contoso labs rollout', 12000, 'USD', '2027-02-28']);
+    expect(stored.history.map((x) => x.action)).toEqual(['received', 'accepted']);
     // The message is updated for everyone, with per-user views by refresh.
     await h.app.cardUpdates.drain();
     const update = h.connector.sent.find((r) => r.method === 'PUT' && r.activityId === 'msg-card-1');
-    expect(update).toBeDefined();
     const updated = (update!.body as { attachments: { content: Card }[] }).attachments[0]!.content as { refresh: { userIds: string[] } };
     expect(updated.refresh.userIds).toContain(`29:${fay.aadObjectId}`);
     // The sender sees the new stage.
-    const outbound = await h.say(ana, 'outbound');
-    expect(cardText(await h.clickCard(ana, 'open', button(outbound, 'Open').data))).toContain('Fabrikam Consulting: Accepted');
+    expect(cardText(await openRow(ana, await h.say(ana, 'outbound')))).toContain('Fabrikam Consulting: Accepted');
   });
 
-  it('Decline asks for a reason inline, then archives the referral', async () => {
+  it('a referral that can’t be accepted as it came opens the accept form with the problem shown', async () => {
+    const { card, id } = await receivedByFay();
+    // 100 days on, the referral's close date (28 Feb 2027) has passed; its time to answer is stretched to match.
+    h.clock.advance(100 * DAY_MS);
+    const stored = (await h.app.store.get('referral', id))!;
+    await h.app.store.commit([{ kind: 'referral', put: { ...stored, expirationDateTime: new Date(h.clock.now().getTime() + DAY_MS).toISOString() } }]);
+    const form = await press(fay, card, 'Accept');
+    expect(cardText(form)).toContain('Accept this referral');
+    expect(cardText(form)).toContain('The close date can’t be in the past.');
+    expect(JSON.stringify(form)).toContain('"value":"Contoso labs rollout"');
+    expect((await h.app.store.get('referral', id))!.substatus).toBe('Received');
+    const accepted = await press(fay, form, 'Accept', { closingDateTime: '2027-12-31' });
+    expect(cardText(accepted)).toContain('Accepted by Fay Fabrikam.');
+  });
+
+  it('Decline is one click once a reason is picked, right on the card; the reason is required by Teams', async () => {
     const { card } = await receivedByFay();
-    const form = await press(fay, card, 'Decline');
-    expect(cardText(form)).toContain('Not a good fit for our solutions');
-    const missing = await press(fay, form, 'Decline', { notes: 'Busy' });
-    expect(cardText(missing)).toContain('Pick a reason from the list.');
-    expect(JSON.stringify(missing)).toContain('"value":"Busy"');
-    const declined = await press(fay, missing, 'Decline', { reason: 'NoCapacity', notes: 'Busy until March' });
+    expect(cardText(card)).toContain('Not a good fit for our solutions');
+    const reason = JSON.parse(JSON.stringify(card)).body.flatMap((b: { items?: unknown[] }) => b.items ?? []).find((i: { id?: string }) => i.id === 'reason');
+    expect(reason).toMatchObject({ type: 'Input.ChoiceSet', isRequired: true, errorMessage: 'Pick a reason from the list.' });
+    const declined = await press(fay, card, 'Decline', { reason: 'NoCapacity', notes: 'Busy until March' }, 'msg-card-2');
     expect(cardText(declined)).toContain('Declined by Fay Fabrikam.');
     expect(cardText(declined)).toContain('Archived: Declined');
-    expect(actions(declined).map((a) => a.title)).toEqual(['♡ Favorite']);
+    expect(cardText(declined)).toContain('We have no capacity right now');
+    expect(actions(declined).map((a) => a.title)).toEqual(['♡ Add to favorites']);
     expect(cardText(await h.say(fay, 'archive'))).toContain('Contoso labs rollout');
+  });
+
+  it('a decline that reaches the bot without a reason (a client that skips the check) keeps the note and asks for the reason', async () => {
+    const { card } = await receivedByFay();
+    const missing = await press(fay, card, 'Decline', { notes: 'Busy' });
+    expect(cardText(missing)).toContain('Pick a reason from the list.');
+    expect(JSON.stringify(missing)).toContain('"value":"Busy"');
   });
 
   it('a stale click does not apply: the user gets the current card and one line saying what happened', async () => {
     const { card } = await receivedByFay();
-    const acceptForm = await press(fay, card, 'Accept');
     // Someone else declines from another copy of the card first.
-    await press(fay, await press(fay, card, 'Decline'), 'Decline', { reason: 'NotAGoodFit' });
-    const stale = await press(fay, acceptForm, 'Accept', {});
+    await press(fay, card, 'Decline', { reason: 'NotAGoodFit' });
+    const stale = await press(fay, card, 'Accept');
     expect(cardText(stale)).toContain('This deal changed since the card was drawn (declined by Fay Fabrikam); here it is as it is now.');
     expect(cardText(stale)).toContain('Archived: Declined');
     const stored = (await h.app.store.list('referral', FABRIKAM))[0]!;
@@ -208,8 +232,7 @@ describe('one-click actions on the deal card', () => {
 
   it('a redelivered action (same activity id) is applied once', async () => {
     const { card } = await receivedByFay();
-    const form = await press(fay, card, 'Decline');
-    const b = button(form, 'Decline');
+    const b = button(card, 'Decline');
     const activity = invokeAction(fay, b.verb, { ...b.data, reason: 'Duplicate' }, { replyToId: 'msg-9' });
     const first = await postActivity(h.app.url, activity);
     const second = await postActivity(h.app.url, activity);
@@ -262,7 +285,7 @@ describe('one-click actions on the deal card', () => {
 
   it('an invited partner can never invite partners from its inbound referral: the card says why', async () => {
     const { card } = await receivedByFay();
-    const accepted = await press(fay, await press(fay, card, 'Accept'), 'Accept', { firstName: 'Fay', phoneNumber: '555 0101', email: 'fay@fabrikam.example' });
+    const accepted = await press(fay, card, 'Accept');
     const invite = await press(fay, accepted, 'Invite');
     expect(cardText(invite)).toContain('Partners can’t be invited from a deal you received.');
   });
@@ -271,13 +294,47 @@ describe('one-click actions on the deal card', () => {
     await h.say(ana, 'help');
     await h.say(sam, 'help');
     const card = await newDeal(ana, {});
-    const hearted = await press(ana, card, '♡ Favorite');
+    const hearted = await press(ana, card, '♡ Add to favorites');
     expect(cardText(hearted)).toContain('Added to your favorites.');
-    expect(actions(hearted).map((a) => a.title)).toContain('♥ Favorite');
-    expect(cardText(await h.say(ana, 'favorites'))).toContain('♥ Contoso labs rollout');
+    expect(actions(hearted).map((a) => a.title)).toContain('♥ Remove from favorites');
+    const favorites = await h.say(ana, 'favorites');
+    expect(cardText(favorites)).toContain('Contoso labs rollout');
     expect(cardText(await h.say(sam, 'favorites'))).toContain('No favorites yet');
-    await press(ana, hearted, '♥ Favorite');
+    await press(ana, hearted, '♥ Remove from favorites');
     expect(cardText(await h.say(ana, 'favorites'))).toContain('No favorites yet');
+  });
+
+  it('each list row has its own heart: toggled from the list, which answers with itself, in place', async () => {
+    await h.say(ana, 'help');
+    await newDeal(ana, {});
+    await newDeal(ana, { name: 'Second deal' });
+    const list = await h.say(ana, 'outbound');
+    expect(actions(list).filter((a) => a.verb === 'favorite').map((a) => a.title)).toEqual(['♡ Add to favorites', '♡ Add to favorites']);
+    const hearted = await press(ana, list, '♡ Add to favorites');
+    expect(cardText(hearted)).toContain('Outbound deals');
+    expect(cardText(hearted)).toContain('Added to your favorites.');
+    expect(actions(hearted).filter((a) => a.verb === 'favorite').map((a) => a.title)).toEqual(['♥ Remove from favorites', '♡ Add to favorites']);
+    expect(cardText(await h.say(ana, 'favorites'))).toContain('1 deal · page 1 of 1');
+    const removed = await press(ana, hearted, '♥ Remove from favorites');
+    expect(cardText(removed)).toContain('Removed from your favorites.');
+    expect(cardText(await h.say(ana, 'favorites'))).toContain('No favorites yet');
+  });
+
+  it('a deal opened from a list comes as a new card; the list stays on its page', async () => {
+    await h.say(ana, 'help');
+    for (let i = 0; i < 12; i++) {
+      h.clock.advance(1000);
+      await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
+        customer: { name: 'Woodgrove Bank', address: { country: 'US' } }, name: `Deal ${i}`, dealValue: 10, currency: 'USD', closingDateTime: '2027-01-01',
+        team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
+      });
+    }
+    const second = await press(ana, await h.say(ana, 'outbound'), 'Next');
+    const { card, posted } = await h.press(ana, second, 'Open');
+    expect(cardText(card)).toContain('page 2 of 2');
+    expect(cardText(card)).toContain('Deal 1');
+    expect(posted.map(cardText)[0]).toContain('Deal 1');
+    expect(actions(posted[0]).map((a) => a.title)).toContain('Edit');
   });
 
   it('lists page with Next and Previous', async () => {
@@ -368,13 +425,11 @@ describe('deadlines on the card', () => {
 });
 
 describe('new deal close date', () => {
-  it('a close date in the past is refused on the details step, not only at the end', async () => {
+  it('a close date in the past is refused on the first step, not only at the end', async () => {
     await h.say(ana, 'help');
     let card = await h.clickCard(ana, 'newDeal');
-    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
-    card = await press(ana, card, 'Next');
-    card = await press(ana, card, 'Next', { name: 'Litware', dealValue: '5', currency: 'USD', closingDateTime: '2020-01-01' });
-    expect(cardText(card)).toContain('Deal details');
+    card = await press(ana, card, 'Next', { customerId: 'cust-litware', name: 'Litware', dealValue: '5', currency: 'USD', closingDateTime: '2020-01-01' });
+    expect(cardText(card)).toContain('New deal · Customer and deal');
     expect(cardText(card)).toContain('The close date can’t be in the past.');
   });
 });

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changingVerbs } from '../bot/deal-actions.js';
 import { dealForms, dealFormIds, type DealFormId } from '../cards/deal-forms.js';
 import { dealCard, dealLogCard, type DealCardOptions } from '../cards/deal.js';
-import { money, solutionChoices } from '../cards/format.js';
+import { money, shortId, solutionChoices } from '../cards/format.js';
 import { contactFields, placeErrors, submitted, type Choices, type FieldDef } from '../cards/forms.js';
-import { listCard } from '../cards/list.js';
+import { listCard, MAX_QUERY } from '../cards/list.js';
 import { draftInput, newDealCard, newDealSteps, stepOfError, stepOrder, type NewDealStep } from '../cards/new-deal.js';
 import { banner, compile, MAX_CARD_BYTES as DEAL_MAX_BYTES, noBanner, type Card } from '../cards/render.js';
 import { commandHelp, welcomeCard } from '../cards/welcome.js';
@@ -17,7 +17,7 @@ import welcomeTemplate from '../cards/welcome.json' with { type: 'json' };
 import { DAY_MS } from '../services/clock.js';
 import type { Caller } from '../services/directory.js';
 import type { ListItem, Page, ReferralView } from '../services/lifecycle.js';
-import type { Contact, Organization, Referral, Solution } from '../services/model.js';
+import { declineReasons, type Contact, type Organization, type Referral, type Solution } from '../services/model.js';
 import { cardProblems, MAX_CARD_BYTES } from './helpers/card-check.js';
 import { ADATUM, CONTOSO_PARTNER, FABRIKAM, MICROSOFT, NORTHWIND, customerContact, dealInput, makeWorld, member, partnerInvitation, type World } from './helpers/world.js';
 
@@ -74,20 +74,28 @@ function versionProblems(card: Card, expected?: number): string[] {
     });
 }
 
-/** The forms a viewer may open, from the bot's own verb table. */
+/** The forms a viewer may use, from the bot's own verb table. */
 const allowedForms = (view: ReferralView): DealFormId[] => dealFormIds.filter((id) => view.allowed[changingVerbs[id].may]);
+/** Verbs the card sends straight away (one-click Accept, the inline Decline): no showForm button opens their form. */
+const directVerbs: readonly DealFormId[] = ['accept', 'decline'];
 
 /** Differences between a deal card without a form and what view.allowed permits. */
 function buttonProblems(card: Card, view: ReferralView): string[] {
   const problems: string[] = [];
   const all = buttons(card);
   const shown = all.filter((b) => b.verb === 'showForm').map((b) => String(dataOf(b).form));
-  if (shown.join() !== allowedForms(view).join()) problems.push(`form buttons [${shown.join(', ')}], allowed [${allowedForms(view).join(', ')}]`);
+  const viaForm = allowedForms(view).filter((id) => !directVerbs.includes(id));
+  if (shown.join() !== viaForm.join()) problems.push(`form buttons [${shown.join(', ')}], allowed [${viaForm.join(', ')}]`);
+  for (const verb of directVerbs) {
+    const [count, allowed] = [all.filter((b) => b.verb === verb).length, allowedForms(view).includes(verb)];
+    if (count !== (allowed ? 1 : 0)) problems.push(`${count} ${verb} buttons, ${verb} ${allowed ? 'allowed' : 'not allowed'}`);
+  }
   const hearts = all.filter((b) => b.verb === 'favorite');
   if (hearts.length !== 1) problems.push(`${hearts.length} favorite buttons`);
   for (const heart of hearts) if (dataOf(heart).favorite !== !view.favorite) problems.push(`the heart sends favorite=${String(dataOf(heart).favorite)} on a deal whose favorite is ${view.favorite}`);
-  // Besides forms and the heart, only the buttons that open the whole notes log or team.
-  const other = all.filter((b) => b.verb !== 'showForm' && b.verb !== 'favorite' && !(b.verb === 'open' && ['notes', 'team'].includes(String(dataOf(b).view))));
+  // Besides forms, Accept, Decline and the heart, only the buttons that open the whole notes log or team.
+  const known = ['showForm', 'favorite', ...directVerbs];
+  const other = all.filter((b) => !known.includes(String(b.verb)) && !(b.verb === 'open' && ['notes', 'team'].includes(String(dataOf(b).view))));
   if (other.length > 0) problems.push(`unexpected buttons: ${other.map((b) => `${b.title} (${b.verb})`).join(', ')}`);
   return problems;
 }
@@ -309,6 +317,14 @@ describe('the card checks report broken cards', () => {
     expect(buttonProblems(dealCard(views.privateOut, { now }), views.won)).not.toEqual([]);
     expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, lost: true } })).toEqual(['form buttons [], allowed [lost]']);
     expect(buttonProblems(card, { ...views.won, favorite: !views.won.favorite })[0]).toMatch(/the heart sends/);
+    // Accept and Decline are buttons of their own, counted against allowed.accept and allowed.decline.
+    expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, accept: true } })).toEqual(['0 accept buttons, accept allowed']);
+    const received = dealCard(views.received, { now });
+    expect(buttonProblems(received, views.received)).toEqual([]);
+    expect(buttonProblems(received, { ...views.received, allowed: { ...views.received.allowed, accept: false, decline: false } })).toEqual(['1 accept buttons, accept not allowed', '1 decline buttons, decline not allowed']);
+    const { id: referralId, version } = views.received.referral;
+    (received.body as Node[]).push({ type: 'ActionSet', actions: [{ type: 'Action.Execute', title: 'Decline', verb: 'showForm', data: { referralId, version, form: 'decline' } }] });
+    expect(buttonProblems(received, views.received)).toEqual(['form buttons [decline], allowed []']);
   });
 
   it('leaks reports people’s text outside TextRuns, inputs, choices and buttons', () => {
@@ -332,7 +348,10 @@ describe('deal card', () => {
     expect(textBlocks(card)).toContain(subtitle);
     expect(textBlocks(card)).toContain(stage);
     expect(runs(card)).toContain(view.referral.name);
-    expect(facts(card)).toContainEqual({ title: 'Deal id', value: view.referral.id });
+    // The short id people type (`deal 6e46aef7`), on the card and in the fallback text.
+    expect(shortId(view.referral.id)).toBe(view.referral.id.slice(0, 8));
+    expect(facts(card)).toContainEqual({ title: 'Deal id', value: shortId(view.referral.id) });
+    expect(card.fallbackText).toBe(`A co-sell deal. Update Teams to act on it, or type: deal ${shortId(view.referral.id)}`);
     expect(containers(card)).toEqual([]);
     for (const style of ['good', 'attention', 'warning', 'accent'] as const) {
       const withBanner = dealCard(view, { now, banner: banner(style, `A ${style} banner.`) });
@@ -349,12 +368,49 @@ describe('deal card', () => {
     }
   });
 
-  it('a Received referral shows the days left, who sent it and their note, and only Accept, Decline and the heart', () => {
+  it('a Received referral shows the days left, who sent it and their note, and only Accept, the heart and Decline, in that order', () => {
     const card = dealCard(views.received, { now });
     expect(textBlocks(card)).toContain('14 days left to respond (until 20 Dec 2026, 09:00 UTC)');
     expect(runs(card)).toContain('From Microsoft (Mia Microsoft): “The customer asked for an EU migration partner. Can you take the data migration?”');
-    expect(buttons(card).map((b) => b.title)).toEqual(['Accept', 'Decline', '♡ Favorite']);
+    expect(buttons(card).map((b) => `${b.title}:${b.verb}`)).toEqual(['Accept:accept', '♡ Add to favorites:favorite', 'Decline:decline']);
+    // The decline reason is required: a button that sends the card's inputs would have Teams ask for a reason first.
+    expect(buttons(card).filter((b) => b.associatedInputs !== 'none').map((b) => `${b.title}:${b.verb}`), 'buttons that check the decline inputs').toEqual(['Decline:decline']);
     expect(textBlocks(dealCard(views.received, { now: new Date(now.getTime() + 13.5 * DAY_MS) })).join()).toContain('1 day left to respond');
+  });
+
+  // One click: the referral as it came, accepted; the accept form only comes back when the service refuses.
+  it('the one-click Accept sends the referral’s own values, checks no input, and becomes an accept input that keeps them', () => {
+    // A referral imported from Partner Center carries the sender's CRM id: accepting as is must not clear it.
+    const r = { ...views.received.referral, externalReferenceId: 'PC-CRM-4711', campaignId: 'CMP-PC-9' };
+    const view = { ...views.received, referral: r };
+    const accept = buttons(dealCard(view, { now })).find((b) => b.verb === 'accept')!;
+    expect(accept).toMatchObject({ title: 'Accept', style: 'positive', associatedInputs: 'none' });
+    const asIs = { name: r.name, dealValue: String(r.details.dealValue), currency: r.details.currency, closingDateTime: r.details.closingDateTime.slice(0, 10), externalReferenceId: 'PC-CRM-4711', campaignId: 'CMP-PC-9' };
+    expect(accept.data).toStrictEqual({ referralId: r.id, version: r.version, ...asIs });
+    // What deal-actions.ts makes of the data: absent fields read as '', which the service takes as "clear it".
+    expect(dealForms.accept.toInput(submitted(dealForms.accept.fields, dataOf(accept)), { view, recent: [] })).toEqual({ ...asIs, notes: '', team: [] });
+  });
+
+  it('a Received referral is declined on its card: a required reason, optional notes, who will be told, then Decline', () => {
+    const r = views.received.referral;
+    const card = dealCard(views.received, { now });
+    const end = { body: [(card.body as Node[]).at(-1)] };
+    // The decline form's inputs are the card's only inputs, all in the container at the end.
+    expect([inputIds(card), inputIds(end)]).toEqual([['reason', 'notes'], dealForms.decline.fields.map((f: FieldDef) => f.id)]);
+    expect(input(card, 'reason')).toMatchObject({ type: 'Input.ChoiceSet', isRequired: true, errorMessage: 'Pick a reason from the list.', value: '' });
+    expect(choicesOf(card, 'reason').map((c) => c.value)).toEqual(Object.keys(declineReasons));
+    expect(input(card, 'notes')).toMatchObject({ type: 'Input.Text', isMultiline: true, value: '' });
+    expect(input(card, 'notes')!.isRequired).toBeUndefined();
+    expect(runs(end)).toContain('Microsoft will be told.');
+    const [decline, ...others] = buttons(end);
+    expect(others).toEqual([]);
+    expect(decline).toMatchObject({ title: 'Decline', verb: 'decline', style: 'destructive' });
+    expect(decline!.data).toStrictEqual({ referralId: r.id, version: r.version });
+    expect(decline!.associatedInputs).toBeUndefined(); // it sends the reason and notes
+    // Nobody invited the organization: nobody to tell.
+    const uninvited = dealCard({ ...views.received, referral: { ...r, inviteContext: undefined } }, { now });
+    expect(runs(uninvited).filter((t) => t.endsWith('will be told.'))).toEqual([]);
+    expect(inputIds(uninvited)).toEqual(['reason', 'notes']);
   });
 
   it('shows the registration of a won deal and the reason of a lost, declined and expired one', () => {
@@ -376,7 +432,7 @@ describe('deal card', () => {
   it('the heart says whether the deal is a favorite and sends the opposite; a viewer who may not act sees only the heart', () => {
     const off = buttons(dealCard(views.privateOut, { now })).find((b) => b.verb === 'favorite')!;
     const on = buttons(dealCard(views.favorite, { now })).find((b) => b.verb === 'favorite')!;
-    expect([off.title, dataOf(off).favorite, on.title, dataOf(on).favorite]).toEqual(['♡ Favorite', true, '♥ Favorite', false]);
+    expect([off.title, dataOf(off).favorite, on.title, dataOf(on).favorite]).toEqual(['♡ Add to favorites', true, '♥ Remove from favorites', false]);
     expect(buttons(dealCard(views.readOnly, { now })).map((b) => b.verb)).toEqual(['favorite']);
   });
 
@@ -386,6 +442,40 @@ describe('deal card', () => {
     expectValidDeal(card, views.received);
     expect(card.refresh).toMatchObject({ userIds: ids.slice(0, 60), action: { verb: 'refresh', data: { referralId: views.received.referral.id } } });
     expect(dealCard(views.received, { now }).refresh).toMatchObject({ userIds: [] });
+  });
+});
+
+// ---- The list card ----
+
+describe('list card', () => {
+  /** A list's rows: the containers that open a deal. */
+  const rowsOf = (card: Card) => nodes(card.body).filter((n) => n.type === 'Container' && (n.selectAction as Node | undefined)?.verb === 'open');
+  /** A row's hearts: containers that favorite the deal. */
+  const heartsOf = (row: Node) => nodes(row.items).filter((n) => n.type === 'Container' && (n.selectAction as Node | undefined)?.verb === 'favorite');
+
+  it('each row opens its deal and has one heart, both carrying the list it came from; the heart says what it does', () => {
+    const items = [{ referral: views.favorite.referral, favorite: true }, { referral: views.sparse.referral, favorite: false }];
+    const lists = [
+      { kind: 'inbound', list: { box: 'inbound', page: 2 } },
+      { kind: 'find', query: 'Contoso', list: { box: 'find', page: 2, query: 'Contoso' } },
+    ] as const;
+    for (const { kind, list, ...rest } of lists) {
+      const card = listCard({ kind, page: { items, page: 2, pageSize: 10, total: 30, hasMore: false }, now, ...rest });
+      expect(cardProblems(card), kind).toEqual([]);
+      const rows = rowsOf(card);
+      // toStrictEqual: the inbound list context has no query key at all.
+      expect(rows.map((r) => r.selectAction), kind).toStrictEqual(items.map(({ referral }) => ({ type: 'Action.Execute', title: 'Open', verb: 'open', data: { referralId: referral.id, list } })));
+      const hearts = rows.map((r) => heartsOf(r).map((h) => ({ action: h.selectAction, text: textBlocks({ body: [h] }) })));
+      expect(hearts, kind).toStrictEqual(
+        items.map(({ referral, favorite }) => {
+          const title = favorite ? '♥ Remove from favorites' : '♡ Add to favorites';
+          return [{ action: { type: 'Action.Execute', title, verb: 'favorite', data: { referralId: referral.id, favorite: !favorite, list } }, text: [title] }];
+        }),
+      );
+      // The row shows the deal's name alone: the heart replaced the "♥ " prefix.
+      expect(runs(card), kind).toEqual(expect.arrayContaining(items.map((i) => i.referral.name)));
+      expect(runs(card).filter((t) => t.includes('♥')), kind).toEqual([]);
+    }
   });
 });
 
@@ -544,7 +634,7 @@ describe('forms.ts', () => {
 
   it('new-deal: each service error key belongs to the step that shows its field; the draft becomes the create input', () => {
     const keys = ['customer.address.country', 'closingDateTime', 'team.1.email', 'team', 'solutionIds', 'customerContact.email', 'partners.2.orgId', 'nowhere'];
-    expect(keys.map(stepOfError)).toEqual(['customer', 'details', 'team', 'team', 'solutions', 'help', 'partners', undefined]);
+    expect(keys.map(stepOfError)).toEqual(['deal', 'deal', 'team', 'team', 'team', 'help', 'partners', undefined]);
     const values = { newCustomerName: 'Relecloud', newCustomerCountry: 'fr', name: 'Pilot', dealValue: '1,000', m0FirstName: 'Ana', m0Phone: '123456', m0Email: 'ana@p.example', recent: 'sam@p.example' };
     const input = draftInput(values, [{ partnerOrgId: FABRIKAM, partnerTeam: 'sam@p.example' }], { recent: [member('Sam', 'sam@p.example')] });
     expect(input).toMatchObject({ customer: { name: 'Relecloud', address: { country: 'FR' } }, name: 'Pilot', dealValue: '1,000', helpType: 'None', customerContact: undefined });
@@ -602,7 +692,7 @@ describe('text from people is text (never markdown or HTML)', () => {
     const find = listCard({ kind: 'find', page: { ...pageOf(rows), hasMore: true, total: 30 }, now, query: HOSTILE });
     expectLiteral(find, 'find');
     expect(runs(find)[0]).toBe(`Search results for “${HOSTILE}”`);
-    expect(buttons(find).find((b) => b.title === 'Next')!.data).toEqual({ box: 'find', page: 1, query: HOSTILE });
+    expect(buttons(find).find((b) => b.title === 'Next')!.data).toEqual({ box: 'find', page: 1, query: HOSTILE.slice(0, MAX_QUERY) });
     const welcome = welcomeCard({ userName: HOSTILE, orgName: HOSTILE, role: 'admin', banner: banner('warning', HOSTILE) });
     expectLiteral(welcome, 'welcome');
     expect(runs(welcome)).toContain(`${HOSTILE} · your role: admin`);
@@ -730,6 +820,7 @@ describe('size at the limits', () => {
     const first = runs(dealLogCard(r, 'notes', 0)).filter((t) => t.startsWith('[note-'));
     expect(first.map((t) => [t.slice(0, 9), t.length])).toEqual([['[note-59]', 4000], ['[note-58]', 4000]]); // whole, newest first
     expect(textBlocks(dealLogCard(r, 'notes', 99))[0]).toBe('Notes · 60 · page 30 of 30');
+    expect(dealLogCard(r, 'team', 0).fallbackText).toBe(`A co-sell deal's team. Update Teams to read it, or type: deal ${shortId(r.id)}`);
   });
 
   const rows = (n: number) =>
@@ -739,6 +830,9 @@ describe('size at the limits', () => {
   it('the list card of the bot’s page (10 rows) with 200-character deal and customer names fits in 40 KB', () => {
     const card = longList(10);
     expect(buttons(card).filter((b) => b.title === 'Open')).toHaveLength(10);
+    // Every row's Open and heart carry the query (cut at MAX_QUERY, as the bot cuts what it searches), so the list comes back as it was.
+    const context = buttons(card).filter((b) => b.verb === 'open' || b.verb === 'favorite').map((b) => dataOf(b).list);
+    expect(context).toEqual(range(20).map(() => ({ box: 'find', page: 1, query: text('Query', 200).slice(0, MAX_QUERY) })));
     expect(cardProblems(card)).toEqual([]);
   });
 
@@ -776,7 +870,7 @@ describe('size at the limits', () => {
       expect(cardProblems(card), step).toEqual([]);
       expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
     }
-    expect(input(longStep('details'), 'notes')!.value).toHaveLength(4000);
+    expect(input(longStep('deal'), 'notes')!.value).toHaveLength(4000);
   });
 
   // The partners step offers every partner's solution, the team and the partners at once: titles are cut.
@@ -788,11 +882,16 @@ describe('size at the limits', () => {
 // ---- New-deal steps ----
 
 describe('new-deal card', () => {
-  it('every step: valid, exactly its fields, its progress, and buttons that carry the draft (Back and Cancel check no input)', () => {
-    const special: Partial<Record<NewDealStep, string[]>> = {
-      customer: ['Search:newDeal:search', 'Cancel:help::none', 'Next:newDeal:next'],
-      partners: ['Back:newDeal:back:none', 'Add this partner:newDeal:addPartner', 'Review:newDeal:next'],
-      review: ['Back:newDeal:back:none', 'Create deal:createDeal:'],
+  it('every step: valid, exactly its fields, its progress, and buttons that carry the draft (Back carries the inputs, Cancel none)', () => {
+    expect(stepOrder.map((s) => newDealSteps[s].title)).toEqual(['Customer and deal', 'Team and solutions', 'Help from Microsoft', 'Partner invitations', 'Review and create']);
+    expect(stepOrder).toEqual(['deal', 'team', 'help', 'partners', 'review']);
+    // title:verb:go, and ":none" when the button sends no input.
+    const expected: Record<NewDealStep, string[]> = {
+      deal: ['Search:newDeal:search', 'Cancel:help::none', 'Next:newDeal:next'],
+      team: ['Back:newDeal:back', 'Next:newDeal:next'],
+      help: ['Back:newDeal:back', 'Invite partners:newDeal:partners', 'Review:newDeal:next'],
+      partners: ['Back:newDeal:back', 'Add this partner:newDeal:addPartner', 'Review:newDeal:next'],
+      review: ['Back:newDeal:back', 'Create deal:createDeal:'],
     };
     for (const [index, step] of stepOrder.entries()) {
       const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: { recent: [{ title: 'Rita Recent · rita@partner.example', value: 'rita@partner.example' }] }, summary: [] });
@@ -800,11 +899,22 @@ describe('new-deal card', () => {
       expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
       // A picker with nothing to offer is left out.
       if (step === 'team') expect(inputIds(newDealCard({ step, draftId: 'd', values: {}, choices: {}, summary: [] }))).not.toContain('recent');
-      expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 7`]);
+      expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 5${step === 'partners' ? ' (optional)' : ''}`]);
       const shown = buttons(card).map((b) => `${b.title}:${b.verb}:${String(dataOf(b).go ?? '')}${b.associatedInputs === 'none' ? ':none' : ''}`);
-      expect(shown, step).toEqual(special[step] ?? ['Back:newDeal:back:none', 'Next:newDeal:next']);
+      expect(shown, step).toEqual(expected[step]);
+      // The bottom row holds all but Search, which sits by the search box.
+      const row = ((card.body as Node[]).at(-1)!.actions as Execute[]).map((b) => b.title);
+      expect(row, step).toEqual(expected[step].filter((b) => !b.startsWith('Search:')).map((b) => b.split(':')[0]));
+      // Back must carry half-done steps: Teams checks nothing on these cards, the bot does on Next.
+      expect(inputs(card).filter((i) => 'isRequired' in i || 'regex' in i || 'errorMessage' in i), step).toEqual([]);
       for (const b of buttons(card).filter((b) => b.verb !== 'help')) expect(dataOf(b).draftId).toBe('draft-1');
     }
+    // Search right after the box it searches with.
+    const deal = newDealCard({ step: 'deal', draftId: 'draft-1', values: { customerSearch: 'Relecloud' }, choices: {}, summary: [] });
+    expect(afterInput(deal, 'customerSearch')).toStrictEqual({ type: 'ActionSet', actions: [{ type: 'Action.Execute', title: 'Search', verb: 'newDeal', data: { draftId: 'draft-1', step: 'deal', go: 'search' } }] });
+    // Not vacuous: these fields are required or checked by a pattern on the deal card's forms.
+    const checked = stepOrder.flatMap((s) => newDealSteps[s].fields.filter((f: FieldDef) => f.required || f.regex).map((f: FieldDef) => f.id));
+    expect(checked).toEqual(expect.arrayContaining(['name', 'dealValue', 'currency', 'closingDateTime', 'newCustomerCountry', 'newCustomerDuns', 'm0Email']));
   });
 });
 

@@ -23,12 +23,21 @@ afterEach(async () => {
   await h.close();
 });
 
+/** Presses a button as Teams would (inputs only when the button takes them); `omit` leaves inputs out as Teams does for emptied ones. */
 async function press(user: TeamsUser, card: Card, title: string, inputs: Record<string, unknown> = {}, omit: string[] = []): Promise<Card> {
   const b = button(card, title);
-  const values = Object.fromEntries(Object.entries({ ...inputValues(card), ...inputs }).filter(([k]) => !omit.includes(k)));
+  const values = b.sendsInputs ? Object.fromEntries(Object.entries({ ...inputValues(card), ...inputs }).filter(([k]) => !omit.includes(k))) : {};
   const next = await h.clickCard(user, b.verb, { ...values, ...b.data });
   seen.push(next);
   return next;
+}
+
+/** The accept form of a Received referral (the card's own Accept takes it as it came, in one click). */
+async function acceptForm(user: TeamsUser, card: Card): Promise<Card> {
+  const { referralId, version } = button(card, 'Accept').data;
+  const form = await h.clickCard(user, 'showForm', { referralId, version, form: 'accept' });
+  seen.push(form);
+  return form;
 }
 
 async function webhook(body: object) {
@@ -89,12 +98,12 @@ describe('every input is honored', () => {
 
   it('a wrong optional D-U-N-S that is emptied lets the seller go on', async () => {
     let card = await h.clickCard(ana, 'newDeal');
-    const customer = { newCustomerName: 'Ñandú Logística', newCustomerCity: 'Sevilla', newCustomerCountry: 'es' };
-    card = await press(ana, card, 'Next', { ...customer, newCustomerDuns: '12345' });
-    expect(cardText(card)).toContain('New deal · Customer');
+    const first = { newCustomerName: 'Ñandú Logística', newCustomerCity: 'Sevilla', newCustomerCountry: 'es', name: 'Sevilla hub', dealValue: '100', currency: 'EUR', closingDateTime: '2027-05-31' };
+    card = await press(ana, card, 'Next', { ...first, newCustomerDuns: '12345' });
+    expect(cardText(card)).toContain('New deal · Customer and deal');
     expect(cardText(card)).toContain('A D-U-N-S number has 9 digits.');
-    card = await press(ana, card, 'Next', customer, ['newCustomerDuns']);
-    expect(cardText(card)).toContain('New deal · Deal details');
+    card = await press(ana, card, 'Next', first, ['newCustomerDuns']);
+    expect(cardText(card)).toContain('New deal · Team and solutions');
     card = await press(ana, card, 'Back');
     expect(JSON.stringify(card)).not.toContain('"value":"12345"');
   });
@@ -104,7 +113,7 @@ describe('all errors at once, each next to its field', () => {
   it('accept with a wrong value, a past date and a wrong email reports the three together', async () => {
     await webhook({ ...fixture, id: 'pc-errors', details: { ...fixture.details, closingDateTime: '2027-06-30T00:00:00Z' } });
     const [alert] = await alertsTo(ana);
-    const form = await press(ana, cardOf(alert!.body), 'Accept');
+    const form = await acceptForm(ana, cardOf(alert!.body));
     const refused = await press(ana, form, 'Accept', { dealValue: 'lots', closingDateTime: '2020-01-01', firstName: 'Al', phoneNumber: '555 0100', email: 'al-at-partner' });
     const text = cardText(refused);
     expect(text).toContain('Enter the estimated value as a number.');
@@ -116,24 +125,24 @@ describe('all errors at once, each next to its field', () => {
     expect((await h.app.store.list('referral', OUR_TENANT))[0]!.substatus).toBe('Received');
   });
 
-  it('required inputs carry isRequired and an errorMessage so Teams checks them before sending', async () => {
-    let card = await h.clickCard(ana, 'newDeal');
-    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
-    const required = JSON.parse(JSON.stringify(card), (_k, v) => v) as Card;
-    const inputs = JSON.stringify(required).match(/"id":"(name|dealValue|currency|closingDateTime)","label":"[^"]*","isRequired":true,"errorMessage":"[^"]+"/g);
+  it('required inputs on the deal forms carry isRequired and an errorMessage so Teams checks them before sending', async () => {
+    await webhook({ ...fixture, id: 'pc-required', details: { ...fixture.details, closingDateTime: '2027-06-30T00:00:00Z' } });
+    const [alert] = await alertsTo(ana);
+    const form = await acceptForm(ana, cardOf(alert!.body));
+    const inputs = JSON.stringify(form).match(/"id":"(name|dealValue|currency|closingDateTime)","label":"[^"]*","isRequired":true,"errorMessage":"[^"]+"/g);
     expect(inputs).toHaveLength(4);
-    expect(JSON.stringify(card)).toContain('"regex"');
+    expect(JSON.stringify(form)).toContain('"regex"');
+    // On the alert itself, the decline reason is required before Teams sends the Decline.
+    expect(JSON.stringify(cardOf(alert!.body))).toMatch(/"id":"reason","label":"Reason","isRequired":true,"errorMessage":"Pick a reason from the list."/);
   });
 });
 
 describe('the partner step keeps work', () => {
   async function toPartners(): Promise<Card> {
     let card = await h.clickCard(ana, 'newDeal');
-    card = await press(ana, card, 'Next', { customerId: 'cust-litware' });
-    card = await press(ana, card, 'Next', { name: 'Litware analytics', dealValue: '9000', currency: 'USD', closingDateTime: '2027-04-30' });
-    card = await press(ana, card, 'Next', { m0FirstName: 'Ana', m0Phone: '555 0100', m0Email: 'ana@partner.example', m1FirstName: 'Bo', m1Phone: '555 0101', m1Email: 'bo@partner.example' });
-    card = await press(ana, card, 'Next', { solutionIds: 'sol-ms-azure' });
-    card = await press(ana, card, 'Next', { helpType: 'None' });
+    card = await press(ana, card, 'Next', { customerId: 'cust-litware', name: 'Litware analytics', dealValue: '9000', currency: 'USD', closingDateTime: '2027-04-30' });
+    card = await press(ana, card, 'Next', { m0FirstName: 'Ana', m0Phone: '555 0100', m0Email: 'ana@partner.example', m1FirstName: 'Bo', m1Phone: '555 0101', m1Email: 'bo@partner.example', solutionIds: 'sol-ms-azure' });
+    card = await press(ana, card, 'Invite partners', { helpType: 'None' });
     expect(cardText(card)).toContain('New deal · Partner invitations');
     return card;
   }
@@ -188,9 +197,7 @@ describe('pickers tell the truth', () => {
 
   it('solutions are grouped by owner; a solution that can’t be attached is not offered', async () => {
     const start = await h.clickCard(ana, 'newDeal');
-    let card = await press(ana, start, 'Next', { customerId: 'cust-litware' });
-    card = await press(ana, card, 'Next', { name: 'Grouped', dealValue: '10', currency: 'USD', closingDateTime: '2027-01-31' });
-    card = await press(ana, card, 'Next', { m0FirstName: 'Ana', m0Phone: '555 0100', m0Email: 'ana@partner.example' });
+    const card = await press(ana, start, 'Next', { customerId: 'cust-litware', name: 'Grouped', dealValue: '10', currency: 'USD', closingDateTime: '2027-01-31' });
     const titles = JSON.parse(JSON.stringify(card)).body.flatMap((b: any) => b.items ?? []).find((i: any) => i.id === 'solutionIds').choices.map((c: any) => c.title);
     expect(titles.slice(0, 3)).toEqual(['Microsoft · Dynamics 365', 'Microsoft · Microsoft 365', 'Microsoft · Microsoft Azure']);
     expect(titles).toContain('Adatum Security · Adatum Managed Sentinel (Co-sell ready)');
@@ -220,9 +227,10 @@ describe('text from people is text', () => {
     cards.push(cardOf(alert!.body));
     const list = await h.say(ana, 'inbound');
     cards.push(list);
-    const open = await h.clickCard(ana, 'open', button(list, 'Open').data);
-    cards.push(open, await press(ana, open, 'Accept'), await press(ana, open, 'Decline'));
-    const accepted = await press(ana, await press(ana, open, 'Accept'), 'Accept', { notes: HOSTILE, firstName: SHORT, phoneNumber: '555 0102', email: 'al@partner.example' });
+    const open = (await h.press(ana, list, 'Open')).posted[0]!;
+    // A decline refused (no reason) shows the decline form with the hostile text around it.
+    cards.push(open, await acceptForm(ana, open), await press(ana, open, 'Decline'));
+    const accepted = await press(ana, await acceptForm(ana, open), 'Accept', { notes: HOSTILE, firstName: SHORT, phoneNumber: '555 0102', email: 'al@partner.example' });
     cards.push(accepted);
     for (const title of formButtons(accepted)) cards.push(await press(ana, accepted, title));
     const id = String(button(accepted, 'Edit').data.referralId);
@@ -230,11 +238,9 @@ describe('text from people is text', () => {
     cards.push(await h.say(ana, `find ${SHORT}`));
     // A seller's own deal with the same text, through the new-deal cards to the partner's alert.
     let step = await h.clickCard(ana, 'newDeal');
-    step = await press(ana, step, 'Next', { newCustomerName: HOSTILE.slice(0, 200), newCustomerCountry: 'US' });
-    step = await press(ana, step, 'Next', { name: HOSTILE, dealValue: '10', currency: 'USD', closingDateTime: '2027-01-31', notes: HOSTILE });
-    step = await press(ana, step, 'Next', { m0FirstName: SHORT, m0Phone: '555 0100', m0Email: 'ana@partner.example' });
-    step = await press(ana, step, 'Next', { solutionIds: 'sol-ms-azure' });
-    step = await press(ana, step, 'Next', { helpType: 'None' });
+    step = await press(ana, step, 'Next', { newCustomerName: HOSTILE.slice(0, 200), newCustomerCountry: 'US', name: HOSTILE, dealValue: '10', currency: 'USD', closingDateTime: '2027-01-31', notes: HOSTILE });
+    step = await press(ana, step, 'Next', { m0FirstName: SHORT, m0Phone: '555 0100', m0Email: 'ana@partner.example', solutionIds: 'sol-ms-azure' });
+    step = await press(ana, step, 'Invite partners', { helpType: 'None' });
     const review = await press(ana, step, 'Review', { partnerOrgId: FABRIKAM, partnerDealValue: '5', partnerSolutionIds: 'sol-fab-migrate', partnerNotes: HOSTILE });
     const created = await press(ana, review, 'Create deal');
     cards.push(step, review, created);
@@ -293,8 +299,8 @@ describe('cards fit Teams', () => {
     expect(size(alert!.body)).toBeLessThanOrEqual(MAX_CARD_BYTES);
     const open = cardOf(alert!.body);
     expect(cardText(open)).toContain('and 42 more');
-    const cards: Card[] = [open, await press(ana, open, 'Accept'), await press(ana, open, 'Decline')];
-    const accepted = await press(ana, await press(ana, open, 'Accept'), 'Accept', { notes: long(4000, '€') });
+    const cards: Card[] = [open, await acceptForm(ana, open), await press(ana, open, 'Decline')];
+    const accepted = await press(ana, await acceptForm(ana, open), 'Accept', { notes: long(4000, '€') });
     const id = String(button(accepted, 'Edit').data.referralId);
     const caller = { tenantId: OUR_TENANT, userId: ana.aadObjectId };
     for (let i = 0; i < 12; i++) {

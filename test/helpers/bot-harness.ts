@@ -1,4 +1,5 @@
 // The real bot on a free port, a fake Bot Connector on loopback and Teams users to drive it.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface Harness {
   /** Presses a button and expects a card back. */
   clickCard(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<Card>;
   search(user: TeamsUser, dataset: string, query: string): Promise<InvokeBody>;
+  /** Presses a button as Teams would: the card's inputs go with it unless it says associatedInputs "none". Returns the answer and any card posted as a new message meanwhile. */
+  press(user: TeamsUser, card: Card, title: string, inputs?: Record<string, unknown>, opts?: ActivityOptions): Promise<{ card: Card; posted: Card[] }>;
   /** Stops the bot (as a crash or deploy would) and starts it again on the same data directory. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +88,17 @@ export async function startHarness(options: { deadlineIntervalMs?: number } = {}
       if (body.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`${verb} answered ${JSON.stringify(body)}`);
       return body.value;
     },
+    async press(u, card, title, inputs = {}, opts = {}) {
+      const b = button(card, title);
+      const id = opts.id ?? `press-${randomUUID()}`;
+      const answer = await click(u, b.verb, { ...(b.sendsInputs ? { ...inputValues(card), ...inputs } : {}), ...b.data }, { ...opts, id });
+      if (answer.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`${title} answered ${JSON.stringify(answer)}`);
+      const posted = connector.sent
+        .filter((r) => r.method === 'POST' && r.activityId === id)
+        .flatMap((r) => (r.body as { attachments?: { content?: unknown }[] }).attachments ?? [])
+        .map((a) => a.content as Card);
+      return { card: answer.value, posted };
+    },
     async search(u, dataset, query) {
       const res = await postActivity(app.url, searchInvoke(u, dataset, query));
       return res.body as InvokeBody;
@@ -121,14 +135,14 @@ export function cardText(card: unknown): string {
   return out.join('\n');
 }
 
-/** Every button (Action.Execute) on a card: title, verb and data; the refresh action is not a button. */
-export function actions(card: unknown): { title: string; verb: string; data: Record<string, unknown> }[] {
-  const out: { title: string; verb: string; data: Record<string, unknown> }[] = [];
+/** Every button (Action.Execute) on a card: title, verb, data and whether it sends the card's inputs; the refresh action is not a button. */
+export function actions(card: unknown): { title: string; verb: string; data: Record<string, unknown>; sendsInputs: boolean }[] {
+  const out: { title: string; verb: string; data: Record<string, unknown>; sendsInputs: boolean }[] = [];
   const walk = (n: unknown) => {
     if (Array.isArray(n)) n.forEach(walk);
     else if (n && typeof n === 'object') {
       const o = n as Record<string, unknown>;
-      if (o.type === 'Action.Execute') out.push({ title: String(o.title), verb: String(o.verb), data: (o.data ?? {}) as Record<string, unknown> });
+      if (o.type === 'Action.Execute') out.push({ title: String(o.title), verb: String(o.verb), data: (o.data ?? {}) as Record<string, unknown>, sendsInputs: o.associatedInputs !== 'none' });
       for (const [key, value] of Object.entries(o)) if (key !== 'refresh') walk(value);
     }
   };
