@@ -155,6 +155,18 @@ describe('new deal', () => {
   });
 });
 
+/** Twelve outbound deals of Ana's, a second apart: two pages of a list. */
+async function twelveDeals(): Promise<void> {
+  await h.say(ana, 'help');
+  for (let i = 0; i < 12; i++) {
+    h.clock.advance(1000);
+    await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
+      customer: { name: 'Woodgrove Bank', address: { country: 'US' } }, name: `Deal ${i}`, dealValue: 10, currency: 'USD', closingDateTime: '2027-01-01',
+      team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
+    });
+  }
+}
+
 describe('one-click actions on the deal card', () => {
   async function receivedByFay(): Promise<{ card: Card; id: string }> {
     await h.say(ana, 'help');
@@ -321,14 +333,7 @@ describe('one-click actions on the deal card', () => {
   });
 
   it('a deal opened from a list comes as a new card; the list stays on its page', async () => {
-    await h.say(ana, 'help');
-    for (let i = 0; i < 12; i++) {
-      h.clock.advance(1000);
-      await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
-        customer: { name: 'Woodgrove Bank', address: { country: 'US' } }, name: `Deal ${i}`, dealValue: 10, currency: 'USD', closingDateTime: '2027-01-01',
-        team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
-      });
-    }
+    await twelveDeals();
     const second = await press(ana, await h.say(ana, 'outbound'), 'Next');
     const { card, posted } = await h.press(ana, second, 'Open');
     expect(cardText(card)).toContain('page 2 of 2');
@@ -338,14 +343,7 @@ describe('one-click actions on the deal card', () => {
   });
 
   it('lists page with Next and Previous', async () => {
-    await h.say(ana, 'help');
-    for (let i = 0; i < 12; i++) {
-      h.clock.advance(1000);
-      await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
-        customer: { name: 'Woodgrove Bank', address: { country: 'US' } }, name: `Deal ${i}`, dealValue: 10, currency: 'USD', closingDateTime: '2027-01-01',
-        team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
-      });
-    }
+    await twelveDeals();
     const first = await h.say(ana, 'outbound');
     expect(cardText(first)).toContain('12 deals · page 1 of 2');
     expect(actions(first).map((a) => a.title)).not.toContain('Previous');
