@@ -21,7 +21,7 @@ import {
   WonInput,
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
-import { declineReasons, HelpType, lostReasons, statusOf } from './model.js';
+import { declineReasons, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
@@ -382,6 +382,7 @@ export class LifecycleService {
           history: [historyEntry(sender, now, 'received from Partner Center', {})],
         };
         const engagement: Engagement = { id: engagementId, createdByOrgId: sender.orgId, createdDateTime: now.toISOString(), participants: [{ orgId, referralId: referral.id }] };
+        storable(referral);
         await this.store.commit([
           { kind: 'engagement', put: engagement },
           { kind: 'referral', put: referral },
@@ -405,6 +406,7 @@ export class LifecycleService {
         now,
         'updated by the sender',
       );
+      storable(next);
       await this.store.commit([{ kind: 'referral', put: next }]);
       return { outcome: 'updated', referral: next };
     });
@@ -824,6 +826,12 @@ export class LifecycleService {
 }
 
 // ---- helpers that build records ----
+
+/** A record built from outside input is checked before the commit: what the store would refuse is the sender's mistake (400), not ours. */
+function storable(referral: Referral): void {
+  const { fields } = inputProblems(ReferralSchema, referral);
+  if (Object.keys(fields).length > 0) throw validationError(fields);
+}
 
 function stageFields(stage: Stage): Pick<Referral, 'status' | 'substatus'> {
   return { status: statusOf[stage], substatus: stage };

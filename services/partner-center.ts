@@ -1,12 +1,13 @@
 // The Partner Center referral resource as it arrives on the intake webhook, and its mapping
 // onto our referral: the field names are the same, so this is a mapping, not a rewrite.
 import { z } from 'zod';
-import { Address, Contact, HelpType } from './model.js';
+import { Address, Contact, HelpType, id, Money } from './model.js';
 
 const PcContact = Contact.extend({
   contactPreference: z.object({ locale: z.string().optional(), disableNotifications: z.boolean().optional() }).optional(),
 });
 
+/** The intake carries every limit the store has: a referral that parses here is one the store accepts. */
 export const PartnerCenterReferral = z.object({
   id: z.string().trim().max(200).optional(),
   externalReferenceId: z.string().trim().max(100).optional(),
@@ -16,7 +17,7 @@ export const PartnerCenterReferral = z.object({
   statusReason: z.string().max(500).optional(),
   qualification: z.enum(['Direct', 'SalesQualified', 'MarketingQualified', 'Unknown']).optional(),
   type: z.enum(['Independent', 'Shared', 'Unknown']).optional(),
-  target: z.array(z.object({ type: z.string(), id: z.string() })).max(50).default([]),
+  target: z.array(z.object({ type: z.string(), id })).max(50).default([]),
   customerProfile: z.object({
     name: z.string().trim().min(1, 'customerProfile.name is required').max(200),
     address: Address,
@@ -33,8 +34,8 @@ export const PartnerCenterReferral = z.object({
     })
     .default({}),
   details: z.object({
-    notes: z.string().max(4000).default(''),
-    dealValue: z.number({ message: 'details.dealValue must be a number' }).positive('details.dealValue must be more than 0'),
+    notes: z.string().trim().max(4000).default(''),
+    dealValue: Money.dealValue,
     currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'details.currency must be a three-letter code such as USD'),
     closingDateTime: z.iso.datetime({ offset: true, message: 'details.closingDateTime must be an ISO date-time' }),
     assistanceRequestCode: HelpType.optional(),
@@ -43,10 +44,13 @@ export const PartnerCenterReferral = z.object({
   team: z.array(PcContact).max(50).default([]),
   inviteContext: z
     .object({
-      notes: z.string().max(4000).default(''),
-      invitedBy: z.object({ organizationId: z.string().min(1), name: z.string().optional() }).loose(),
+      notes: z.string().trim().max(4000).default(''),
+      invitedBy: z.object({ organizationId: id, name: z.string().trim().max(200).optional() }).loose(),
     })
     .optional(),
+}).refine((r) => Boolean(r.id) || Boolean(r.externalReferenceId), {
+  message: 'A referral needs its Partner Center id or an externalReferenceId, so that a redelivery is recognized.',
+  path: ['id'],
 });
 export type PartnerCenterReferral = z.infer<typeof PartnerCenterReferral>;
 

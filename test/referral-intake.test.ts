@@ -88,6 +88,12 @@ describe('referral intake', () => {
       ['unknown enum value', sample({ status: 'Bogus' }), 'status'],
       ['missing customer name', sample({ customerProfile: { ...(fixture.customerProfile as object), name: undefined } }), 'customerProfile.name'],
       ['negative value', sample({ details: { ...(fixture.details as object), dealValue: -5 } }), 'details.dealValue'],
+      // Values the store would refuse are refused here, as the sender's mistake, never a 500.
+      ['value over the store’s limit', sample({ details: { ...(fixture.details as object), dealValue: 1e13 } }), 'details.dealValue'],
+      ['solution id over 200 characters', sample({ target: [{ type: 'SolutionProfile', id: 'x'.repeat(201) }] }), 'target.0.id'],
+      ['sender id over 200 characters', sample({ inviteContext: { notes: '', invitedBy: { organizationId: 'o'.repeat(201) } } }), 'inviteContext.invitedBy.organizationId'],
+      // Without an id a redelivery can't be recognized: it would create the referral again.
+      ['neither id nor externalReferenceId', sample({ id: undefined }), 'id'],
     ];
     for (const [what, body, field] of cases) {
       const res = await post(body);
