@@ -190,8 +190,8 @@ export class CoSellBot extends TeamsActivityHandler {
     favorite: async (caller, person, data) => {
       if (data.list === undefined) return this.deals.run('favorite', caller, person, data);
       const favorite = data.favorite === true || data.favorite === 'true';
-      await this.deps.lifecycle.setFavorite(caller, String(data.referralId ?? ''), favorite);
-      return { card: await this.list(caller, listOf(data), banner('good', favorite ? 'Added to your favorites.' : 'Removed from your favorites.')) };
+      const { referral } = await this.deps.lifecycle.setFavorite(caller, String(data.referralId ?? ''), favorite);
+      return { card: await this.list(caller, listOf(data), banner('good', `“${referral.name}” ${favorite ? 'added to' : 'removed from'} your favorites.`)) };
     },
   };
 

@@ -129,6 +129,7 @@ export class NewDealFlow {
       banner: note ?? problems,
       choices: await this.choices(person, values, recent, team),
       summary: await this.summary(step, values, draft.partners, team),
+      withPartners: draft.partners.length > 0 || (values.partnerOrgId ?? '') !== '',
     });
   }
 
@@ -170,6 +171,9 @@ export class NewDealFlow {
       { title: 'Deal', value: v.name ?? '' },
       { title: 'Value', value: value > 0 ? money(value, v.currency || 'USD') : v.dealValue ?? '' },
       { title: 'Close date', value: v.closingDateTime ? day(v.closingDateTime) : '' },
+      ...(v.externalReferenceId ? [{ title: 'CRM id', value: v.externalReferenceId }] : []),
+      ...(v.campaignId ? [{ title: 'Campaign id', value: v.campaignId }] : []),
+      ...(v.notes ? [{ title: 'Notes', value: v.notes }] : []),
       { title: 'Team', value: team.map((m) => `${m.firstName} ${m.lastName}`.trim()).join(', ') },
       { title: 'Solutions', value: solutions.join(', ') },
       { title: 'Microsoft help', value: helpLabel(v.helpType || 'None') },

@@ -118,6 +118,8 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     stageStyle: stageStyle[r.substatus],
     archived: r.status === 'Closed',
     archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
+    // Who did what last stays on the card when it is opened again later.
+    lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? `Last change: ${last.action} by ${last.byName}, ${dateTime(last.at)}` : '',
     respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
     invitedByText: r.inviteContext
       ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${clip(r.inviteContext.notes, limits.noteChars)}”` : ''}`

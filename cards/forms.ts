@@ -169,7 +169,8 @@ function inputOf(f: FieldDef, state: FormState): Element {
         ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ?? `Fill in ${f.label.toLowerCase()}.` } : {}),
       }
     : {};
-  const label = { id: f.id, label: f.label, ...checks };
+  // Without Teams' own check (and its asterisk) a required field says so in its label.
+  const label = { id: f.id, label: f.required && !client ? `${f.label} (required)` : f.label, ...checks };
   switch (f.kind) {
     case 'date':
       return { type: 'Input.Date', ...label, value };

@@ -10,8 +10,8 @@ export const newDealSteps = {
   deal: {
     title: 'Customer and deal',
     fields: [
-      { id: 'customerSearch', label: 'Search customers (name, city, country or D-U-N-S number), then press Search', kind: 'text', maxLength: 200 },
-      { id: 'customerId', label: 'Customer', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'Type to search customers' },
+      { id: 'customerId', label: 'Customer (type a name, city, country or D-U-N-S number)', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'Type to search customers' },
+      { id: 'customerSearch', label: 'Not in the list? Search it here', kind: 'text', maxLength: 200, placeholder: 'e.g. Contoso Madrid' },
       { id: 'newCustomerName', label: 'Name', kind: 'text', maxLength: 200, hint: 'Or a customer not in the list', errors: ['customer.name', 'customer'] },
       { id: 'newCustomerCity', label: 'City', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
       { id: 'newCustomerCountry', label: 'Country code (US, ES, …)', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'Use the two-letter country code, for example US.', errors: ['customer.address.country', 'customer.address'] },
@@ -29,7 +29,7 @@ export const newDealSteps = {
     title: 'Team and solutions',
     fields: [
       { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
-      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member', alsoErrors: ['team'] }),
+      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member: name, phone and email', alsoErrors: ['team'] }),
       ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
       { ...dealFields.solutionIds, hint: 'Solutions' },
     ],
@@ -108,12 +108,19 @@ export interface NewDealCardData {
   choices: Choices;
   /** Review lines (and, on the partners step, the partners added so far). */
   summary: { title: string; value: string }[];
+  /** The seller is inviting partners: the partners step counts among the steps. */
+  withPartners?: boolean;
 }
 
 const render = compile<object>(template);
 
+/** "Step 3 of 4": the partners step counts only for a seller who invites partners. */
+function progress(step: NewDealStep, withPartners: boolean): string {
+  const steps = stepOrder.filter((s) => s !== 'partners' || withPartners || step === 'partners');
+  return `Step ${steps.indexOf(step) + 1} of ${steps.length}`;
+}
+
 export function newDealCard(d: NewDealCardData): Card {
-  const index = stepOrder.indexOf(d.step);
   const go = (to: string) => ({ draftId: d.draftId, step: d.step, go: to });
   // Back sends what was typed too, so nothing is lost; the bot checks a step when the seller goes on.
   const back = execute('Back', 'newDeal', go('back'));
@@ -130,7 +137,7 @@ export function newDealCard(d: NewDealCardData): Card {
   return fitted([undefined, 60, 30], (titleChars) =>
     render({
       stepTitle: newDealSteps[d.step].title,
-      progress: `Step ${index + 1} of ${stepOrder.length}${d.step === 'partners' ? ' (optional)' : ''}`,
+      progress: progress(d.step, d.withPartners ?? false),
       banner: d.banner ?? noBanner,
       summary: d.summary.map((line) => ({ ...line, value: titleChars ? clip(line.value, titleChars * 4) : line.value })),
       stepItems: inputsOf(newDealSteps[d.step].fields, { values: d.values, errors: d.errors ?? {}, choices: d.choices, titleChars, clientChecks: false, after }),

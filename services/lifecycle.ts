@@ -626,10 +626,10 @@ export class LifecycleService {
     return paginate(soon, page, pageSize, new Set(await this.favoriteIds(person)));
   }
 
-  /** Team members from the organization's latest deals, offered when building a team. */
+  /** Team members from the organization's latest own deals, offered when building a team (a referral's team names the sender's people too). */
   async recentContacts(caller: Caller, limit = 10): Promise<Contact[]> {
     const person = await this.actor(caller);
-    const all = (await this.store.list('referral', person.orgId)).sort(byRecent);
+    const all = (await this.store.list('referral', person.orgId)).filter((r) => r.direction === 'Outgoing').sort(byRecent);
     const seen = new Map<string, Contact>();
     for (const r of all) {
       for (const m of r.team) if (!seen.has(m.email.toLowerCase())) seen.set(m.email.toLowerCase(), m);

@@ -324,11 +324,11 @@ describe('one-click actions on the deal card', () => {
     expect(actions(list).filter((a) => a.verb === 'favorite').map((a) => a.title)).toEqual(['♡ Add to favorites', '♡ Add to favorites']);
     const hearted = await press(ana, list, '♡ Add to favorites');
     expect(cardText(hearted)).toContain('Outbound deals');
-    expect(cardText(hearted)).toContain('Added to your favorites.');
+    expect(cardText(hearted)).toContain('“Contoso labs rollout” added to your favorites.');
     expect(actions(hearted).filter((a) => a.verb === 'favorite').map((a) => a.title)).toEqual(['♥ Remove from favorites', '♡ Add to favorites']);
     expect(cardText(await h.say(ana, 'favorites'))).toContain('1 deal · page 1 of 1');
     const removed = await press(ana, hearted, '♥ Remove from favorites');
-    expect(cardText(removed)).toContain('Removed from your favorites.');
+    expect(cardText(removed)).toContain('“Contoso labs rollout” removed from your favorites.');
     expect(cardText(await h.say(ana, 'favorites'))).toContain('No favorites yet');
   });
 

@@ -894,12 +894,14 @@ describe('new-deal card', () => {
       review: ['Back:newDeal:back', 'Create deal:createDeal:'],
     };
     for (const [index, step] of stepOrder.entries()) {
-      const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: { recent: [{ title: 'Rita Recent · rita@partner.example', value: 'rita@partner.example' }] }, summary: [] });
+      const card = newDealCard({ step, draftId: 'draft-1', values: {}, choices: { recent: [{ title: 'Rita Recent · rita@partner.example', value: 'rita@partner.example' }] }, summary: [], withPartners: true });
       expect(cardProblems(card), step).toEqual([]);
       expect(inputIds(card), step).toEqual(newDealSteps[step].fields.map((f: FieldDef) => f.id));
       // A picker with nothing to offer is left out.
       if (step === 'team') expect(inputIds(newDealCard({ step, draftId: 'd', values: {}, choices: {}, summary: [] }))).not.toContain('recent');
-      expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 5${step === 'partners' ? ' (optional)' : ''}`]);
+      expect(textBlocks(card).slice(0, 2)).toEqual([`New deal · ${newDealSteps[step].title}`, `Step ${index + 1} of 5`]);
+      // Without partners the count skips their step: no jump from 3 to 5.
+      if (step === 'review') expect(textBlocks(newDealCard({ step, draftId: 'd', values: {}, choices: {}, summary: [] }))[1]).toBe('Step 4 of 4');
       const shown = buttons(card).map((b) => `${b.title}:${b.verb}:${String(dataOf(b).go ?? '')}${b.associatedInputs === 'none' ? ':none' : ''}`);
       expect(shown, step).toEqual(expected[step]);
       // The bottom row holds all but Search, which sits by the search box.
