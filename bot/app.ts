@@ -134,7 +134,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         if (!res.headersSent) res.json(400, { error: { code: 'BadRequest', message: 'The request body is not a Bot Framework activity.' } });
       }
     });
-    srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log }));
+    srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log, now: () => clock.now() }));
     srv.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
       res.header('Cache-Control', 'no-store');
       res.json(200, {

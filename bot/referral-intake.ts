@@ -1,5 +1,6 @@
-// POST /api/tenants/:tenantId/referrals: Partner Center referrals delivered by a webhook,
-// signed with an HMAC of the raw body. A rejected request stores nothing.
+// POST /api/tenants/:tenantId/referrals: Partner Center referrals delivered by a webhook, signed
+// with an HMAC of a timestamp, the tenant of the URL and the raw body, so a signed body is good for
+// one tenant and a few minutes only. A rejected request stores nothing.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type restify from 'restify';
 import { CoSellError } from '../services/errors.js';
@@ -9,14 +10,25 @@ import type { Logger } from './log.js';
 
 export const MAX_REFERRAL_BYTES = 256 * 1024;
 export const SIGNATURE_HEADER = 'x-signature-256';
+export const TIMESTAMP_HEADER = 'x-signature-timestamp';
+/** How far a signature's timestamp may be from our clock: a captured request can't be replayed later. */
+export const MAX_SKEW_SECONDS = 300;
 
-export function sign(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** `sha256=` and the hex HMAC-SHA256 of `<timestamp>.<tenantId>.<raw body>`. */
+export function sign(secret: string, timestamp: string, tenantId: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${tenantId}.`).update(Buffer.from(body, 'utf8')).digest('hex')}`;
 }
 
-function signatureMatches(secret: string, body: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(sign(secret, Buffer.from(body, 'utf8')));
+/** The headers a sender puts on a referral for a tenant, signed now. */
+export function signedHeaders(secret: string, tenantId: string, body: string, now: Date): Record<string, string> {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  return { 'X-Signature-Timestamp': timestamp, 'X-Signature-256': sign(secret, timestamp, tenantId, body) };
+}
+
+function signatureMatches(secret: string, tenantId: string, body: string, header: string | undefined, timestamp: string | undefined, now: Date): boolean {
+  if (!header || !timestamp || !/^\d{1,12}$/.test(timestamp.trim())) return false;
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
+  const expected = Buffer.from(sign(secret, timestamp.trim(), tenantId, body));
   const given = Buffer.from(header.trim());
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -26,6 +38,7 @@ export interface IntakeDeps {
   lifecycle: LifecycleService;
   microsoftTenantId: string;
   log: Logger;
+  now: () => Date;
 }
 
 interface Answer {
@@ -48,9 +61,13 @@ async function answer(deps: IntakeDeps, req: restify.Request): Promise<Answer> {
   const raw = (req as { rawBody?: unknown }).rawBody;
   const text = typeof raw === 'string' ? raw : '';
   if (Buffer.byteLength(text, 'utf8') > MAX_REFERRAL_BYTES) return problem(413, 'TooLarge', `A referral must be under ${MAX_REFERRAL_BYTES / 1024} KB.`);
-  if (!signatureMatches(deps.secret, text, req.header(SIGNATURE_HEADER))) {
-    deps.log.warn('referral webhook: missing or wrong signature', { tenantId });
-    return problem(401, 'BadSignature', 'Sign the raw body: header X-Signature-256: sha256=<hex HMAC-SHA256 keyed by the shared secret>.');
+  if (!signatureMatches(deps.secret, tenantId, text, req.header(SIGNATURE_HEADER), req.header(TIMESTAMP_HEADER), deps.now())) {
+    deps.log.warn('referral webhook: missing, wrong or expired signature', { tenantId });
+    return problem(
+      401,
+      'BadSignature',
+      `Sign each request: X-Signature-Timestamp: <Unix time in seconds, within ${MAX_SKEW_SECONDS} s of now>, X-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>.<tenant id>.<raw body>" keyed by the shared secret>.`,
+    );
   }
   const parsed = PartnerCenterReferral.safeParse(req.body);
   if (!parsed.success) {

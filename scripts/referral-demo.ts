@@ -1,7 +1,7 @@
 // Posts a sample Partner Center referral, signed like the real webhook, to a running local bot,
 // so that a new user sees an alert arrive. Usage: npm run referral:demo [-- --tenant <tenant id>]
 import { randomUUID } from 'node:crypto';
-import { sign, SIGNATURE_HEADER } from '../bot/referral-intake.js';
+import { signedHeaders } from '../bot/referral-intake.js';
 import { LOCAL_WEBHOOK_SECRET, PLAYGROUND_TENANT_ID } from './local-demo.js';
 
 const args = process.argv.slice(2);
@@ -42,11 +42,11 @@ const referral = {
 const body = JSON.stringify(referral);
 const url = `http://127.0.0.1:${port}/api/tenants/${tenant}/referrals`;
 try {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(secret, body) }, body });
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...signedHeaders(secret, tenant, body, new Date()) }, body });
   const answer = await res.text();
   if (res.status === 404) console.error(`No organization for tenant ${tenant} yet: say "help" to the bot first (in the playground), then run this again.`);
   else if (res.status === 503) console.error('The bot has no REFERRALS_WEBHOOK_SECRET: start it with one (npm run dev sets a local one).');
-  else if (res.status === 401) console.error('The signature was refused: use the same REFERRALS_WEBHOOK_SECRET as the bot.');
+  else if (res.status === 401) console.error('The signature was refused: use the same REFERRALS_WEBHOOK_SECRET as the bot, and a clock within 5 minutes of its.');
   console.log(`${res.status} ${answer}`);
   process.exit(res.ok ? 0 : 1);
 } catch (e) {

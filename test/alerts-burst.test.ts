@@ -3,8 +3,7 @@
 // the bot restarts in the middle; the user who uninstalled the bot loses their reference.
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import { sign } from '../bot/referral-intake.js';
-import { OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
+import { OUR_TENANT, startHarness, type Harness } from './helpers/bot-harness.js';
 import type { SentRequest } from './helpers/fake-connector.js';
 import { message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 
@@ -62,8 +61,7 @@ it('delivers a burst exactly once, within the rate limits, across a restart', { 
   };
 
   for (let i = 0; i < REFERRALS; i++) {
-    const raw = JSON.stringify({ ...fixture, id: `burst-${i}`, name: `Burst referral ${i}` });
-    const res = await fetch(`${h.app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign(WEBHOOK_SECRET, raw) }, body: raw });
+    const res = await h.postReferral({ ...fixture, id: `burst-${i}`, name: `Burst referral ${i}` });
     expect(res.status).toBe(201);
   }
   expect(await h.app.store.list('outbox', OUR_TENANT)).toHaveLength(USERS * REFERRALS);

@@ -2,9 +2,8 @@
 // the fake Bot Connector; one-click answers from the alert; the sender told; the 14-day clock.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sign } from '../bot/referral-intake.js';
 import { DAY_MS } from '../services/clock.js';
-import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, WEBHOOK_SECRET, type Card, type Harness } from './helpers/bot-harness.js';
+import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import type { SentRequest } from './helpers/fake-connector.js';
 import { installationUpdate, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
@@ -19,10 +18,9 @@ afterEach(async () => {
 });
 
 async function webhook(body: object, tenant = OUR_TENANT) {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${h.app.url}/api/tenants/${tenant}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign(WEBHOOK_SECRET, raw) }, body: raw });
+  const res = await h.postReferral(body, { tenant });
   expect(res.status).toBeLessThan(300);
-  return (await res.json()) as { id: string };
+  return res.body as { id: string };
 }
 
 /** Alerts (proactive messages carry a notification summary) accepted in one user's personal chat. */

@@ -2,7 +2,7 @@
 // updates captured by the fake Bot Connector. Every card the bot sends is checked for validity.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
-import { ana, button, cardText, fay, inputValues, mia, sam, startHarness, actions, type Card, type Harness, OUR_TENANT } from './helpers/bot-harness.js';
+import { ana, button, cardText, fay, mia, sam, startHarness, actions, type Card, type Harness, OUR_TENANT } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import { installationUpdate, membersAdded, message, postActivity, invokeAction, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM, MICROSOFT } from './helpers/world.js';

@@ -3,8 +3,7 @@
 // people stays text, money is exact, and every card and message fits Teams.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../bot/referral-intake.js';
-import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, WEBHOOK_SECRET, actions, type Card, type Harness } from './helpers/bot-harness.js';
+import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, actions, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems, MAX_CARD_BYTES } from './helpers/card-check.js';
 import { personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM, TAILSPIN } from './helpers/world.js';
@@ -41,10 +40,9 @@ async function acceptForm(user: TeamsUser, card: Card): Promise<Card> {
 }
 
 async function webhook(body: object) {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${h.app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign(WEBHOOK_SECRET, raw) }, body: raw });
+  const res = await h.postReferral(body);
   expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+  return (res.body as { id: string }).id;
 }
 
 /** The alert messages (they carry a summary) that reached a user's personal chat. */

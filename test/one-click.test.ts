@@ -2,8 +2,7 @@
 // invoke, a new deal in few cards, deals found by the short id people see.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../bot/referral-intake.js';
-import { ana, actions, button, cardText, fay, OUR_TENANT, sam, startHarness, WEBHOOK_SECRET, type Card, type Harness } from './helpers/bot-harness.js';
+import { ana, actions, button, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import type { SentRequest } from './helpers/fake-connector.js';
 import { personalConversationId, type TeamsUser } from './helpers/teams.js';
@@ -27,10 +26,9 @@ afterEach(async () => {
 });
 
 async function webhook(body: object): Promise<string> {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${h.app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign(WEBHOOK_SECRET, raw) }, body: raw });
+  const res = await h.postReferral(body);
   expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+  return (res.body as { id: string }).id;
 }
 
 /** The alert that reached a user's personal chat: its card and the id Teams gave the message. */

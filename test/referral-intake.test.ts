@@ -1,7 +1,7 @@
 // The intake contract, case by case: signature, idempotency and every error code.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../bot/referral-intake.js';
+import { sign, signedHeaders } from '../bot/referral-intake.js';
 import { startApp } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/log.js';
@@ -21,14 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-async function post(body: unknown, opts: { tenant?: string; signature?: string | null; raw?: string } = {}) {
-  const raw = opts.raw ?? JSON.stringify(body);
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  const signature = opts.signature === undefined ? sign(WEBHOOK_SECRET, raw) : opts.signature;
-  if (signature !== null) headers['X-Signature-256'] = signature;
-  const res = await fetch(`${h.app.url}/api/tenants/${opts.tenant ?? OUR_TENANT}/referrals`, { method: 'POST', headers, body: raw });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+/** Posts a referral signed as a sender would; `headers` replaces the signature or timestamp (undefined removes one). */
+const post = (body: unknown, opts: { tenant?: string; raw?: string; headers?: Record<string, string | undefined> } = {}) => h.postReferral(body, opts);
 
 const stored = () => h.app.store.list('referral', OUR_TENANT);
 
@@ -103,13 +97,27 @@ describe('referral intake', () => {
     expect(await stored()).toEqual([]);
   });
 
-  it('401 for a missing or wrong signature', async () => {
-    expect((await post(sample(), { signature: null })).status).toBe(401);
-    expect((await post(sample(), { signature: sign('another-secret-of-16-chars', JSON.stringify(sample())) })).status).toBe(401);
-    expect((await post(sample(), { signature: 'sha256=abc' })).status).toBe(401);
+  it('401 for a missing, wrong, stale or other tenant’s signature', async () => {
+    const raw = JSON.stringify(sample());
+    const now = String(Math.floor(h.clock.now().getTime() / 1000));
+    const signed = (over: Record<string, string | undefined>) => post(sample(), { raw, headers: over });
+    expect((await signed({ 'X-Signature-256': undefined })).status).toBe(401);
+    expect((await signed({ 'X-Signature-Timestamp': undefined })).status).toBe(401);
+    expect((await signed({ 'X-Signature-256': sign('another-secret-of-16-chars', now, OUR_TENANT, raw) })).status).toBe(401);
+    expect((await signed({ 'X-Signature-256': 'sha256=abc' })).status).toBe(401);
     // A signature of a different body does not cover this one.
-    expect((await post(sample(), { signature: sign(WEBHOOK_SECRET, JSON.stringify(sample({ name: 'x' }))) })).status).toBe(401);
+    expect((await signed({ 'X-Signature-256': sign(WEBHOOK_SECRET, now, OUR_TENANT, JSON.stringify(sample({ name: 'x' }))) })).status).toBe(401);
+    // A body signed for another tenant is refused at this tenant's URL.
+    expect((await signed({ 'X-Signature-256': sign(WEBHOOK_SECRET, now, 'ffffffff-0000-4000-8000-000000000999', raw) })).status).toBe(401);
+    // A captured request replayed more than 5 minutes later is refused, and so is one from the future.
+    for (const skew of [-301, 301]) {
+      const at = String(Number(now) + skew);
+      expect((await signed({ 'X-Signature-Timestamp': at, 'X-Signature-256': sign(WEBHOOK_SECRET, at, OUR_TENANT, raw) })).status, `skew ${skew}`).toBe(401);
+    }
     expect(await stored()).toEqual([]);
+    // Within the window, signed for this tenant: stored.
+    const at = String(Number(now) - 290);
+    expect((await signed({ 'X-Signature-Timestamp': at, 'X-Signature-256': sign(WEBHOOK_SECRET, at, OUR_TENANT, raw) })).status).toBe(201);
   });
 
   it('404 for a tenant with no organization', async () => {
@@ -129,7 +137,7 @@ describe('referral intake', () => {
     const app = await startApp({ ...loadConfig({ DATA_DIR: dir }), PORT: 0 }, { log: createLogger({ silent: true }) });
     try {
       const raw = JSON.stringify(sample());
-      const res = await fetch(`${app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature-256': sign('x', raw) }, body: raw });
+      const res = await fetch(`${app.url}/api/tenants/${OUR_TENANT}/referrals`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...signedHeaders('x', OUR_TENANT, raw, new Date()) }, body: raw });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/REFERRALS_WEBHOOK_SECRET/);
     } finally {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../bot/app.js';
+import { signedHeaders } from '../../bot/referral-intake.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger, type MemoryLogger } from '../../bot/log.js';
 import { ManualClock } from '../../services/clock.js';
@@ -25,6 +26,8 @@ export interface Harness {
   /** Presses a button and expects a card back. */
   clickCard(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<Card>;
   search(user: TeamsUser, dataset: string, query: string): Promise<InvokeBody>;
+  /** Posts a referral to the webhook as a sender would: signed for the URL's tenant at the harness's time (headers override). */
+  postReferral(body: unknown, opts?: { tenant?: string; raw?: string; headers?: Record<string, string | undefined> }): Promise<{ status: number; body: any }>;
   /** Presses a button as Teams would: the card's inputs go with it unless it says associatedInputs "none". Returns the answer and any card posted as a new message meanwhile. */
   press(user: TeamsUser, card: Card, title: string, inputs?: Record<string, unknown>, opts?: ActivityOptions): Promise<{ card: Card; posted: Card[] }>;
   /** Stops the bot (as a crash or deploy would) and starts it again on the same data directory. */
@@ -98,6 +101,15 @@ export async function startHarness(options: { deadlineIntervalMs?: number } = {}
         .flatMap((r) => (r.body as { attachments?: { content?: unknown }[] }).attachments ?? [])
         .map((a) => a.content as Card);
       return { card: answer.value, posted };
+    },
+    async postReferral(body, opts = {}) {
+      const tenant = opts.tenant ?? OUR_TENANT;
+      const raw = opts.raw ?? JSON.stringify(body);
+      const headers = Object.fromEntries(
+        Object.entries({ 'Content-Type': 'application/json', ...signedHeaders(WEBHOOK_SECRET, tenant, raw, clock.now()), ...opts.headers }).filter((e): e is [string, string] => e[1] !== undefined),
+      );
+      const res = await fetch(`${app.url}/api/tenants/${tenant}/referrals`, { method: 'POST', headers, body: raw });
+      return { status: res.status, body: (await res.json()) as any };
     },
     async search(u, dataset, query) {
       const res = await postActivity(app.url, searchInvoke(u, dataset, query));
