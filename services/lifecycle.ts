@@ -161,6 +161,7 @@ export class LifecycleService {
         campaignId: input.campaignId ?? '',
         statusReason: '',
         partnerCenterId: '',
+        senderUpdatedDateTime: '',
         createdDateTime: now.toISOString(),
         updatedDateTime: now.toISOString(),
         version: 1,
@@ -328,8 +329,10 @@ export class LifecycleService {
 
   /**
    * A referral delivered by Partner Center (the intake webhook). The same referral again (same
-   * Partner Center id or external reference id) changes nothing; an update is applied only while
-   * the sender may still change it.
+   * Partner Center id or external reference id) changes nothing, nor does one older than what is
+   * stored (Partner Center's updatedDateTime). An update is applied only to what the sender still
+   * owns: everything while Received; once accepted, the customer, the consent and its invitation
+   * note (the deal's name, value, dates, team and solutions are the receiver's then); never once archived.
    */
   async importReferral(orgId: string, incoming: ImportedReferral): Promise<ImportResult> {
     return this.store.exclusive(async () => {
@@ -342,15 +345,10 @@ export class LifecycleService {
             (incoming.externalReferenceId !== '' && r.externalReferenceId === incoming.externalReferenceId)),
       );
       const sender = { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
-      const owned = (r: Referral) => ({
-        name: r.name,
-        customerProfile: r.customerProfile,
-        consent: r.consent,
-        details: r.details,
-        team: r.team,
-        solutionIds: r.solutionIds,
-        inviteNotes: r.inviteContext?.notes ?? '',
-      });
+      const owned = (r: Referral) =>
+        r.substatus === 'Received'
+          ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, team: r.team, solutionIds: r.solutionIds, inviteNotes: r.inviteContext?.notes ?? '' }
+          : { customerProfile: r.customerProfile, consent: r.consent, inviteNotes: r.inviteContext?.notes ?? '' };
       if (!existing) {
         const engagementId = randomUUID();
         const referral: Referral = {
@@ -376,6 +374,7 @@ export class LifecycleService {
           expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
           statusReason: '',
           partnerCenterId: incoming.partnerCenterId,
+          senderUpdatedDateTime: incoming.senderUpdatedDateTime,
           createdDateTime: now.toISOString(),
           updatedDateTime: now.toISOString(),
           version: 1,
@@ -390,18 +389,18 @@ export class LifecycleService {
         ]);
         return { outcome: 'created', referral };
       }
+      // A redelivery of an older version (or a replay) changes nothing.
+      if (incoming.senderUpdatedDateTime !== '' && existing.senderUpdatedDateTime !== '' && incoming.senderUpdatedDateTime <= existing.senderUpdatedDateTime) {
+        return { outcome: 'unchanged', referral: existing };
+      }
       const wanted = { ...owned(existing), ...incoming, inviteNotes: incoming.inviteNotes };
       const before = owned(existing);
       const after = Object.fromEntries(Object.keys(before).map((k) => [k, wanted[k as keyof typeof wanted]])) as typeof before;
       if (JSON.stringify(before) === JSON.stringify(after)) return { outcome: 'unchanged', referral: existing };
       if (isArchived(existing)) throw new CoSellError('conflict', `This referral is ${existing.substatus} and archived: it can’t change any more.`);
-      const valueOrDate = JSON.stringify(before.details) !== JSON.stringify(after.details);
-      if (existing.substatus !== 'Received' && valueOrDate) {
-        throw new CoSellError('conflict', 'The referral was already accepted: its value and close date now belong to the organization that accepted it.');
-      }
       const next = stamp(
         existing,
-        { ...existing, ...after, inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes } },
+        { ...existing, ...after, senderUpdatedDateTime: incoming.senderUpdatedDateTime || existing.senderUpdatedDateTime, inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes } },
         sender,
         now,
         'updated by the sender',
@@ -932,6 +931,7 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
     statusReason: '',
     partnerCenterId: '',
+    senderUpdatedDateTime: '',
     createdDateTime: now.toISOString(),
     updatedDateTime: now.toISOString(),
     version: 1,

@@ -15,6 +15,7 @@ export const PartnerCenterReferral = z.object({
   status: z.enum(['New', 'Active', 'Closed']).optional(),
   substatus: z.enum(['Pending', 'Received', 'Accepted', 'Engaged', 'Declined', 'Expired', 'Won', 'Lost', 'Error']).optional(),
   statusReason: z.string().max(500).optional(),
+  updatedDateTime: z.iso.datetime({ offset: true, message: 'updatedDateTime must be an ISO date-time' }).optional(),
   qualification: z.enum(['Direct', 'SalesQualified', 'MarketingQualified', 'Unknown']).optional(),
   type: z.enum(['Independent', 'Shared', 'Unknown']).optional(),
   target: z.array(z.object({ type: z.string(), id })).max(50).default([]),
@@ -58,6 +59,8 @@ export type PartnerCenterReferral = z.infer<typeof PartnerCenterReferral>;
 export interface ImportedReferral {
   partnerCenterId: string;
   externalReferenceId: string;
+  /** When Partner Center last changed the referral, in ISO form; '' when it did not say. */
+  senderUpdatedDateTime: string;
   name: string;
   senderOrgId: string;
   senderName: string;
@@ -79,6 +82,7 @@ export function fromPartnerCenter(pc: PartnerCenterReferral, microsoftTenantId: 
   const duns = pc.customerProfile.ids.find((i) => String(i.type ?? '').toLowerCase() === 'duns');
   return {
     partnerCenterId: pc.id ?? '',
+    senderUpdatedDateTime: pc.updatedDateTime ? new Date(pc.updatedDateTime).toISOString() : '',
     externalReferenceId: pc.externalReferenceId ?? '',
     name: pc.name,
     senderOrgId: isMicrosoft ? microsoftTenantId : sender,

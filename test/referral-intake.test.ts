@@ -68,13 +68,44 @@ describe('referral intake', () => {
     expect(referral!.history.at(-1)).toMatchObject({ action: 'updated by the sender', changes: { 'details.dealValue': { from: 50000, to: 65000 } } });
   });
 
+  it('a redelivery after the receiver accepted changes nothing the receiver owns: name, team, notes, CRM id', async () => {
+    const first = await post(sample());
+    const caller = { tenantId: OUR_TENANT, userId: ana.aadObjectId };
+    const extra = { firstName: 'Al', lastName: 'Added', phoneNumber: '555 0177', email: 'al@partner.example' };
+    await h.app.lifecycle.accept(caller, first.body.id, 1, {
+      name: 'Our name for it', dealValue: 50000, currency: 'USD', closingDateTime: '2027-06-30', externalReferenceId: 'OUR-CRM-9', notes: 'Our own note', team: [extra],
+    });
+    const again = await post(sample());
+    expect(again).toMatchObject({ status: 200, body: { outcome: 'unchanged' } });
+    const [referral] = await stored();
+    expect(referral!.name).toBe('Our name for it');
+    expect(referral!.team.map((m) => m.email)).toContain('al@partner.example');
+    expect(referral!.externalReferenceId).toBe('OUR-CRM-9');
+    expect(referral!.notes.map((n) => n.text)).toContain('Our own note');
+    // What the sender still owns does change: the customer.
+    const moved = await post(sample({ customerProfile: { ...(fixture.customerProfile as object), name: 'Contoso Customer Holdings' } }));
+    expect(moved).toMatchObject({ status: 200, body: { outcome: 'updated' } });
+    expect((await stored())[0]).toMatchObject({ name: 'Our name for it', customerProfile: { name: 'Contoso Customer Holdings' } });
+  });
+
+  it('an older version replayed after an update changes nothing', async () => {
+    await post(sample({ updatedDateTime: '2026-11-20T10:00:00Z' }));
+    const newer = await post(sample({ updatedDateTime: '2026-11-21T08:00:00Z', details: { ...(fixture.details as object), dealValue: 65000 } }));
+    expect(newer.body.outcome).toBe('updated');
+    const older = await post(sample({ updatedDateTime: '2026-11-20T10:00:00Z' }));
+    expect(older).toMatchObject({ status: 200, body: { outcome: 'unchanged' } });
+    expect((await stored())[0]!.details.dealValue).toBe(65000);
+  });
+
   it('409 for an update of a terminal referral: it is not reopened', async () => {
     const first = await post(sample());
     await h.app.lifecycle.decline({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, first.body.id, 1, { reason: 'NotAGoodFit' });
-    const res = await post(sample({ name: 'Renamed after decline' }));
+    const res = await post(sample({ customerProfile: { ...(fixture.customerProfile as object), name: 'Renamed after decline' } }));
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/Declined and archived/);
-    expect((await stored())[0]).toMatchObject({ name: 'Test Cosell Invite_20', substatus: 'Declined' });
+    // A deal name is the receiver's once answered: a redelivery that renames it changes nothing.
+    expect((await post(sample({ name: 'Renamed after decline' }))).body.outcome).toBe('unchanged');
+    expect((await stored())[0]).toMatchObject({ name: 'Test Cosell Invite_20', substatus: 'Declined', customerProfile: { name: 'Contoso Customer Inc' } });
   });
 
   it('400 with the list of field problems; nothing is stored', async () => {

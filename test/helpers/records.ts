@@ -71,6 +71,7 @@ export function makeReferral(overrides: Partial<Referral> = {}): Referral {
     campaignId: '',
     statusReason: '',
     partnerCenterId: '',
+    senderUpdatedDateTime: '',
     createdDateTime: at,
     updatedDateTime: at,
     version: 1,
