@@ -15,6 +15,7 @@ import { openLowdbStore } from '../services/lowdb-store.js';
 import { AlertPlanner } from '../services/alerts.js';
 import { ConversationRegistry } from '../services/conversations.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
+import { FailClosedAdapter, messagesEndpoint } from './messages-endpoint.js';
 import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
 import { CardUpdates } from './card-updates.js';
@@ -103,16 +104,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
-    const adapterWith = (connectorOptions: { noRetryPolicy?: boolean }) =>
-      new CloudAdapter(
-        new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth), undefined, undefined, connectorOptions),
-      );
-    const adapter = adapterWith({});
+    const authWith = (connectorOptions: { noRetryPolicy?: boolean }) =>
+      new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth), undefined, undefined, connectorOptions);
+    const adapter = new FailClosedAdapter(authWith({}));
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
     // Proactive messages retry through the outbox only, so that every attempt passes the rate limiter.
-    const proactive = adapterWith({ noRetryPolicy: true });
+    const proactive = new CloudAdapter(authWith({ noRetryPolicy: true }));
     const dispatcher = new OutboxDispatcher({ store, adapter: proactive, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
 
     if (config.localMode) {
@@ -124,16 +123,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const srv = restify.createServer({ name: 'co-sell-bot' });
     server = srv;
     srv.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024 }));
-    srv.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
-      try {
-        await adapter.process(req, res, (context) => bot.run(context));
-      } catch (e) {
-        // process() answers auth and turn failures itself; what escapes is a body it could not read as an
-        // activity (e.g. no `type`: validateAndFixActivity throws). Answer 400 rather than restify's 500.
-        log.warn('rejected a request that is not an activity', { error: e instanceof Error ? e.message : String(e) });
-        if (!res.headersSent) res.json(400, { error: { code: 'BadRequest', message: 'The request body is not a Bot Framework activity.' } });
-      }
-    });
+    srv.post('/api/messages', messagesEndpoint({ adapter, log, run: (context) => bot.run(context) }));
     srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log, now: () => clock.now() }));
     srv.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
       res.header('Cache-Control', 'no-store');

@@ -288,10 +288,10 @@ describe('start-up failures', () => {
 });
 
 describe('the app with an app id', () => {
-  it('answers an unsigned POST /api/messages with 401 and sends nothing', async () => {
+  it('answers an unsigned or forged POST /api/messages with 401, logs JSON only, and sends nothing', async () => {
     const connector = await startFakeConnector();
-    // CloudAdapter console.errors every rejected request; keep the test output clean.
-    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // The SDK's own handler printed a stack trace for every rejected request; none may reach the console now.
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
     const log = createLogger({ silent: true });
     const app = await startApp(testConfig({ DATA_DIR: await tempDir(), MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'secret' }), {
       log,
@@ -300,16 +300,23 @@ describe('the app with an app id', () => {
       expect(log.entries.some((e) => e.msg.includes('authentication is OFF'))).toBe(false);
       const res = await postActivity(app.url, message(alice, 'hello', { serviceUrl: connector.url }));
       expect(res.status).toBe(401);
-      const forged = await postActivity(app.url, message(alice, 'hello', { serviceUrl: connector.url }), {
-        Authorization: 'Bearer not-a-token',
-      });
-      expect(forged.status).toBe(401);
+      const b64 = (o: object | string) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
+      const claims = b64({ iss: 'https://api.botframework.com', aud: APP_ID, exp: Math.floor(Date.now() / 1000) + 600 });
+      // Garbage, and three JWTs the SDK could not even check (no key metadata reachable here): it answered those 500.
+      const forged = ['not-a-token', `${b64({ alg: 'none', typ: 'JWT' })}.${claims}.`, `${b64({ alg: 'RS256', kid: 'nokid' })}.${claims}.${b64('sig')}`, `${b64({ alg: 'HS256' })}.${claims}.${b64('sig')}`];
+      for (const token of forged) {
+        const answer = await postActivity(app.url, message(alice, 'hello', { serviceUrl: connector.url }), { Authorization: `Bearer ${token}` });
+        expect(answer.status, token.slice(0, 30)).toBe(401);
+        expect(answer.body).toEqual({ error: { code: 'Unauthorized', message: 'The request is not authenticated.' } });
+      }
+      expect(printed).not.toHaveBeenCalled();
+      expect(log.entries.filter((e) => e.msg.includes('not authenticated'))).toHaveLength(5);
       await new Promise((r) => setTimeout(r, 100));
       expect(connector.sent).toEqual([]);
       const health = (await (await fetch(`${app.url}/healthz`)).json()) as { localMode: boolean };
       expect(health.localMode).toBe(false);
     } finally {
-      quiet.mockRestore();
+      printed.mockRestore();
       await app.close();
       await connector.close();
     }
