@@ -125,15 +125,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     srv.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024 }));
     srv.post('/api/messages', messagesEndpoint({ adapter, log, run: (context) => bot.run(context) }));
     srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log, now: () => clock.now() }));
-    srv.get('/healthz', (_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    srv.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
       res.header('Cache-Control', 'no-store');
-      res.json(200, {
-        status: 'ok',
+      // An operator's view: can we write, and is delivery keeping up.
+      const pending = (await store.list('outbox')).filter((m) => m.status === 'pending');
+      const oldest = pending.reduce((min, m) => (m.createdDateTime < min ? m.createdDateTime : min), clock.now().toISOString());
+      const writeProblem = store.writeProblem();
+      res.json(writeProblem ? 503 : 200, {
+        status: writeProblem ? 'failing' : 'ok',
+        ...(writeProblem ? { reason: `The data folder cannot be written: ${writeProblem}` } : {}),
         version,
         localMode: config.localMode,
         uptimeSeconds: Math.floor((performance.now() - started) / 1000),
+        outbox: { pending: pending.length, oldestPendingSeconds: Math.max(0, Math.round((clock.now().getTime() - Date.parse(oldest)) / 1000)) },
       });
-      next();
     });
 
     await new Promise<void>((resolve, reject) => {

@@ -31,6 +31,11 @@ try {
   process.exit(1);
 }
 
+// A promise someone forgot to handle is a bug to log, not a reason to stop serving everyone.
+process.on('unhandledRejection', (reason) => {
+  log.error('unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason), stack: reason instanceof Error ? reason.stack : undefined });
+});
+
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
   if (stopping) {

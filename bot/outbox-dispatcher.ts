@@ -83,7 +83,10 @@ export class OutboxDispatcher {
     for (const message of due) {
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
       if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) continue;
-      const delivery = this.deliver(message).finally(() => this.inFlight.delete(message.id));
+      // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
+      const delivery = this.deliver(message)
+        .catch((e: unknown) => this.deps.log.error('outbox delivery failed; the message will be tried again', { id: message.id, error: (e as Error).message }))
+        .finally(() => this.inFlight.delete(message.id));
       this.inFlight.set(message.id, delivery);
       started++;
     }

@@ -44,13 +44,16 @@ export interface IntakeDeps {
 interface Answer {
   status: number;
   body: object;
+  /** Seconds for Retry-After, when trying again later can succeed. */
+  retryAfter?: number;
 }
 
 const problem = (status: number, code: string, message: string, extra: object = {}): Answer => ({ status, body: { error: { code, message, ...extra } } });
 
 export function referralIntake(deps: IntakeDeps): restify.RequestHandler {
   return async (req, res) => {
-    const { status, body } = await answer(deps, req);
+    const { status, body, retryAfter } = await answer(deps, req);
+    if (retryAfter !== undefined) res.header('Retry-After', String(retryAfter));
     res.json(status, body);
   };
 }
@@ -83,6 +86,6 @@ async function answer(deps: IntakeDeps, req: restify.Request): Promise<Answer> {
     if (e instanceof CoSellError && e.code === 'conflict') return problem(409, 'Conflict', e.message);
     if (e instanceof CoSellError) return problem(400, 'InvalidReferral', e.message, { problems: Object.entries(e.fields).map(([field, message]) => ({ field, message })) });
     deps.log.error('referral webhook failed', { tenantId, error: (e as Error).message, stack: (e as Error).stack });
-    return problem(500, 'InternalError', 'The referral could not be stored; try again.');
+    return { ...problem(503, 'Unavailable', 'The referral could not be stored now; nothing was stored. Send it again in a minute.'), retryAfter: 60 };
   }
 }

@@ -372,7 +372,8 @@ class LowdbStore implements Store {
   readonly #journal: DurableJsonFile<Journal>;
   #closing: Promise<void> | undefined;
   /** Set when a disk write failed: memory and disk may disagree until the next open reconciles them. */
-  #broken: unknown;
+  #unsettled = new Set<DataFile>();
+  #writeProblem: string | undefined;
   /** The files of each kind: a list of people need not walk the thousands of referral files. */
   readonly #byKind = new Map<Kind, Set<DataFile>>();
 
@@ -427,15 +428,31 @@ class LowdbStore implements Store {
     return this.#closing;
   }
 
+  /** Why writes are failing now, or undefined when the last one succeeded. */
+  writeProblem(): string | undefined {
+    return this.#writeProblem;
+  }
+
+  /**
+   * A failed write may have left some of its files (and the journal) on disk while memory kept the
+   * old content: before anything else is written, those files are written back from memory, so
+   * the failed change stays undone and the next write starts from what memory holds.
+   */
+  async #settle(): Promise<void> {
+    if (this.#unsettled.size === 0) return;
+    await writeAll(new Map([...this.#unsettled].map((file) => [file, file.low.data])));
+    await rm(this.#journal.file, { force: true });
+    await syncDir(this.root);
+    this.#unsettled.clear();
+  }
+
   async #apply(writes: Write[]): Promise<void> {
-    if (this.#broken) {
-      throw new Error('The store stopped accepting writes after a disk write failed; restart to recover the data directory.', { cause: this.#broken });
-    }
     const { files, placed } = stage(this.root, this.files, writes, (kind, id) => {
       const file = this.where.get(keyOf(kind, id));
       return file ? [file] : [];
     });
     try {
+      await this.#settle();
       if (files.size === 1) {
         await writeAll(files); // the rename alone makes one file all or none
       } else if (files.size > 1) {
@@ -445,9 +462,11 @@ class LowdbStore implements Store {
         // Otherwise a journal reappearing after a power loss could replay over later writes.
         await syncDir(this.root);
       }
+      this.#writeProblem = undefined;
     } catch (e) {
-      this.#broken = e;
-      throw e;
+      for (const file of files.keys()) this.#unsettled.add(file);
+      this.#writeProblem = describeError(e);
+      throw new Error(`The data folder could not be written (${this.#writeProblem}); nothing was changed. Try again once it can be.`, { cause: e });
     }
     install(this.files, files);
     for (const file of files.keys()) this.#index(file);

@@ -32,8 +32,10 @@ export interface Store {
   list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]>;
   /** Runs fn alone among the exclusive sections of this store: read, check, then commit. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
-  /** Applies the writes all or none; durable on disk when the promise resolves. */
+  /** Applies the writes all or none; durable on disk when the promise resolves. A failed commit changes nothing, and the next one may succeed. */
   commit(writes: Write[]): Promise<void>;
+  /** Why writes are failing now (the last one failed), or undefined. */
+  writeProblem(): string | undefined;
   close(): Promise<void>;
 }
 

@@ -236,7 +236,7 @@ describe('lowdb store', () => {
     expect(await store.list('engagement')).toEqual([]);
   });
 
-  it('keeps memory as it was when a disk write fails, refuses later writes, and recovers on reopen', async () => {
+  it('keeps memory as it was when a disk write fails, and the next write after the disk recovers succeeds, without a restart', async () => {
     const dir = await tempDir();
     let store = await open(dir);
     const referral = makeReferral();
@@ -246,15 +246,23 @@ describe('lowdb store', () => {
     const blocker = `${fileOf(dir, won)}.tmp`;
     await mkdir(blocker, { recursive: true });
 
-    await expect(store.commit([{ kind: 'referral', put: won }])).rejects.toThrow();
+    await expect(store.commit([{ kind: 'referral', put: won }])).rejects.toThrow(/could not be written.*nothing was changed/);
     expect(await store.get('referral', referral.id)).toEqual(referral);
-    await expect(store.commit([{ kind: 'customer', put: makeCustomer() }])).rejects.toThrow(/stopped accepting writes/);
-
-    await close(store);
-    await rm(blocker, { recursive: true });
-    store = await open(dir);
-    expect(await store.list('referral')).toEqual([won]);
+    expect(store.writeProblem()).toBeDefined();
+    // While the disk still fails, other writes fail too, with the same clear answer, and change nothing.
+    await expect(store.commit([{ kind: 'customer', put: makeCustomer() }])).rejects.toThrow(/could not be written/);
     expect(await store.list('customer')).toEqual([]);
+
+    // The disk recovers: the next write succeeds, and the failed change stays undone.
+    await rm(blocker, { recursive: true });
+    const customer = makeCustomer();
+    await store.commit([{ kind: 'customer', put: customer }]);
+    expect(store.writeProblem()).toBeUndefined();
+    expect(await store.list('referral')).toEqual([referral]);
+    await close(store);
+    store = await open(dir);
+    expect(await store.list('referral')).toEqual([referral]);
+    expect(await store.list('customer')).toEqual([customer]);
   });
 
   it('refuses a second open of an open directory in this process', async () => {

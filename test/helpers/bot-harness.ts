@@ -16,6 +16,8 @@ export type Card = Record<string, unknown>;
 
 export interface Harness {
   app: RunningApp;
+  /** The bot's data directory (to make a file fail to write, as a failing disk would). */
+  dataDir: string;
   connector: FakeConnector;
   clock: ManualClock;
   log: MemoryLogger;
@@ -73,6 +75,7 @@ export async function startHarness(options: { deadlineIntervalMs?: number } = {}
       return app;
     },
     connector,
+    dataDir: dir,
     clock,
     log,
     async say(u, text, opts) {

@@ -1,0 +1,86 @@
+// Failures are contained: a data folder that cannot be written fails only the operations that
+// write, says so (the click, the webhook, /healthz), keeps the process alive, and the next write
+// after the disk recovers succeeds without a restart.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordFile } from '../services/lowdb-store.js';
+import { ana, button, cardText, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
+import { personalConversationId } from './helpers/teams.js';
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, any>;
+const future = { ...fixture, details: { ...fixture.details, closingDateTime: '2027-06-30T00:00:00Z' } };
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  await h.say(ana, 'help');
+});
+afterEach(() => h.close());
+
+/** A directory where a data file's temp file goes: that file can no longer be written, as on a failing disk. */
+async function block(relative: string): Promise<() => Promise<void>> {
+  const blocker = path.join(h.dataDir, `${relative}.tmp`);
+  await mkdir(blocker, { recursive: true });
+  return () => rm(blocker, { recursive: true });
+}
+
+const health = async () => {
+  const res = await fetch(`${h.app.url}/healthz`);
+  return { status: res.status, body: (await res.json()) as { status: string; reason?: string; outbox: { pending: number; oldestPendingSeconds: number } } };
+};
+
+describe('a data folder that cannot be written', () => {
+  it('a click fails with a try-again answer, /healthz says 503 and why, the bot goes on, and the next click after recovery works', async () => {
+    const created = await h.postReferral({ ...future, id: 'pc-disk' });
+    expect(created.status).toBe(201);
+    const referral = (await h.app.store.get('referral', created.body.id))!;
+    const card = await h.clickCard(ana, 'open', { referralId: referral.id });
+    const unblock = await block(recordFile({ kind: 'referral', put: referral }));
+
+    const failed = await h.click(ana, 'accept', button(card, 'Accept').data);
+    expect(failed).toMatchObject({ statusCode: 500, value: { message: expect.stringMatching(/try again/i) } });
+    expect((await h.app.store.get('referral', referral.id))!.substatus).toBe('Received');
+    const failing = await health();
+    expect(failing.status).toBe(503);
+    expect(failing.body.reason).toMatch(/cannot be written/);
+    // The webhook answers 503: the sender will send it again.
+    const refused = await h.postReferral({ ...future, id: 'pc-disk-2' });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.message).toMatch(/nothing was stored/);
+    // Reads go on.
+    expect(cardText(await h.say(ana, 'inbound'))).toContain(fixture.name);
+
+    await unblock();
+    const accepted = await h.clickCard(ana, 'accept', button(card, 'Accept').data);
+    expect(cardText(accepted)).toContain('Accepted by Ana Admin.');
+    expect((await health()).status).toBe(200);
+    expect((await h.postReferral({ ...future, id: 'pc-disk-2' })).status).toBe(201);
+  });
+
+  it('a delivery whose bookkeeping fails does not end the process; the alert goes out once the disk recovers', async () => {
+    // Teams asks to wait, so the alert's retry must be written down: that write fails.
+    let throttled = true;
+    h.connector.fault = (r) => (throttled && r.method === 'POST' && r.path.includes('/activities') ? { status: 429, retryAfterSeconds: 0 } : undefined);
+    const outboxFile = `outbox/${encodeURIComponent(OUR_TENANT).replaceAll('.', '%2E')}.json`;
+    const created = await h.postReferral({ ...future, id: 'pc-outbox' });
+    expect(created.status).toBe(201);
+    const unblock = await block(outboxFile);
+    await h.connector.waitFor((c) => c.sent.some((r) => r.status === 429), 5_000);
+    // Give the delivery loop time to fail its bookkeeping (an unhandled rejection would fail this test run).
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.log.entries.some((e) => e.level === 'error' && e.msg.includes('outbox'))).toBe(true);
+    const failing = await health();
+    expect(failing.status).toBe(503);
+    expect(failing.body.outbox.pending).toBe(1);
+
+    throttled = false;
+    await unblock();
+    const sent = await h.connector.waitFor((c) => c.sent.find((r) => r.method === 'POST' && r.status === 200 && r.conversationId === personalConversationId(ana) && (r.body as { summary?: string }).summary), 10_000);
+    expect((sent.body as { attachments: { content: Card }[] }).attachments[0]!.content).toBeDefined();
+    // Marked sent once written down: /healthz is well again.
+    for (let i = 0; i < 50 && (await health()).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await health()).body).toMatchObject({ status: 'ok', outbox: { pending: 0 } });
+  });
+});
