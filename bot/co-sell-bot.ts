@@ -141,7 +141,9 @@ export class CoSellBot extends TeamsActivityHandler {
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     const name = context.activity.name;
     if (name !== 'adaptiveCard/action' && name !== 'application/search') return super.onInvokeActivity(context);
-    const id = context.activity.id ?? '';
+    const a = context.activity;
+    // An activity id is unique only within its conversation: another tenant's same id is another activity.
+    const id = a.id ? `${a.conversation?.tenantId ?? ''}|${a.conversation?.id ?? ''}|${a.id}` : '';
     const now = this.deps.clock.now().getTime();
     for (const [key, entry] of this.answered) if (now - entry.at > DUPLICATE_WINDOW_MS) this.answered.delete(key);
     const seen = id ? this.answered.get(id) : undefined;

@@ -120,12 +120,13 @@ export class LifecycleService {
   // ---- create ----
 
   /**
-   * Creates an outbound deal. With a draft id, the draft is used up in the same commit, so a second
-   * press of Create on the same draft creates nothing.
+   * Creates an outbound deal. With a draft id, the draft records the deal in the same commit, so
+   * Create pressed again, or delivered again after a restart, gives the same deal, never a second.
    */
   async createDeal(caller: Caller, raw: CreateDealInput, draftId?: string): Promise<ReferralView> {
     return this.store.exclusive(async () => {
-      if (draftId !== undefined) await this.draft(caller, draftId);
+      const draft = draftId !== undefined ? await this.draft(caller, draftId) : undefined;
+      if (draft?.createdReferralId) return this.get(caller, draft.createdReferralId);
       const fields = await this.dealProblems(caller, raw);
       if (Object.keys(fields).length > 0) throw validationError(fields);
       const input = parseInput(CreateDealInput, raw);
@@ -182,7 +183,7 @@ export class LifecycleService {
         { kind: 'referral', put: deal },
         ...invited.map((r): Write => ({ kind: 'referral', put: r })),
         ...(await this.alertWrites(invited.map((referral) => ({ type: 'received', referral })))),
-        ...(draftId !== undefined ? [{ kind: 'draft', delete: draftId } as const] : []),
+        ...(draft ? [{ kind: 'draft', put: { ...draft, createdReferralId: deal.id, updatedDateTime: now.toISOString() } } as const] : []),
       ]);
       return this.view(person, deal);
     });
@@ -195,7 +196,7 @@ export class LifecycleService {
     const person = await this.actor(caller);
     const draft = await this.store.get('draft', draftId);
     if (!draft || draft.orgId !== person.orgId || draft.userId !== person.userId) {
-      throw new CoSellError('not_found', 'This new deal was already created or has expired. Start again with New deal.');
+      throw new CoSellError('not_found', 'This new deal has expired. Start again with New deal.');
     }
     return draft;
   }
@@ -204,9 +205,10 @@ export class LifecycleService {
   async saveDraft(caller: Caller, parts: Pick<Draft, 'values' | 'partners'> & { id?: string }): Promise<Draft> {
     return this.store.exclusive(async () => {
       const person = await this.actor(caller);
-      if (parts.id !== undefined) await this.draft(caller, parts.id);
+      const earlier = parts.id !== undefined ? await this.draft(caller, parts.id) : undefined;
+      if (earlier?.createdReferralId) throw new CoSellError('conflict', 'This new deal was already created: open it from Outbound, or start another with New deal.');
       const now = this.clock.now();
-      const draft: Draft = { id: parts.id ?? randomUUID(), orgId: person.orgId, userId: person.userId, values: parts.values, partners: parts.partners, updatedDateTime: now.toISOString() };
+      const draft: Draft = { id: parts.id ?? randomUUID(), orgId: person.orgId, userId: person.userId, values: parts.values, partners: parts.partners, createdReferralId: '', updatedDateTime: now.toISOString() };
       const stale = (await this.store.list('draft', person.orgId)).filter((d) => now.getTime() - Date.parse(d.updatedDateTime) > DRAFT_DAYS * DAY_MS);
       await this.store.commit([{ kind: 'draft', put: draft }, ...stale.map((d): Write => ({ kind: 'draft', delete: d.id }))]);
       return draft;

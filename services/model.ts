@@ -285,6 +285,8 @@ export const Draft = z.object({
   values: z.record(z.string(), z.string().max(4000)),
   /** The partner invitations added so far, each by the card field's id. */
   partners: z.array(z.record(z.string(), z.string().max(4000))).max(10),
+  /** The deal this draft became: Create again gives it back instead of a second deal. */
+  createdReferralId: z.string().max(200).default(''),
   updatedDateTime: isoDateTime,
 });
 export type Draft = z.infer<typeof Draft>;

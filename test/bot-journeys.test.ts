@@ -255,6 +255,15 @@ describe('one-click actions on the deal card', () => {
     expect(h.connector.sent.filter((r) => r.method === 'PUT' && r.activityId === 'msg-9')).toHaveLength(1);
   });
 
+  it('the same activity id in another tenant’s conversation is another activity, answered on its own', async () => {
+    await h.say(ana, 'help');
+    await h.say(fay, 'help');
+    const mine = await postActivity(h.app.url, invokeAction(ana, 'list', { box: 'outbound' }, { id: 'same-id' }));
+    const theirs = await postActivity(h.app.url, invokeAction(fay, 'list', { box: 'inbound' }, { id: 'same-id' }));
+    expect(cardText((mine.body as { value: Card }).value)).toContain('Outbound deals');
+    expect(cardText((theirs.body as { value: Card }).value)).toContain('Inbound referrals');
+  });
+
   it('edit, team, solutions, note, invite (allowed and refused), won with registration and lost', async () => {
     await h.say(ana, 'help');
     await h.say(fay, 'help');
