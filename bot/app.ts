@@ -112,7 +112,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
     // Proactive messages retry through the outbox only, so that every attempt passes the rate limiter.
     const proactive = new CloudAdapter(authWith({ noRetryPolicy: true }));
-    const dispatcher = new OutboxDispatcher({ store, adapter: proactive, appId: config.MicrosoftAppId, registry, render: (m, c) => bot.renderAlert(m, c), log });
+    const dispatcher = new OutboxDispatcher({
+      store,
+      adapter: proactive,
+      appId: config.MicrosoftAppId,
+      registry,
+      render: (m, c) => bot.renderAlert(m, c),
+      log,
+      retentionMs: config.OUTBOX_RETENTION_DAYS * 86_400_000,
+    });
 
     if (config.localMode) {
       log.warn(

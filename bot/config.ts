@@ -19,6 +19,8 @@ export interface Config {
   MicrosoftAppTenantId: string;
   /** Key of the HMAC that signs referrals posted to the intake webhook; '' turns the webhook off. */
   REFERRALS_WEBHOOK_SECRET: string;
+  /** Sent and dropped alerts are forgotten after this many days (an answer can no longer update their cards). */
+  OUTBOX_RETENTION_DAYS: number;
   /** No app id: Bot Framework authentication is off (Agents Playground, tests). */
   localMode: boolean;
 }
@@ -46,6 +48,7 @@ export const defaults = {
   DATA_DIR: './data',
   MICROSOFT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   MicrosoftAppType: 'MultiTenant',
+  OUTBOX_RETENTION_DAYS: 7,
 } as const;
 
 /** Microsoft 365 Agents Toolkit names accepted for the Bot Framework settings; the Microsoft* name wins. */
@@ -77,6 +80,7 @@ export function loadConfig(env: Env): Config {
     DATA_DIR: value(env, 'DATA_DIR'),
     MICROSOFT_TENANT_ID: value(env, 'MICROSOFT_TENANT_ID'),
     REFERRALS_WEBHOOK_SECRET: value(env, 'REFERRALS_WEBHOOK_SECRET'),
+    OUTBOX_RETENTION_DAYS: value(env, 'OUTBOX_RETENTION_DAYS'),
   };
   for (const [name, alias] of Object.entries(aliases) as [Aliased, string][]) {
     const own = value(env, name);
@@ -111,6 +115,13 @@ export function loadConfig(env: Env): Config {
         .string()
         .min(16, { error: 'REFERRALS_WEBHOOK_SECRET must be at least 16 characters (a long random string)' })
         .default(''),
+      OUTBOX_RETENTION_DAYS: z
+        .string()
+        .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3650, {
+          error: (iss) => `OUTBOX_RETENTION_DAYS must be a whole number of days between 1 and 3650 ${got(iss.input)}`,
+        })
+        .transform(Number)
+        .default(defaults.OUTBOX_RETENTION_DAYS),
     });
 
   // Unset values are left out so that the defaults apply.

@@ -19,7 +19,12 @@ export interface DispatcherDeps {
   log: Logger;
   /** Wall-clock milliseconds: retries and rate windows are real time, whatever the business clock says. */
   now?: () => number;
+  /** Sent and dropped messages older than this are removed, so a cycle costs what is due, not what was ever sent. */
+  retentionMs?: number;
 }
+
+/** How often the sent and dropped messages past their retention are removed. */
+const PRUNE_EVERY_MS = 60_000;
 
 const MAX_ATTEMPTS = 8;
 const MAX_IN_FLIGHT = 16;
@@ -41,6 +46,7 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private seeded = false;
+  private prunedAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -75,6 +81,10 @@ export class OutboxDispatcher {
       // The rate windows outlive a restart: what the last process sent still counts.
       for (const m of all) if (m.sentDateTime && Date.parse(m.sentDateTime) > now - 3_600_000) this.limiter.record(m.conversationId, m.orgId, Date.parse(m.sentDateTime));
       this.seeded = true;
+    }
+    if (this.deps.retentionMs !== undefined && now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      await this.prune(all, now - this.deps.retentionMs);
     }
     const due = all
       .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
@@ -136,6 +146,14 @@ export class OutboxDispatcher {
       log.warn('outbox message will be retried', { id: message.id, status, attempts, waitMs: wait });
       await this.save(message, { attempts, retryAt: new Date(this.now() + wait).toISOString(), lastError: why });
     }
+  }
+
+  /** Removes sent and dropped messages last touched before `before` (ms), a batch of files at a time. */
+  async prune(all: OutboxMessage[], before: number): Promise<number> {
+    const old = all.filter((m) => m.status !== 'pending' && !this.inFlight.has(m.id) && Date.parse(m.sentDateTime ?? m.createdDateTime) < before);
+    for (let i = 0; i < old.length; i += 5_000) await this.deps.store.commit(old.slice(i, i + 5_000).map((m) => ({ kind: 'outbox' as const, delete: m.id })));
+    if (old.length > 0) this.deps.log.info('outbox: removed old sent and dropped messages', { count: old.length });
+    return old.length;
   }
 
   private async save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<void> {

@@ -5,6 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../bot/config.js';
 import { recordFile } from '../services/lowdb-store.js';
 import { ana, button, cardText, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { personalConversationId } from './helpers/teams.js';
@@ -82,5 +83,30 @@ describe('a data folder that cannot be written', () => {
     // Marked sent once written down: /healthz is well again.
     for (let i = 0; i < 50 && (await health()).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await health()).body).toMatchObject({ status: 'ok', outbox: { pending: 0 } });
+  });
+});
+
+describe('the outbox stays small', () => {
+  it('sent and dropped messages past their retention are removed; pending ones and recent ones stay', async () => {
+    const day = 86_400_000;
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day).toISOString();
+    const message = (id: string, status: 'pending' | 'sent' | 'dropped', daysAgo: number) => ({
+      id, orgId: OUR_TENANT, conversationId: personalConversationId(ana), kind: 'received' as const, referralId: 'r-1', headline: 'x',
+      status, attempts: 1, createdDateTime: at(daysAgo), ...(status === 'sent' ? { sentDateTime: at(daysAgo) } : {}),
+    });
+    await h.app.store.commit([
+      { kind: 'outbox', put: message('old-sent', 'sent', 10) },
+      { kind: 'outbox', put: message('old-dropped', 'dropped', 8) },
+      { kind: 'outbox', put: message('recent-sent', 'sent', 2) },
+    ]);
+    const removed = await h.app.dispatcher.prune(await h.app.store.list('outbox'), Date.now() - 7 * day);
+    expect(removed).toBe(2);
+    expect((await h.app.store.list('outbox')).map((m) => m.id).sort()).toEqual(['recent-sent']);
+  });
+
+  it('the retention is configuration, checked at start-up', () => {
+    expect(loadConfig({}).OUTBOX_RETENTION_DAYS).toBe(7);
+    expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).OUTBOX_RETENTION_DAYS).toBe(30);
+    expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: 'a week' })).toThrow(/OUTBOX_RETENTION_DAYS must be a whole number of days/);
   });
 });
