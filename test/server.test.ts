@@ -66,6 +66,7 @@ describe('loadConfig', () => {
       MicrosoftAppType: 'MultiTenant',
       MicrosoftAppTenantId: '',
       REFERRALS_WEBHOOK_SECRET: '',
+      OUTBOX_RETENTION_DAYS: 7,
       localMode: true,
     });
   });
