@@ -1,13 +1,12 @@
 // A burst of 200 alerts to 20 users while the channel answers 429 (Retry-After), 502 and 403:
 // every alert to a reachable user arrives exactly once, within Teams' rate limits, even when
 // the bot restarts in the middle; the user who uninstalled the bot loses their reference.
-import { readFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { OUR_TENANT, startHarness, type Harness } from './helpers/bot-harness.js';
 import type { SentRequest } from './helpers/fake-connector.js';
 import { message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
+import { fixture } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const USERS = 20;
 const REFERRALS = 10;
 

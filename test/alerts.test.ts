@@ -1,6 +1,5 @@
 // Referral alerts end to end: webhook or invitation -> durable outbox -> proactive card through
 // the fake Bot Connector; one-click answers from the alert; the sender told; the 14-day clock.
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
 import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
@@ -8,8 +7,8 @@ import { cardProblems } from './helpers/card-check.js';
 import type { SentRequest } from './helpers/fake-connector.js';
 import { installationUpdate, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM } from './helpers/world.js';
+import { fixture } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 let h: Harness;
 afterEach(async () => {

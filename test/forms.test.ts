@@ -1,14 +1,13 @@
 // Forms and cards a seller can trust, over the real protocol: emptied fields are cleared, all
 // errors come at once and early, the partner step keeps work, pickers tell the truth, text from
 // people stays text, money is exact, and every card and message fits Teams.
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ana, button, cardText, fay, inputValues, OUR_TENANT, sam, startHarness, actions, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems, MAX_CARD_BYTES } from './helpers/card-check.js';
 import { personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM, TAILSPIN } from './helpers/world.js';
+import { fixture } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, any>;
 
 let h: Harness;
 const seen: Card[] = [];

@@ -1,6 +1,5 @@
 // One click means one click, over the real protocol: a referral answered from its alert with one
 // invoke, a new deal in few cards, deals found by the short id people see.
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ana, actions, button, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
@@ -8,9 +7,8 @@ import type { SentRequest } from './helpers/fake-connector.js';
 import { personalConversationId, type TeamsUser } from './helpers/teams.js';
 import { FABRIKAM } from './helpers/world.js';
 import { makeEngagement, makeReferral } from './helpers/records.js';
+import { fixture, future } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, any>;
-const future = { ...fixture, details: { ...fixture.details, closingDateTime: '2027-06-30T00:00:00Z' } };
 
 let h: Harness;
 beforeEach(async () => {

@@ -1,10 +1,9 @@
 // Bad webhook input is the sender's mistake: 5,000 signed bodies, each the sample referral with one
 // part mutated (removed, emptied, blank, too long, too large, of another type), never get a 5xx.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ana, OUR_TENANT, startHarness, type Harness } from './helpers/bot-harness.js';
+import { fixture } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const BODIES = 5_000;
 
 /** A small seeded generator: the same bodies on every run, so a failure can be replayed. */

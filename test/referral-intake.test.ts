@@ -1,5 +1,4 @@
 // The intake contract, case by case: signature, idempotency and every error code.
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign, signedHeaders } from '../bot/referral-intake.js';
 import { startApp } from '../bot/app.js';
@@ -10,8 +9,8 @@ import { MICROSOFT } from './helpers/world.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixture } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const sample = (overrides: Record<string, unknown> = {}) => ({ ...fixture, id: 'pc-ref-1', ...overrides });
 
 let h: Harness;

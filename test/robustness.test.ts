@@ -3,15 +3,13 @@
 // after the disk recovers succeeds without a restart.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bot/config.js';
 import { recordFile } from '../services/lowdb-store.js';
 import { ana, button, cardText, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { personalConversationId } from './helpers/teams.js';
+import { fixture, future } from './helpers/fixtures.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/referral-inbound-from-microsoft.json', import.meta.url), 'utf8')) as Record<string, any>;
-const future = { ...fixture, details: { ...fixture.details, closingDateTime: '2027-06-30T00:00:00Z' } };
 
 let h: Harness;
 beforeEach(async () => {
