@@ -104,14 +104,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
-    const authWith = (connectorOptions: { noRetryPolicy?: boolean }) =>
+    const authWith = (connectorOptions: object) =>
       new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth), undefined, undefined, connectorOptions);
     const adapter = new FailClosedAdapter(authWith({}));
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
-    // Proactive messages retry through the outbox only, so that every attempt passes the rate limiter.
-    const proactive = new CloudAdapter(authWith({ noRetryPolicy: true }));
+    // Proactive messages retry through the outbox only (see withoutClientRetries), on connector clients of their own.
+    const proactive = new CloudAdapter(authWith({}));
     const dispatcher = new OutboxDispatcher({
       store,
       adapter: proactive,

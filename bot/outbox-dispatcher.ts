@@ -1,7 +1,7 @@
 // Delivers the durable outbox: each pending message is sent within Teams' rate limits, marked
 // sent with the id Teams gave it, retried when the channel is busy or failing, and dropped
 // (with its conversation forgotten when Teams says it is gone) when retrying cannot help.
-import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import { updateFor } from '../services/alerts.js';
 import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
@@ -113,6 +113,7 @@ export class OutboxDispatcher {
       const { activity, referralVersion } = rendered;
       let activityId = message.replaceActivityId;
       await adapter.continueConversationAsync(appId, referenceOf(conversation), async (context) => {
+        withoutClientRetries(context);
         if (message.kind === 'update') await context.updateActivity({ ...activity, id: message.replaceActivityId });
         else activityId = (await context.sendActivity(activity))?.id ?? '';
       });
@@ -159,6 +160,17 @@ export class OutboxDispatcher {
   private async save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<void> {
     await this.deps.store.commit([{ kind: 'outbox', put: { ...message, ...change } }]);
   }
+}
+
+/**
+ * The connector client retries by itself, and waits out a 429's Retry-After in place, whatever its
+ * options say (botbuilder's compat layer ignores noRetryPolicy). The outbox does the retrying, so
+ * each attempt passes the rate limiter and a throttled conversation holds only itself: the client's
+ * Retry phase goes. A test fails if an SDK update moves what this reaches.
+ */
+function withoutClientRetries(context: TurnContext): void {
+  const connector = context.turnState.get(context.adapter.ConnectorClientKey) as { client?: { pipeline?: { removePolicy(o: { phase: 'Retry' }): unknown } } } | undefined;
+  connector?.client?.pipeline?.removePolicy({ phase: 'Retry' });
 }
 
 export function referenceOf(c: ConversationRef): Partial<ConversationReference> {

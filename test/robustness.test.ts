@@ -6,8 +6,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bot/config.js';
 import { recordFile } from '../services/lowdb-store.js';
-import { ana, button, cardText, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
+import { ana, button, cardText, fay, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { personalConversationId } from './helpers/teams.js';
+import { FABRIKAM } from './helpers/world.js';
 import { fixture, future } from './helpers/fixtures.js';
 
 
@@ -106,5 +107,30 @@ describe('the outbox stays small', () => {
     expect(loadConfig({}).OUTBOX_RETENTION_DAYS).toBe(7);
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).OUTBOX_RETENTION_DAYS).toBe(30);
     expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: 'a week' })).toThrow(/OUTBOX_RETENTION_DAYS must be a whole number of days/);
+  });
+});
+
+describe('a throttled conversation', () => {
+  it('a 429 with a long Retry-After holds only its own conversation, is written down at once, and stopping does not wait for it', async () => {
+    await h.say(fay, 'help');
+    h.connector.fault = (r) => (r.conversationId === personalConversationId(ana) && r.method === 'POST' && r.path.includes('/activities') ? { status: 429, retryAfterSeconds: 120 } : undefined);
+    expect((await h.postReferral({ ...future, id: 'pc-slow' })).status).toBe(201);
+    await h.connector.waitFor((c) => c.sent.find((r) => r.status === 429), 5_000);
+    // Fay's alert, another tenant's conversation, goes out meanwhile.
+    await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
+      customer: { name: 'Litware Inc', address: { country: 'AU' } }, name: 'For Fay', dealValue: 1, currency: 'USD', closingDateTime: '2027-01-31',
+      team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-ms-azure'],
+      partners: [{ orgId: FABRIKAM, closingDateTime: '2027-01-15', dealValue: 1, currency: 'USD', team: [{ firstName: 'Ana', phoneNumber: '555 0100', email: 'ana@partner.example' }], solutionIds: ['sol-fab-migrate'] }],
+    });
+    await h.connector.waitFor((c) => c.sent.find((r) => r.conversationId === personalConversationId(fay) && r.status === 200 && (r.body as { summary?: string } | undefined)?.summary), 5_000);
+    // The throttled alert is not held in the client: its retry is written down for two minutes on.
+    for (let i = 0; i < 50 && !(await h.app.store.list('outbox', OUR_TENANT)).some((m) => m.attempts > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    const [throttled] = await h.app.store.list('outbox', OUR_TENANT);
+    expect(throttled).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(Date.parse(throttled!.retryAt!) - Date.now()).toBeGreaterThan(100_000);
+    expect(h.connector.sent.filter((r) => r.status === 429)).toHaveLength(1);
+    const stopping = Date.now();
+    await h.app.close();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
   });
 });
