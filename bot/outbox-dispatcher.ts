@@ -23,6 +23,9 @@ export interface DispatcherDeps {
   retentionMs?: number;
 }
 
+/** How soon the loop comes back while due messages wait for the pace of their tenant. */
+const PACE_MS = 25;
+
 /** How often the sent and dropped messages past their retention are removed. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -47,6 +50,8 @@ export class OutboxDispatcher {
   private stopped = false;
   private seeded = false;
   private prunedAt = 0;
+  /** The last tick left due messages that the rate limits held back. */
+  private waiting = false;
   private readonly now: () => number;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -56,12 +61,15 @@ export class OutboxDispatcher {
   start(intervalMs = 200): void {
     this.stopped = false;
     const loop = async () => {
+      let waiting = false;
       try {
         await this.tick();
+        waiting = this.waiting;
       } catch (e) {
         this.deps.log.error('outbox tick failed', { error: (e as Error).message });
       }
-      if (!this.stopped) this.timer = setTimeout(loop, intervalMs);
+      // While due messages wait on the rate limits, come back at the tenant pace rather than a whole cycle later.
+      if (!this.stopped) this.timer = setTimeout(loop, waiting ? PACE_MS : intervalMs);
     };
     this.timer = setTimeout(loop, 0);
   }
@@ -90,9 +98,13 @@ export class OutboxDispatcher {
       .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
       .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
     let started = 0;
+    this.waiting = false;
     for (const message of due) {
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
-      if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) continue;
+      if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) {
+        this.waiting = true;
+        continue;
+      }
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
       const delivery = this.deliver(message)
         .catch((e: unknown) => this.deps.log.error('outbox delivery failed; the message will be tried again', { id: message.id, error: (e as Error).message }))
