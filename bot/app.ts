@@ -104,14 +104,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
-    const authWith = (connectorOptions: object) =>
-      new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth), undefined, undefined, connectorOptions);
-    const adapter = new FailClosedAdapter(authWith({}));
+    const authWith = () => new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth));
+    const adapter = new FailClosedAdapter(authWith());
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
-    // Proactive messages retry through the outbox only (see withoutClientRetries), on connector clients of their own.
-    const proactive = new CloudAdapter(authWith({}));
+    // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
+    // they retry through the outbox only (see withoutClientRetries).
+    const proactive = new CloudAdapter(authWith());
     const dispatcher = new OutboxDispatcher({
       store,
       adapter: proactive,

@@ -244,6 +244,7 @@ export class CoSellBot extends TeamsActivityHandler {
       reply = { card: await this.welcomeFor(person, banner('attention', e.message)) };
     }
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.card)));
+    if (reply.post) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.post)));
   }
 
   private async welcome(context: TurnContext): Promise<void> {

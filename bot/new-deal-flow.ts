@@ -8,6 +8,7 @@ import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
+import { MAX_PARTNERS } from '../services/inputs.js';
 import { helpTypes, type Contact, type Draft, type Person } from '../services/model.js';
 import { BadActionData } from './deal-actions.js';
 
@@ -20,8 +21,8 @@ const Create = Step.pick({ draftId: true });
 /** Team members of recent deals offered on the team step (and looked up when the draft becomes a deal). */
 const RECENT = 20;
 
-/** What a new partner invitation starts from; the rest is prefilled from the deal on the partners step. */
-const partnerStart = { partnerOrgId: '', partnerDealValue: '', partnerSolutionIds: '', partnerNotes: '' };
+/** What the next partner invitation starts from: empty, and the rest prefilled from the deal again on the partners step. */
+const partnerStart = { partnerOrgId: '', partnerDealValue: '', partnerSolutionIds: '', partnerNotes: '', partnerHelpType: 'GeneralOrOther', partnerTeam: undefined, partnerCurrency: undefined, partnerClosingDateTime: undefined };
 
 export interface NewDealResult {
   card?: Card;
@@ -52,6 +53,9 @@ export class NewDealFlow {
     // A partner filled in but not added is added on the way to the review, never dropped.
     const pending = step === 'partners' && (go === 'addPartner' || (go === 'next' && (values.partnerOrgId ?? '') !== ''));
     if (pending) {
+      if (partners.length >= MAX_PARTNERS) {
+        return this.show(caller, person, 'partners', await this.save(caller, draft, values, partners), {}, banner('attention', `A deal invites at most ${MAX_PARTNERS} partners at a time; invite more from the deal once it is created.`));
+      }
       const problems = await this.partnerProblems(caller, values, partners);
       if (Object.keys(problems).length > 0) return this.show(caller, person, 'partners', await this.save(caller, draft, values, partners), problems);
       partners = [...partners, Object.fromEntries(partnerFieldIds.map((id) => [id, values[id] ?? '']))];
@@ -147,7 +151,7 @@ export class NewDealFlow {
       customers: [...(known && !customers.some((c) => c.id === known.id) ? [known] : []), ...customers].map(customerChoice),
       currencies: currenciesChoices,
       solutions: solutionChoices(attachable, organizations, person.orgId),
-      dealHelpTypes: helpTypes.map((h) => ({ title: h === 'None' ? 'None (keep the deal private)' : helpTypeLabels[h], value: h })),
+      dealHelpTypes: helpTypes.map((h) => ({ title: helpTypeLabels[h], value: h })),
       helpTypes: helpTypes.filter((h) => h !== 'None').map((h) => ({ title: helpTypeLabels[h], value: h })),
       // The partner picked stays offered by name, wherever the typeahead's first page ends.
       partners: [...(chosenPartner && !partners.some((p) => p.id === chosenPartner.id) ? [chosenPartner] : []), ...partners].map((p) => ({ title: p.name, value: p.id })),

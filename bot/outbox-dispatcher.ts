@@ -7,7 +7,7 @@ import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Store } from '../services/store.js';
 import type { Logger } from './log.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, TENANT_SPACING_MS } from './rate-limiter.js';
 
 export interface DispatcherDeps {
   store: Store;
@@ -22,9 +22,6 @@ export interface DispatcherDeps {
   /** Sent and dropped messages older than this are removed, so a cycle costs what is due, not what was ever sent. */
   retentionMs?: number;
 }
-
-/** How soon the loop comes back while due messages wait for the pace of their tenant. */
-const PACE_MS = 25;
 
 /** How often the sent and dropped messages past their retention are removed. */
 const PRUNE_EVERY_MS = 60_000;
@@ -50,8 +47,8 @@ export class OutboxDispatcher {
   private stopped = false;
   private seeded = false;
   private prunedAt = 0;
-  /** The last tick left due messages that the rate limits held back. */
-  private waiting = false;
+  /** When the first due message the rate limits held back may go (ms). */
+  private nextFree = Infinity;
   private readonly now: () => number;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -61,15 +58,15 @@ export class OutboxDispatcher {
   start(intervalMs = 200): void {
     this.stopped = false;
     const loop = async () => {
-      let waiting = false;
+      this.nextFree = Infinity;
       try {
         await this.tick();
-        waiting = this.waiting;
       } catch (e) {
         this.deps.log.error('outbox tick failed', { error: (e as Error).message });
       }
-      // While due messages wait on the rate limits, come back at the tenant pace rather than a whole cycle later.
-      if (!this.stopped) this.timer = setTimeout(loop, waiting ? PACE_MS : intervalMs);
+      // Due messages held back by the rate limits: come back when the first of them may go, not a whole cycle later.
+      const soon = Math.min(intervalMs, Math.max(TENANT_SPACING_MS, this.nextFree - this.now()));
+      if (!this.stopped) this.timer = setTimeout(loop, soon);
     };
     this.timer = setTimeout(loop, 0);
   }
@@ -98,11 +95,10 @@ export class OutboxDispatcher {
       .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
       .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
     let started = 0;
-    this.waiting = false;
     for (const message of due) {
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
       if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) {
-        this.waiting = true;
+        this.nextFree = Math.min(this.nextFree, now + this.limiter.waitMs(message.conversationId, message.orgId, now));
         continue;
       }
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.

@@ -16,7 +16,7 @@ export const conversationWindows: Window[] = [
   { ms: 3_600_000, max: 1_800 },
 ];
 export const tenantWindows: Window[] = [{ ms: 1_000, max: 40 }];
-const TENANT_SPACING_MS = 25;
+export const TENANT_SPACING_MS = 25;
 
 export class RateLimiter {
   private readonly sends = new Map<string, number[]>();
@@ -31,6 +31,23 @@ export class RateLimiter {
     if (!fits(conversation, conversationWindows) || !fits(tenant, tenantWindows)) return false;
     this.record(conversationId, tenantId, now);
     return true;
+  }
+
+  /** Milliseconds until a send to this conversation of this tenant could go (0: now). */
+  waitMs(conversationId: string, tenantId: string, now: number): number {
+    const conversation = [...this.recent(`c:${conversationId}`, now)].sort((a, b) => a - b);
+    const tenant = [...this.recent(`t:${tenantId}`, now)].sort((a, b) => a - b);
+    const waits = [0];
+    const last = tenant.at(-1);
+    if (last !== undefined) waits.push(last + TENANT_SPACING_MS - now);
+    for (const [times, windows] of [[conversation, conversationWindows], [tenant, tenantWindows]] as const) {
+      for (const w of windows) {
+        const inWindow = times.filter((t) => t > now - w.ms);
+        // The window frees a slot when its oldest send that keeps it full drops out.
+        if (inWindow.length >= w.max) waits.push(inWindow[inWindow.length - w.max]! + w.ms - now);
+      }
+    }
+    return Math.max(...waits);
   }
 
   /** Counts a send made earlier (for example by the process before a restart). */

@@ -86,6 +86,6 @@ async function answer(deps: IntakeDeps, req: restify.Request): Promise<Answer> {
     if (e instanceof CoSellError && e.code === 'conflict') return problem(409, 'Conflict', e.message);
     if (e instanceof CoSellError) return problem(400, 'InvalidReferral', e.message, { problems: Object.entries(e.fields).map(([field, message]) => ({ field, message })) });
     deps.log.error('referral webhook failed', { tenantId, error: (e as Error).message, stack: (e as Error).stack });
-    return { ...problem(503, 'Unavailable', 'The referral could not be stored now; nothing was stored. Send it again in a minute.'), retryAfter: 60 };
+    return { ...problem(503, 'Unavailable', 'The referral could not be stored now. Send it again in a minute: a repeated referral is recognized by its id, never stored twice.'), retryAfter: 60 };
   }
 }

@@ -21,7 +21,7 @@ import {
   WonInput,
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
-import { declineReasons, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
+import { declineReasons, Draft as DraftSchema, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
@@ -209,6 +209,9 @@ export class LifecycleService {
       if (earlier?.createdReferralId) throw new CoSellError('conflict', 'This new deal was already created: open it from Outbound, or start another with New deal.');
       const now = this.clock.now();
       const draft: Draft = { id: parts.id ?? randomUUID(), orgId: person.orgId, userId: person.userId, values: parts.values, partners: parts.partners, createdReferralId: '', updatedDateTime: now.toISOString() };
+      // What the store would refuse (a value over its length) is the seller's to fix, not a failure of ours.
+      const { fields } = inputProblems(DraftSchema, draft);
+      if (Object.keys(fields).length > 0) throw validationError(fields);
       const stale = (await this.store.list('draft', person.orgId)).filter((d) => now.getTime() - Date.parse(d.updatedDateTime) > DRAFT_DAYS * DAY_MS);
       await this.store.commit([{ kind: 'draft', put: draft }, ...stale.map((d): Write => ({ kind: 'draft', delete: d.id }))]);
       return draft;

@@ -287,10 +287,10 @@ async function takeLock(root: string): Promise<void> {
   }
 }
 
-/** Loads every data file and deletes temp files left by interrupted writes (the files they replace are intact). */
 /** Files read at once while loading: reading the next ones overlaps parsing the last ones. */
 const LOAD_CONCURRENCY = 16;
 
+/** Loads every data file and deletes temp files left by interrupted writes (the files they replace are intact). */
 async function loadFiles(root: string): Promise<Map<string, DataFile>> {
   const files = new Map<string, DataFile>();
   const pending: DataFile[] = [];
@@ -371,7 +371,7 @@ class LowdbStore implements Store {
   readonly #sections = new Mutex();
   readonly #journal: DurableJsonFile<Journal>;
   #closing: Promise<void> | undefined;
-  /** Set when a disk write failed: memory and disk may disagree until the next open reconciles them. */
+  /** Files a failed write may have changed on disk: written back from memory before the next write. */
   #unsettled = new Set<DataFile>();
   #writeProblem: string | undefined;
   /** The files of each kind: a list of people need not walk the thousands of referral files. */
@@ -466,7 +466,13 @@ class LowdbStore implements Store {
     } catch (e) {
       for (const file of files.keys()) this.#unsettled.add(file);
       this.#writeProblem = describeError(e);
-      throw new Error(`The data folder could not be written (${this.#writeProblem}); nothing was changed. Try again once it can be.`, { cause: e });
+      // Undo at once where the disk lets us, so a restart can't replay the journal of a write reported as failed.
+      const undone = await this.#settle().then(
+        () => true,
+        () => false,
+      );
+      const outcome = undone ? 'nothing was changed' : 'it may not have been saved';
+      throw new Error(`The data folder could not be written (${this.#writeProblem}); ${outcome}. Try again once it can be.`, { cause: e });
     }
     install(this.files, files);
     for (const file of files.keys()) this.#index(file);

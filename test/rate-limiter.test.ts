@@ -36,4 +36,17 @@ describe('rate limiter', () => {
     expect(limiter.tryTake('c1', 't1', 1_000)).toBe(false);
     expect(limiter.tryTake('c1', 't1', 1_901)).toBe(true);
   });
+
+  it('says how long until a refused send may go: the tenant pace, or the oldest send that keeps a window full', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.waitMs('c1', 't1', 0)).toBe(0);
+    expect(limiter.tryTake('c1', 't1', 1_000)).toBe(true);
+    expect(limiter.waitMs('c2', 't1', 1_010)).toBe(15); // the tenant pace: 25 ms after the last send
+    for (let i = 1; i < 7; i++) expect(limiter.tryTake('c1', 't1', 1_000 + i * 30)).toBe(true);
+    // Seven in this second: the conversation's next slot is when the first of them is a second old.
+    expect(limiter.tryTake('c1', 't1', 1_500)).toBe(false);
+    expect(limiter.waitMs('c1', 't1', 1_500)).toBe(500);
+    expect(limiter.tryTake('c1', 't1', 1_999)).toBe(false);
+    expect(limiter.tryTake('c1', 't1', 2_000)).toBe(true);
+  });
 });

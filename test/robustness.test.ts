@@ -48,7 +48,7 @@ describe('a data folder that cannot be written', () => {
     // The webhook answers 503: the sender will send it again.
     const refused = await h.postReferral({ ...future, id: 'pc-disk-2' });
     expect(refused.status).toBe(503);
-    expect(refused.body.error.message).toMatch(/nothing was stored/);
+    expect(refused.body.error.message).toMatch(/Send it again/);
     // Reads go on.
     expect(cardText(await h.say(ana, 'inbound'))).toContain(fixture.name);
 

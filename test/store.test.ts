@@ -246,7 +246,7 @@ describe('lowdb store', () => {
     const blocker = `${fileOf(dir, won)}.tmp`;
     await mkdir(blocker, { recursive: true });
 
-    await expect(store.commit([{ kind: 'referral', put: won }])).rejects.toThrow(/could not be written.*nothing was changed/);
+    await expect(store.commit([{ kind: 'referral', put: won }])).rejects.toThrow(/could not be written.*may not have been saved/);
     expect(await store.get('referral', referral.id)).toEqual(referral);
     expect(store.writeProblem()).toBeDefined();
     // While the disk still fails, other writes fail too, with the same clear answer, and change nothing.
