@@ -23,7 +23,8 @@ import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { boxes, type LifecycleService } from '../services/lifecycle.js';
 import type { Person } from '../services/model.js';
-import { BadActionData, DealActions, dealVerbs } from './deal-actions.js';
+import { BadActionData, FavoriteData, parseActionData } from './action-data.js';
+import { DealActions, dealVerbs } from './deal-actions.js';
 import { actingPerson, callerOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
@@ -191,8 +192,8 @@ export class CoSellBot extends TeamsActivityHandler {
     },
     favorite: async (caller, person, data) => {
       if (data.list === undefined) return this.deals.run('favorite', caller, person, data);
-      const favorite = data.favorite === true || data.favorite === 'true';
-      const { referral } = await this.deps.lifecycle.setFavorite(caller, String(data.referralId ?? ''), favorite);
+      const { referralId, favorite } = parseActionData(FavoriteData, data);
+      const { referral } = await this.deps.lifecycle.setFavorite(caller, referralId, favorite);
       return { card: await this.list(caller, listOf(data), banner('good', `“${referral.name}” ${favorite ? 'added to' : 'removed from'} your favorites.`)) };
     },
   };

@@ -2,6 +2,7 @@
 // action that lets a viewer use it, what the card says when it worked, and the lifecycle operation.
 // The form's one definition turns what Teams sent into the operation's input and places its errors.
 import { z } from 'zod';
+import { FavoriteData, parseActionData as parse } from './action-data.js';
 import { dealCard, dealLogCard, type DealCardOptions } from '../cards/deal.js';
 import { dealForms, dealFormIds, type DealFormContext, type DealFormId } from '../cards/deal-forms.js';
 import { SHORT_ID_LENGTH } from '../cards/format.js';
@@ -14,7 +15,6 @@ import type { Clock } from '../services/clock.js';
 import type { Person } from '../services/model.js';
 import type { AllowedActions } from '../services/referral-rules.js';
 
-export class BadActionData extends Error {}
 
 type Run<In> = (lifecycle: LifecycleService, caller: Caller, referralId: string, version: number, input: In) => Promise<ReferralView>;
 
@@ -59,12 +59,6 @@ const VersionedRef = Ref.extend({ version: z.coerce.number({ message: 'version m
 const Open = Ref.extend({ view: z.enum(['deal', 'notes', 'team']).default('deal'), page: z.coerce.number().int().min(0).default(0) });
 const ShowForm = VersionedRef.extend({ form: z.enum(dealFormIds as [DealFormId, ...DealFormId[]]) });
 
-function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
-  const result = schema.safeParse(data);
-  if (!result.success) throw new BadActionData(`The card sent incomplete data: ${result.error.issues.map((i) => i.message).join('; ')}.`);
-  return result.data;
-}
-
 export interface DealActionResult {
   card: Card;
   /** The card for everyone who sees the message, when the deal changed. */
@@ -91,8 +85,8 @@ export class DealActions {
         return { card: view === 'deal' ? await this.card(caller, person, current) : dealLogCard(current.referral, view, page) };
       }
       case 'favorite': {
-        const { referralId } = parse(Ref, data);
-        const view = await lifecycle.setFavorite(caller, referralId, data.favorite === true || data.favorite === 'true');
+        const { referralId, favorite } = parse(FavoriteData, data);
+        const view = await lifecycle.setFavorite(caller, referralId, favorite);
         return { card: await this.card(caller, person, view, { banner: banner('good', view.favorite ? 'Added to your favorites.' : 'Removed from your favorites.') }) };
       }
       case 'showForm': {

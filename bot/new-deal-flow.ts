@@ -10,7 +10,7 @@ import { CoSellError } from '../services/errors.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { MAX_PARTNERS } from '../services/inputs.js';
 import { helpTypes, type Contact, type Draft, type Person } from '../services/model.js';
-import { BadActionData } from './deal-actions.js';
+import { parseActionData } from './action-data.js';
 
 const Step = z.object({
   draftId: z.string().min(1, 'draftId is missing'),
@@ -45,7 +45,7 @@ export class NewDealFlow {
 
   /** Next, Back, Search, Invite partners or Add partner on a step: keep what was typed, check every step so far, move. */
   async step(caller: Caller, person: Person, data: Record<string, unknown>): Promise<Card> {
-    const { draftId, step, go } = parse(Step, data);
+    const { draftId, step, go } = parseActionData(Step, data, 'new-deal card');
     const draft = await this.lifecycle.draft(caller, draftId);
     let values: DraftValues = { ...draft.values, ...submitted(newDealSteps[step].fields, data) };
     let partners = draft.partners;
@@ -76,7 +76,7 @@ export class NewDealFlow {
 
   /** Create deal on the review step: the draft is used up with the deal, in one commit. */
   async create(caller: Caller, person: Person, data: Record<string, unknown>): Promise<NewDealResult> {
-    const { draftId } = parse(Create, data);
+    const { draftId } = parseActionData(Create, data, 'new-deal card');
     const draft = await this.lifecycle.draft(caller, draftId);
     try {
       return { created: await this.lifecycle.createDeal(caller, await this.input(caller, draft.values, draft.partners), draftId) };
@@ -202,10 +202,4 @@ function onStep(errors: Record<string, string>, step: NewDealStep): Record<strin
 /** Drafts keep text only: values left undefined are dropped. */
 function clean(values: DraftValues): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
-  const result = schema.safeParse(data);
-  if (!result.success) throw new BadActionData(`The new-deal card sent incomplete data: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}.`);
-  return result.data;
 }

@@ -386,6 +386,8 @@ describe('refusals', () => {
       ['createDeal', { draft: '{not json' }],
       ['newDeal', { draftId: 'x', step: 'nowhere', go: 'next' }],
       ['list', { box: 'secret' }],
+      ['favorite', { favorite: 'maybe' }],
+      ['favorite', { list: 'mine', favorite: true }],
       ['launchMissiles', {}],
     ];
     for (const [verb, data] of cases) {
