@@ -115,6 +115,19 @@ describe('a new deal in few cards', () => {
     expect(p2p.cards).toHaveLength(5);
     expect(cardText(p2p.created)).toContain('Partner to partner · Outbound');
   });
+
+  it('an eleventh partner is refused on the card, with the ten already added kept', async () => {
+    let card = await h.say(ana, 'new deal');
+    card = (await h.press(ana, card, 'Next', first)).card;
+    card = (await h.press(ana, card, 'Next', second)).card;
+    card = (await h.press(ana, card, 'Invite partners', { helpType: 'None' })).card;
+    const [draft] = await h.app.store.list('draft');
+    const invitation = { partnerOrgId: FABRIKAM, partnerDealValue: '300', partnerSolutionIds: 'sol-fab-migrate' };
+    await h.app.store.commit([{ kind: 'draft', put: { ...draft!, partners: Array.from({ length: 10 }, () => invitation) } }]);
+    const after = (await h.press(ana, card, 'Add this partner', invitation)).card;
+    expect(cardText(after)).toContain('A deal invites at most 10 partners at a time');
+    expect((await h.app.store.get('draft', draft!.id))!.partners).toHaveLength(10);
+  });
 });
 
 describe('short ids', () => {
