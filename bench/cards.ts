@@ -3,7 +3,8 @@
 //   1. dealCard() rendering of an inbound referral, plain and with the accept form (in this process);
 //   2. the one-click accept (adaptiveCard/action invoke) against the echo bot's invoke, alternating;
 //   3. the searchDeals message extension returning 25 deals, alternating with echo invokes;
-//   4. memory (RSS, heap) of both bots, each in its own process.
+//   4. load: 200 people at once, each saying `inbound`, opening a deal and accepting it;
+//   5. memory (RSS, heap) of both bots, each in its own process.
 // Co-sell Bot runs on a data directory of 10,000 referrals in one organization. Everything stays on
 // 127.0.0.1; the Bot Connector the bot calls back is a stub in this process.
 // Run: npm run bench (after store-write), or npx tsx bench/cards.ts [--profile]
@@ -19,9 +20,9 @@ import { dealCard } from '../cards/deal.js';
 import { systemClock, DAY_MS } from '../services/clock.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService, type ReferralView } from '../services/lifecycle.js';
-import { invokeAction, postActivity, setServiceUrl } from '../test/helpers/teams.js';
+import { invokeAction, message, postActivity, setServiceUrl, type TeamsUser } from '../test/helpers/teams.js';
 import { startChild, type Child } from './child-ipc.js';
-import { admin, fill, MICROSOFT_TENANT_ID, ORG_ID, SEARCH_TEXT } from './fixture.js';
+import { admin, fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID, SEARCH_TEXT } from './fixture.js';
 import { summarizeProfile, type CpuProfile } from './profile.js';
 
 const NOW = Date.now();
@@ -39,7 +40,7 @@ const ACCEPT_FORM = {
 };
 
 const REFERRALS = 10_000;
-const RECEIVED = 300;
+const RECEIVED = 500;
 const RENDERS = 500;
 const WARMUP = 30;
 const ACCEPTS = 200;
@@ -51,7 +52,7 @@ const PROFILE_SEARCHES = 8;
 const SEARCH_COUNT = 25;
 const CARD = 'application/vnd.microsoft.card.adaptive';
 
-if (WARMUP + ACCEPTS + (PROFILE ? PROFILE_ACCEPTS : 0) >= RECEIVED) throw new Error('not enough Received referrals: one accept each, plus one left to render');
+if (WARMUP + ACCEPTS + loadUsers.length + (PROFILE ? PROFILE_ACCEPTS : 0) >= RECEIVED) throw new Error('not enough Received referrals: one accept each, plus one left to render');
 
 // ---------------------------------------------------------------------------------------------
 // Clean-up that also runs when the run fails or is interrupted.
@@ -204,13 +205,31 @@ function echoOnce(echo: Child): Promise<boolean> {
   });
 }
 
-function acceptOnce(bot: Child, referralId: string): Promise<boolean> {
+function acceptOnce(bot: Child, referralId: string, user: TeamsUser = admin): Promise<boolean> {
   // replyToId set: the bot also replaces the card message for everyone (a PUT to the connector).
-  const activity = invokeAction(admin, 'accept', { referralId, version: 1, ...ACCEPT_FORM }, { replyToId: `msg-${referralId}` });
+  const activity = invokeAction(user, 'accept', { referralId, version: 1, ...ACCEPT_FORM }, { replyToId: `msg-${referralId}` });
   return postActivity(bot.url, activity).then((res) => {
     const body = res.body as InvokeBody | undefined;
     const ok = res.status === 200 && body?.statusCode === 200 && body.type === CARD && texts(body.value).includes('Accepted');
     if (!ok) failed('accept invoke', res.status === 200 && body?.type === CARD ? { status: res.status, cardText: texts(body.value) } : res);
+    return ok;
+  });
+}
+
+/** `inbound` typed in the chat: the bot answers with the list card, posted to the connector. */
+function inboundOnce(bot: Child, user: TeamsUser): Promise<boolean> {
+  return postActivity(bot.url, message(user, 'inbound')).then((res) => {
+    const ok = res.status === 200 || res.status === 202;
+    if (!ok) failed('inbound message', res);
+    return ok;
+  });
+}
+
+function openOnce(bot: Child, user: TeamsUser, referralId: string): Promise<boolean> {
+  return postActivity(bot.url, invokeAction(user, 'open', { referralId })).then((res) => {
+    const body = res.body as InvokeBody | undefined;
+    const ok = res.status === 200 && body?.statusCode === 200 && body.type === CARD && texts(body.value).includes('Received');
+    if (!ok) failed('open invoke', res);
     return ok;
   });
 }
@@ -370,6 +389,20 @@ try {
     () => time(() => searchOnce(bot), search),
   );
 
+  // Load: every load user at once says `inbound`, opens a deal and accepts it, one step after the other.
+  console.error(`load: ${loadUsers.length} people at once, each saying inbound, opening a deal and accepting it ...`);
+  const load = { inbound: [] as number[], open: [] as number[], accept: [] as number[] };
+  const loadStarted = performance.now();
+  await Promise.all(
+    loadUsers.map(async (user) => {
+      const id = nextId();
+      await time(() => inboundOnce(bot, user), load.inbound);
+      await time(() => openOnce(bot, user, id), load.open);
+      await time(() => acceptOnce(bot, id, user), load.accept);
+    }),
+  );
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+
   const afterRuns = { echo: await memory(echo), bot: await memory(bot) };
   const stats = await bot.ask<{ byStage: Record<string, number>; logged: { warn: number; error: number; first: string[] } }>('stats');
 
@@ -381,6 +414,8 @@ try {
     accept: figures(accept),
     echoS: figures(echoWithSearch),
     search: figures(search),
+    load: figures([...load.inbound, ...load.open, ...load.accept]),
+    loadSteps: Object.entries(load).map(([step, times]) => [step, figures(times)] as const),
   };
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   console.log(`\nCard benchmark: Co-sell Bot vs a bare botbuilder echo bot, same run. Node ${process.version}, ${cpus().length} cores, load ${loadBefore.toFixed(2)} at start.`);
@@ -395,7 +430,10 @@ try {
     ['accept invoke (one click)', String(f.accept.n), ms(f.accept.p50), ms(f.accept.p99), ratio(f.accept.p50, f.echoA.p50), '≤ 3x echo', verdict(f.accept.p50 <= 3 * f.echoA.p50)],
     ['echo bot invoke (paired with search)', String(f.echoS.n), ms(f.echoS.p50), ms(f.echoS.p99), '1.0x', '', ''],
     [`search, ${SEARCH_COUNT} deals (message extension)`, String(f.search.n), ms(f.search.p50), ms(f.search.p99), ratio(f.search.p50, f.echoS.p50), 'p50 ≤ 100 ms', verdict(f.search.p50 <= 100)],
+    [`load: ${loadUsers.length} people at once, 3 requests each`, String(f.load.n), ms(f.load.p50), ms(f.load.p99), '—', 'p99 ≤ 250 ms', verdict(f.load.p99 <= 250)],
+    ...f.loadSteps.map(([step, g]) => [`  of which ${step}`, String(g.n), ms(g.p50), ms(g.p99), '—', '', '']),
   ]);
+  console.log(`(Load: ${loadUsers.length * 3} requests in ${loadSeconds.toFixed(1)} s; Co-sell Bot's peak RSS ${mb(afterRuns.bot.peakKb)} MB, target ≤ 300 MB: ${verdict(afterRuns.bot.peakKb <= 300 * 1024)}.)`);
   console.log(`(Deal card JSON: ${render.bytes}. p99 of ${SEARCHES} samples is their maximum. Request times are client-side: HTTP on loopback and JSON included.)\n`);
 
   printTable([
@@ -423,7 +461,7 @@ try {
 
   // ---- did the run do what it claims? ----
   const accepted = (stats.byStage.Accepted ?? 0) - (stagesBefore.Accepted ?? 0);
-  const attempted = WARMUP + ACCEPTS;
+  const attempted = WARMUP + ACCEPTS + loadUsers.length;
   const allFailures = [...failures].map(([what, { count }]) => `${what}: ${count}`).join(', ');
   console.log(`Failures: ${allFailures || 'none'}${warmFailures > 0 ? ` (${warmFailures} during warm-up)` : ''}.`);
   console.log(`Store check: ${accepted} of ${attempted} accepted referrals are Accepted in the bot's store; the connector got ${[...connector.requests].map(([m, n]) => `${n} ${m}`).join(', ') || 'no requests'}.`);

@@ -19,6 +19,13 @@ const SENDER = { id: '6f1c2a10-0000-4000-8000-00000000fab1', name: 'Fabrikam Con
 export const admin: TeamsUser = { tenantId: ORG_ID, aadObjectId: '00000000-0000-4000-8000-0000000be9a1', name: 'Ana Admin', email: 'ana@partner.example' };
 /** Sellers besides the admin: the deal card lists everyone's Teams id for refresh. */
 const SELLERS = 24;
+/** The load phase's people: each answers referrals, so each is a referrals admin. */
+export const loadUsers: TeamsUser[] = Array.from({ length: 200 }, (_, n) => ({
+  tenantId: ORG_ID,
+  aadObjectId: `00000000-0000-4000-8000-${(0x10000 + n).toString(16).padStart(12, '0')}`,
+  name: `Load User ${n + 1}`,
+  email: `load${n + 1}@partner.example`,
+}));
 
 const CUSTOMERS = [
   ['Contoso Ltd', 'Redmond', 'US'],
@@ -108,7 +115,11 @@ async function registerPeople(store: Store): Promise<void> {
     const userId = randomUUID();
     return { kind: 'person', put: { id: `${ORG_ID}:${userId}`, orgId: ORG_ID, userId, name: `Seller ${n + 1}`, email: `seller${n + 1}@partner.example`, channelUserId: `29:${userId}`, roles: ['seller'] } };
   });
-  await store.commit(sellers);
+  const answering: Write[] = loadUsers.map((u) => ({
+    kind: 'person',
+    put: { id: `${ORG_ID}:${u.aadObjectId}`, orgId: ORG_ID, userId: u.aadObjectId, name: u.name, email: u.email, channelUserId: `29:${u.aadObjectId}`, roles: ['seller', 'referrals-admin'] },
+  }));
+  await store.commit([...sellers, ...answering]);
 }
 
 /**
