@@ -604,7 +604,7 @@ export class LifecycleService {
     };
     // Received referrals wait for an answer: they come first in the inbound list.
     const urgency = (r: Referral) => (box === 'inbound' && r.substatus === 'Received' ? 0 : 1);
-    const selected = all.filter(pick[box]).sort((a, b) => urgency(a) - urgency(b) || byRecent(a, b));
+    const selected = newestFirst(all.filter(pick[box]), urgency);
     return paginate(selected, page, pageSize, favorites);
   }
 
@@ -613,9 +613,7 @@ export class LifecycleService {
     const person = await this.actor(caller);
     const q = text.trim().toLowerCase();
     const all = await this.store.list('referral', person.orgId);
-    const hits = all
-      .filter((r) => [r.name, r.customerProfile.name, r.externalReferenceId].some((v) => v.toLowerCase().includes(q)))
-      .sort(byRecent);
+    const hits = newestFirst(all.filter((r) => [r.name, r.customerProfile.name, r.externalReferenceId].some((v) => v.toLowerCase().includes(q))));
     return paginate(hits, page, pageSize, new Set(await this.favoriteIds(person)));
   }
 
@@ -633,7 +631,7 @@ export class LifecycleService {
   /** Team members from the organization's latest own deals, offered when building a team (a referral's team names the sender's people too). */
   async recentContacts(caller: Caller, limit = 10): Promise<Contact[]> {
     const person = await this.actor(caller);
-    const all = (await this.store.list('referral', person.orgId)).filter((r) => r.direction === 'Outgoing').sort(byRecent);
+    const all = newestFirst((await this.store.list('referral', person.orgId)).filter((r) => r.direction === 'Outgoing'));
     const seen = new Map<string, Contact>();
     for (const r of all) {
       for (const m of r.team) if (!seen.has(m.email.toLowerCase())) seen.set(m.email.toLowerCase(), m);
@@ -845,7 +843,16 @@ const isArchived = (r: Referral) => r.status === 'Closed';
 
 /** An invited organization's answer is news for the sender. */
 const answered = (r: Referral): CoSellEvent[] => (r.direction === 'Incoming' ? [{ type: 'answered', referral: r }] : []);
-const byRecent = (a: Referral, b: Referral) => b.updatedDateTime.localeCompare(a.updatedDateTime);
+/**
+ * Most recently updated first, within `group` (lower first). Each time is parsed once: dates may
+ * carry any offset, and lists sort thousands of deals per request.
+ */
+function newestFirst(referrals: Referral[], group: (r: Referral) => number = () => 0): Referral[] {
+  return referrals
+    .map((r) => ({ r, g: group(r), t: Date.parse(r.updatedDateTime) }))
+    .sort((a, b) => a.g - b.g || b.t - a.t)
+    .map((e) => e.r);
+}
 const unique = <T>(values: T[]) => [...new Set(values)];
 
 function paginate(referrals: Referral[], page: number, pageSize: number, favorites: Set<string>): Page<ListItem> {
