@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../services/clock.js';
 import { CoSellError } from '../services/errors.js';
-import { dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, type World, refusal } from './helpers/world.js';
+import { makeReferral } from './helpers/records.js';
+import { CONTOSO_PARTNER, dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, type World, refusal } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -130,6 +131,13 @@ describe('queries', () => {
     await w.service.markWon(w.admin, one.id, 1, {});
     expect((await w.service.list(w.admin, 'archive')).items.map((i) => i.referral.name)).toEqual(['Deal 7']);
     expect((await w.service.list(w.admin, 'outbound')).total).toBe(22);
+  });
+
+  it('lists order by the moment of the last change, whatever offset its time was written with', async () => {
+    const early = makeReferral({ orgId: CONTOSO_PARTNER, direction: 'Outgoing', substatus: 'Accepted', name: 'Earlier (08:00 UTC)', updatedDateTime: '2026-01-01T10:00:00+02:00' });
+    const late = makeReferral({ orgId: CONTOSO_PARTNER, direction: 'Outgoing', substatus: 'Accepted', name: 'Later (09:00 UTC)', updatedDateTime: '2026-01-01T09:00:00Z' });
+    await w.store.commit([early, late].map((put) => ({ kind: 'referral' as const, put })));
+    expect((await w.service.list(w.admin, 'outbound')).items.map((i) => i.referral.name)).toEqual(['Later (09:00 UTC)', 'Earlier (08:00 UTC)']);
   });
 
   it('inbound puts referrals waiting for an answer first; expiring lists the soonest first', async () => {
