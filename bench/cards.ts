@@ -371,23 +371,20 @@ try {
   for (let i = 0; i < SEARCH_WARMUP; i++) await time(() => searchOnce(bot), discard);
   const warmFailures = [...failures.values()].reduce((s, f) => s + f.count, 0);
 
-  console.error(`measuring ${ACCEPTS} accepts against ${ACCEPTS} echo invokes ...`);
-  const accept: number[] = [];
-  const echoWithAccept: number[] = [];
-  await alternate(
-    ACCEPTS,
-    () => time(() => echoOnce(echo), echoWithAccept),
-    () => time(() => acceptOnce(bot, nextId()), accept),
-  );
-
-  console.error(`measuring ${SEARCHES} searches against ${SEARCHES} echo invokes ...`);
-  const search: number[] = [];
-  const echoWithSearch: number[] = [];
-  await alternate(
-    SEARCHES,
-    () => time(() => echoOnce(echo), echoWithSearch),
-    () => time(() => searchOnce(bot), search),
-  );
+  /** n requests to Co-sell Bot, each paired with an echo invoke: both lists of timings. */
+  const againstEcho = async (n: number, what: string, run: () => Promise<boolean>) => {
+    console.error(`measuring ${n} ${what} against ${n} echo invokes ...`);
+    const timed: number[] = [];
+    const echoed: number[] = [];
+    await alternate(
+      n,
+      () => time(() => echoOnce(echo), echoed),
+      () => time(run, timed),
+    );
+    return { timed, echoed };
+  };
+  const { timed: accept, echoed: echoWithAccept } = await againstEcho(ACCEPTS, 'accepts', () => acceptOnce(bot, nextId()));
+  const { timed: search, echoed: echoWithSearch } = await againstEcho(SEARCHES, 'searches', () => searchOnce(bot));
 
   // Load: every load user at once says `inbound`, opens a deal and accepts it, one step after the other.
   console.error(`load: ${loadUsers.length} people at once, each saying inbound, opening a deal and accepting it ...`);
