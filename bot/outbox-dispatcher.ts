@@ -113,6 +113,9 @@ export class OutboxDispatcher {
 
   private async deliver(message: OutboxMessage): Promise<void> {
     const { store, adapter, appId, registry, render, log } = this.deps;
+    // Never send what a failing write may still undo: the alert's commit must be on disk first.
+    await store.settled();
+    if (!(await store.get('outbox', message.id))) return;
     const conversation = await store.get('conversation', message.conversationId);
     if (!conversation) return this.save(message, { status: 'dropped', lastError: 'The conversation is no longer registered.' });
     try {

@@ -2,6 +2,7 @@
 // Each file is a lowdb Low whose data is { records: { [id]: record } }. Files are small so a
 // write rewrites only what it touches: referrals are split by organization, by open/closed
 // (closed deals pile up but rarely change) and into hash buckets.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
@@ -344,7 +345,7 @@ export async function openLowdbStore(dataDir: string): Promise<Store> {
     locked = true;
     const files = await loadFiles(root);
     await recoverJournal(root, files);
-    return new LowdbStore(root, files, indexRecords(files));
+    return new LowdbStore(root, files);
   } catch (e) {
     if (locked) await rm(path.join(root, LOCK), { force: true });
     openDirs.delete(root);
@@ -355,35 +356,55 @@ export async function openLowdbStore(dataDir: string): Promise<Store> {
 // ---------------------------------------------------------------------------------------------
 // The store.
 
-/** Runs async functions one at a time, in call order. */
-class Mutex {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(fn);
-    this.#tail = result.catch(() => undefined);
-    return result;
-  }
+/** A batch of commits made durable together: one journal and one fsync per file for all of them. */
+interface Batch {
+  writes: Write[];
+  files: Set<DataFile>;
+  done: Promise<void>;
+  resolve(): void;
+  reject(e: Error): void;
 }
 
+function newBatch(): Batch {
+  const batch = { writes: [], files: new Set() } as unknown as Batch;
+  batch.done = new Promise<void>((resolve, reject) => Object.assign(batch, { resolve, reject }));
+  batch.done.catch(() => undefined); // each committer awaits it; this only keeps an unawaited one from ending the process
+  return batch;
+}
+
+const EMPTY: FileData = { records: {} };
+
+/**
+ * Group commit: a commit changes memory at once and joins the batch being gathered; a batch is
+ * written while the next one gathers, so 200 writers cost a few fsyncs, not 200. An exclusive
+ * section ends at its commit, so the next one reads the change without waiting for the disk.
+ * A batch that fails takes memory back to what the disk holds, failing the batches gathered
+ * after it too, since their sections read what it changed.
+ */
 class LowdbStore implements Store {
-  readonly #writes = new Mutex();
-  readonly #sections = new Mutex();
+  readonly #section = new AsyncLocalStorage<{ end(): void }>();
+  #sectionsTail: Promise<void> = Promise.resolve();
   readonly #journal: DurableJsonFile<Journal>;
   #closing: Promise<void> | undefined;
-  /** Files a failed write may have changed on disk: written back from memory before the next write. */
-  #unsettled = new Set<DataFile>();
+  #gathering: Batch | undefined;
+  #writing: Batch | undefined;
+  #flushing: Promise<void> | undefined;
+  /** For each file memory has changed ahead of the disk, what the disk holds (null: the file is new). */
+  readonly #onDisk = new Map<DataFile, FileData | null>();
+  /** Files a failed write may have changed on disk: written back before the next write. */
+  readonly #unsettled = new Set<DataFile>();
   #writeProblem: string | undefined;
+  /** `${kind}:${id}` -> the file holding the record. */
+  #where: Map<string, DataFile>;
   /** The files of each kind: a list of people need not walk the thousands of referral files. */
   readonly #byKind = new Map<Kind, Set<DataFile>>();
 
   constructor(
     private readonly root: string,
     private readonly files: Map<string, DataFile>,
-    /** `${kind}:${id}` -> the file holding the record. */
-    private readonly where: Map<string, DataFile>,
   ) {
     this.#journal = new DurableJsonFile(path.join(root, JOURNAL), parseJournal);
+    this.#where = indexRecords(files);
     for (const file of files.values()) this.#index(file);
   }
 
@@ -394,7 +415,7 @@ class LowdbStore implements Store {
   }
 
   async get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined> {
-    return this.where.get(keyOf(kind, id))?.low.data.records[id] as Records[K] | undefined;
+    return this.#where.get(keyOf(kind, id))?.low.data.records[id] as Records[K] | undefined;
   }
 
   /** Kinds without an orgId ignore the organization. */
@@ -409,22 +430,68 @@ class LowdbStore implements Store {
     return out as Records[K][];
   }
 
-  /** Do not nest: an exclusive section that waits for another one never ends. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#sections.run(fn);
+  /** Do not nest before the commit: a section that waits for another one never ends. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.#sectionsTail;
+    let release!: () => void;
+    this.#sectionsTail = new Promise<void>((resolve) => (release = resolve));
+    await before;
+    let durable: Promise<void> | undefined;
+    const end = () => {
+      if (durable) return;
+      durable = this.settled();
+      release();
+    };
+    let result: { value: T } | { error: unknown };
+    try {
+      result = { value: await this.#section.run({ end }, fn) };
+    } catch (error) {
+      result = { error };
+    }
+    end();
+    // What the section read or wrote is on disk before it answers: a refusal never rests on an undone change.
+    await durable;
+    if ('error' in result) throw result.error;
+    return result.value;
   }
 
   async commit(writes: Write[]): Promise<void> {
     if (this.#closing) throw new Error('The store is closed.');
     const checked = checkWrites(writes);
-    return this.#writes.run(() => this.#apply(checked));
+    // From here to the end nothing awaits: the change is in memory, in this batch, in call order.
+    const { files, placed } = stage(this.root, this.files, checked, (kind, id) => {
+      const file = this.#where.get(keyOf(kind, id));
+      return file ? [file] : [];
+    });
+    const batch = (this.#gathering ??= newBatch());
+    for (const file of files.keys()) {
+      if (!this.#onDisk.has(file)) this.#onDisk.set(file, this.files.get(file.path) === file ? file.low.data : null);
+      batch.files.add(file);
+    }
+    batch.writes.push(...checked);
+    install(this.files, files);
+    for (const file of files.keys()) this.#index(file);
+    for (const [key, file] of placed) {
+      if (file) this.#where.set(key, file);
+      else this.#where.delete(key);
+    }
+    this.#section.getStore()?.end();
+    this.#flushing ??= this.#flush();
+    return batch.done;
+  }
+
+  settled(): Promise<void> {
+    return (this.#gathering ?? this.#writing)?.done ?? Promise.resolve();
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#writes.run(async () => {
+    this.#closing ??= (async () => {
+      while (this.#flushing) await this.#flushing;
+      // A failed write's leftovers, undone if the disk lets us now: otherwise the next start replays its journal.
+      await this.#settle().catch(() => undefined);
       await rm(path.join(this.root, LOCK), { force: true });
       openDirs.delete(this.root);
-    });
+    })();
     return this.#closing;
   }
 
@@ -433,52 +500,79 @@ class LowdbStore implements Store {
     return this.#writeProblem;
   }
 
-  /**
-   * A failed write may have left some of its files (and the journal) on disk while memory kept the
-   * old content: before anything else is written, those files are written back from memory, so
-   * the failed change stays undone and the next write starts from what memory holds.
-   */
-  async #settle(): Promise<void> {
-    if (this.#unsettled.size === 0) return;
-    await writeAll(new Map([...this.#unsettled].map((file) => [file, file.low.data])));
-    await rm(this.#journal.file, { force: true });
-    await syncDir(this.root);
-    this.#unsettled.clear();
+  async #flush(): Promise<void> {
+    for (;;) {
+      // Requests already waiting on the event loop commit first and join this batch.
+      await new Promise(setImmediate);
+      const batch = this.#gathering;
+      if (!batch) break;
+      this.#gathering = undefined;
+      this.#writing = batch;
+      await this.#write(batch);
+      this.#writing = undefined;
+    }
+    this.#flushing = undefined;
   }
 
-  async #apply(writes: Write[]): Promise<void> {
-    const { files, placed } = stage(this.root, this.files, writes, (kind, id) => {
-      const file = this.where.get(keyOf(kind, id));
-      return file ? [file] : [];
-    });
+  /** Never throws: the batch's committers get the outcome. */
+  async #write(batch: Batch): Promise<void> {
+    const files = new Map([...batch.files].map((file) => [file, file.low.data]));
     try {
       await this.#settle();
       if (files.size === 1) {
         await writeAll(files); // the rename alone makes one file all or none
       } else if (files.size > 1) {
-        await this.#journal.write({ writes });
+        await this.#journal.write({ writes: batch.writes });
         await writeAll(files);
         await rm(this.#journal.file);
         // Otherwise a journal reappearing after a power loss could replay over later writes.
         await syncDir(this.root);
       }
-      this.#writeProblem = undefined;
     } catch (e) {
-      for (const file of files.keys()) this.#unsettled.add(file);
-      this.#writeProblem = describeError(e);
-      // Undo at once where the disk lets us, so a restart can't replay the journal of a write reported as failed.
-      const undone = await this.#settle().then(
-        () => true,
-        () => false,
-      );
-      const outcome = undone ? 'nothing was changed' : 'it may not have been saved';
-      throw new Error(`The data folder could not be written (${this.#writeProblem}); ${outcome}. Try again once it can be.`, { cause: e });
+      return this.#fail(batch, e);
     }
-    install(this.files, files);
-    for (const file of files.keys()) this.#index(file);
-    for (const [key, file] of placed) {
-      if (file) this.where.set(key, file);
-      else this.where.delete(key);
+    this.#writeProblem = undefined;
+    for (const [file, data] of files) {
+      if (file.low.data === data) this.#onDisk.delete(file);
+      else this.#onDisk.set(file, data); // a later batch has changed it since
     }
+    batch.resolve();
+  }
+
+  async #fail(batch: Batch, cause: unknown): Promise<void> {
+    this.#writeProblem = describeError(cause);
+    for (const file of batch.files) this.#unsettled.add(file);
+    const after = this.#gathering;
+    this.#gathering = undefined;
+    for (const [file, data] of this.#onDisk) {
+      file.low.data = data ?? EMPTY;
+      if (!data) this.files.delete(file.path);
+    }
+    this.#onDisk.clear();
+    this.#where = indexRecords(this.files);
+    this.#byKind.clear();
+    for (const file of this.files.values()) this.#index(file);
+    // Undo on disk at once where it lets us, so a restart can't replay the journal of a write reported as failed.
+    const undone = await this.#settle().then(
+      () => true,
+      () => false,
+    );
+    const outcome = undone ? 'nothing was changed' : 'it may not have been saved';
+    const error = new Error(`The data folder could not be written (${this.#writeProblem}); ${outcome}. Try again once it can be.`, { cause });
+    batch.reject(error);
+    after?.reject(error);
+  }
+
+  /**
+   * A failed write may have left some of its files (and the journal) on disk while memory went
+   * back to the old content: before anything else is written, the disk gets that content back.
+   */
+  async #settle(): Promise<void> {
+    if (this.#unsettled.size === 0) return;
+    const files = [...this.#unsettled];
+    await writeAll(new Map(files.map((file) => [file, this.#onDisk.has(file) ? (this.#onDisk.get(file) ?? EMPTY) : file.low.data])));
+    await rm(this.#journal.file, { force: true });
+    await syncDir(this.root);
+    for (const file of files) this.#unsettled.delete(file);
   }
 }

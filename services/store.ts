@@ -30,10 +30,19 @@ export interface Store {
   get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined>;
   /** All records of a kind; for records with an `orgId`, optionally only that organization's. */
   list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]>;
-  /** Runs fn alone among the exclusive sections of this store: read, check, then commit. */
+  /**
+   * Runs fn alone among the exclusive sections of this store: read, check, then commit. The section
+   * ends at its commit (the next one may read the change at once); its answer waits until what it
+   * read and wrote is on disk.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
-  /** Applies the writes all or none; durable on disk when the promise resolves. A failed commit changes nothing, and the next one may succeed. */
+  /**
+   * Applies the writes all or none: get and list see them at once, and they are durable on disk when
+   * the promise resolves. A failed commit changes nothing (nor any commit that read it), and the next one may succeed.
+   */
   commit(writes: Write[]): Promise<void>;
+  /** Resolves once every commit made so far is on disk; rejects if writing it failed. */
+  settled(): Promise<void>;
   /** Why writes are failing now (the last one failed), or undefined. */
   writeProblem(): string | undefined;
   close(): Promise<void>;

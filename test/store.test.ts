@@ -328,6 +328,57 @@ describe('lowdb store', () => {
     expect((await store.get('organization', org.id))?.name).toBe('10');
   });
 
+  it('ends a section at its commit: the next section reads the change while the disk is still writing it, and 50 writers share a few batches', async () => {
+    const dir = await tempDir();
+    const store = await open(dir);
+    const org = makeOrganization({ name: '0' });
+    await store.commit([{ kind: 'organization', put: org }]);
+    const durable: number[] = [];
+    let readBeforeDurable = 0;
+    const increment = (i: number) =>
+      store.exclusive(async () => {
+        const current = Number((await store.get('organization', org.id))!.name);
+        if (current > durable.length) readBeforeDurable++;
+        await store.commit([{ kind: 'organization', put: { ...org, name: String(current + 1) } }]);
+        durable.push(i);
+      });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => increment(i)));
+    expect((await store.get('organization', org.id))?.name).toBe('50');
+    expect(readBeforeDurable).toBeGreaterThan(25);
+    await close(store);
+    expect((await (await open(dir)).get('organization', org.id))?.name).toBe('50');
+  });
+
+  it('undoes a failed batch and every commit that read it, and a section that only read it answers with the failure', async () => {
+    const dir = await tempDir();
+    let store = await open(dir);
+    const referral = makeReferral();
+    const org = makeOrganization({ name: 'before' });
+    await store.commit([{ kind: 'referral', put: referral }, { kind: 'organization', put: org }]);
+    const won = nextVersion(referral, { substatus: 'Won' });
+    await mkdir(`${fileOf(dir, won)}.tmp`, { recursive: true });
+
+    const first = store.exclusive(async () => store.commit([{ kind: 'referral', put: won }]));
+    // Read while the failing batch is in memory only: these rest on it.
+    const second = store.exclusive(async () => {
+      const seen = (await store.get('referral', referral.id))!.substatus;
+      await store.commit([{ kind: 'organization', put: { ...org, name: `after ${seen}` } }]);
+    });
+    const reader = store.exclusive(async () => (await store.get('organization', org.id))!.name);
+    const outcomes = await Promise.allSettled([first, second, reader]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/could not be written/);
+    expect((await store.get('referral', referral.id))?.substatus).toBe(referral.substatus);
+    expect((await store.get('organization', org.id))?.name).toBe('before');
+    expect(await store.list('referral')).toEqual([referral]);
+
+    await rm(`${fileOf(dir, won)}.tmp`, { recursive: true });
+    await close(store);
+    store = await open(dir);
+    expect(await store.list('referral')).toEqual([referral]);
+    expect((await store.get('organization', org.id))?.name).toBe('before');
+  });
+
   it('finishes pending commits on close', async () => {
     const dir = await tempDir();
     const store = await open(dir);
