@@ -136,7 +136,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     srv.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
       res.header('Cache-Control', 'no-store');
       // An operator's view: can we write, and is delivery keeping up.
-      const pending = (await store.list('outbox')).filter((m) => m.status === 'pending');
+      const pending = await store.list('outbox', undefined, { open: true });
       const oldest = pending.reduce((min, m) => (m.createdDateTime < min ? m.createdDateTime : min), clock.now().toISOString());
       const writeProblem = store.writeProblem();
       res.json(writeProblem ? 503 : 200, {

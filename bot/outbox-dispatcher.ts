@@ -81,18 +81,24 @@ export class OutboxDispatcher {
   /** Starts every due message the rate limits allow now; returns how many started. */
   async tick(): Promise<number> {
     const now = this.now();
-    const all = await this.deps.store.list('outbox');
-    if (!this.seeded) {
-      // The rate windows outlive a restart: what the last process sent still counts.
-      for (const m of all) if (m.sentDateTime && Date.parse(m.sentDateTime) > now - 3_600_000) this.limiter.record(m.conversationId, m.orgId, Date.parse(m.sentDateTime));
-      this.seeded = true;
+    const { store } = this.deps;
+    const pruning = this.deps.retentionMs !== undefined && now - this.prunedAt >= PRUNE_EVERY_MS;
+    // The whole history only when seeding or pruning: a cycle otherwise reads what is pending.
+    if (!this.seeded || pruning) {
+      const all = await store.list('outbox');
+      if (!this.seeded) {
+        // The rate windows outlive a restart: what the last process sent still counts.
+        for (const m of all) if (m.sentDateTime && Date.parse(m.sentDateTime) > now - 3_600_000) this.limiter.record(m.conversationId, m.orgId, Date.parse(m.sentDateTime));
+        this.seeded = true;
+      }
+      if (pruning) {
+        this.prunedAt = now;
+        await this.prune(all, now - this.deps.retentionMs!);
+      }
     }
-    if (this.deps.retentionMs !== undefined && now - this.prunedAt >= PRUNE_EVERY_MS) {
-      this.prunedAt = now;
-      await this.prune(all, now - this.deps.retentionMs);
-    }
-    const due = all
-      .filter((m) => m.status === 'pending' && !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
+    const pending = await store.list('outbox', undefined, { open: true });
+    const due = pending
+      .filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
       .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
     let started = 0;
     for (const message of due) {

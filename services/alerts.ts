@@ -44,7 +44,7 @@ export class AlertPlanner {
         const toSender = sender ? await this.toConversations(sender.orgId, sender.id, 'answered', `${org} ${answer}: ${r.name}`, await this.senderTargets(r, sender)) : [];
         // Everyone who got the alert sees its outcome: their alert cards are updated. (One still being
         // sent is updated by the delivery loop, which sees that the referral moved on.)
-        const sent = (await this.store.list('outbox', r.orgId)).filter((m) => m.referralId === r.id && m.status === 'sent' && m.kind !== 'update' && m.activityId);
+        const sent = (await this.store.list('outbox', r.orgId, { referralId: r.id })).filter((m) => m.status === 'sent' && m.kind !== 'update' && m.activityId);
         const updates = sent.map((m) => updateFor(m, r, this.clock.now()));
         return [...toSender, ...updates];
       }

@@ -292,7 +292,7 @@ export class LifecycleService {
   async expireDue(): Promise<Referral[]> {
     return this.store.exclusive(async () => {
       const now = this.clock.now();
-      const due = (await this.store.list('referral')).filter(
+      const due = (await this.store.list('referral', undefined, { open: true })).filter(
         (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
       );
       const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
@@ -314,7 +314,7 @@ export class LifecycleService {
       const now = this.clock.now();
       const writes: Write[] = [];
       let count = 0;
-      for (const r of await this.store.list('referral')) {
+      for (const r of await this.store.list('referral', undefined, { open: true })) {
         if (r.substatus !== 'Received' || !r.expirationDateTime) continue;
         const expires = Date.parse(r.expirationDateTime);
         if (expires <= now.getTime()) continue;
@@ -594,7 +594,8 @@ export class LifecycleService {
 
   async list(caller: Caller, box: Box, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
-    const all = await this.store.list('referral', person.orgId);
+    // Only the archive and favorites need closed deals: the others skip the history.
+    const all = await this.store.list('referral', person.orgId, { open: box === 'inbound' || box === 'outbound' });
     const favorites = new Set(await this.favoriteIds(person));
     const pick: Record<Box, (r: Referral) => boolean> = {
       inbound: (r) => r.direction === 'Incoming' && !isArchived(r),
@@ -621,7 +622,7 @@ export class LifecycleService {
   async expiringWithin(caller: Caller, days: number, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
     const limit = this.clock.now().getTime() + days * DAY_MS;
-    const all = await this.store.list('referral', person.orgId);
+    const all = await this.store.list('referral', person.orgId, { open: true });
     const soon = all
       .filter((r) => r.substatus === 'Received' && r.expirationDateTime && Date.parse(r.expirationDateTime) <= limit)
       .sort((a, b) => Date.parse(a.expirationDateTime!) - Date.parse(b.expirationDateTime!));

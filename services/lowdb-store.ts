@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { z } from 'zod';
 import { id as idSchema, isTerminal } from './model.js';
-import { recordSchemas, StoreLockedError, type Kind, type Records, type Store, type Write } from './store.js';
+import { matches, recordSchemas, StoreLockedError, type Kind, type ListFilter, type Records, type Store, type Write } from './store.js';
 
 type AnyRecord = Records[Kind];
 type Put = Extract<Write, { put: unknown }>;
@@ -20,12 +20,18 @@ interface DataFile {
   path: string; // relative to the data directory, with '/' separators
   kind: Kind;
   orgId?: string;
+  /** Whether it holds only open records (true) or only closed ones (false); undefined: either. */
+  open?: boolean;
+  /** The referral bucket of every record in it, when the layout says. */
+  bucket?: number;
   low: Low<FileData>;
 }
 
 /**
  * A write rewrites (and fsyncs) one bucket file; 1,024 keep it small for a large organization (about
  * ten referrals at 10,000). A record still in a file of an older layout moves to its bucket when next written.
+ * Outbox messages are bucketed by their referral, pending apart from sent: the messages of one
+ * referral are one file away, and a cycle of the delivery loop reads only what is pending.
  */
 const BUCKETS = 1024;
 const JOURNAL = 'journal.json';
@@ -43,10 +49,11 @@ export function recordFile(write: Put): string {
     }
     case 'engagement':
       return `engagements/${bucketOf(write.put.id)}.json`;
+    case 'outbox':
+      return `outbox/${safeName(write.put.orgId)}/${write.put.status === 'pending' ? 'pending' : 'done'}-${bucketOf(write.put.referralId)}.json`;
     case 'person':
     case 'favorites':
     case 'conversation':
-    case 'outbox':
     case 'mark':
     case 'draft':
       return `${write.kind}/${safeName(write.put.orgId)}.json`;
@@ -69,11 +76,21 @@ const topLevel: Record<string, Kind> = {
   referrals: 'referral',
 };
 
-function describeFile(rel: string): { kind: Kind; orgId?: string } | undefined {
-  const [top = '', second = ''] = rel.split('/');
+const perOrganization = new Set<Kind>(['person', 'favorites', 'conversation', 'mark', 'draft']);
+const layouts: { pattern: RegExp; open: boolean }[] = [
+  { pattern: /^(?:active|pending)-(\d+)\.json$/, open: true },
+  { pattern: /^(?:archive|done)-(\d+)\.json$/, open: false },
+];
+
+function describeFile(rel: string): Omit<DataFile, 'path' | 'low'> | undefined {
+  const [top = '', second = '', third] = rel.split('/');
   const kind = topLevel[top];
-  if (kind === 'referral') return { kind, orgId: decodeURIComponent(second) };
-  if (kind === 'person' || kind === 'favorites' || kind === 'conversation' || kind === 'outbox' || kind === 'mark' || kind === 'draft') return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
+  if (kind === 'referral' || (kind === 'outbox' && third !== undefined)) {
+    const layout = layouts.find((l) => l.pattern.test(third ?? ''));
+    // A file of an older layout may hold anything: lists read all of it.
+    return { kind, orgId: decodeURIComponent(second), open: layout?.open, bucket: layout && Number(layout.pattern.exec(third!)![1]) };
+  }
+  if (kind && (perOrganization.has(kind) || kind === 'outbox')) return { kind, orgId: decodeURIComponent(second.replace(/\.json$/, '')) };
   return kind ? { kind } : undefined;
 }
 
@@ -205,9 +222,9 @@ interface Staged {
 const keyOf = (kind: Kind, id: string) => `${kind}:${id}`;
 
 function newDataFile(root: string, rel: string): DataFile {
-  const { kind, orgId } = describeFile(rel)!;
-  const adapter = new DurableJsonFile(path.join(root, rel), parseDataFile(kind));
-  return { path: rel, kind, orgId, low: new Low<FileData>(adapter, { records: {} }) };
+  const described = describeFile(rel)!;
+  const adapter = new DurableJsonFile(path.join(root, rel), parseDataFile(described.kind));
+  return { path: rel, ...described, low: new Low<FileData>(adapter, { records: {} }) };
 }
 
 /** `holding` says which files currently hold a record; the writes apply in order. */
@@ -419,12 +436,15 @@ class LowdbStore implements Store {
   }
 
   /** Kinds without an orgId ignore the organization. */
-  async list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]> {
+  async list<K extends Kind>(kind: K, orgId?: string, filter: ListFilter = {}): Promise<Records[K][]> {
     const out: AnyRecord[] = [];
+    const bucket = filter.referralId === undefined || kind !== 'outbox' ? undefined : bucketOf(filter.referralId);
     for (const file of this.#byKind.get(kind) ?? []) {
       if (orgId !== undefined && file.orgId !== undefined && file.orgId !== orgId) continue;
+      if ((filter.open && file.open === false) || (bucket !== undefined && file.bucket !== undefined && file.bucket !== bucket)) continue;
       for (const record of Object.values(file.low.data.records)) {
-        if (orgId === undefined || !('orgId' in record) || record.orgId === orgId) out.push(record);
+        if (orgId !== undefined && 'orgId' in record && record.orgId !== orgId) continue;
+        if (matches(kind, record, filter)) out.push(record);
       }
     }
     return out as Records[K][];

@@ -25,11 +25,31 @@ export type Kind = keyof Records;
 export type RecordInputs = { [K in keyof typeof recordSchemas]: z.input<(typeof recordSchemas)[K]> };
 export type Write = { [K in Kind]: { kind: K; put: RecordInputs[K] } | { kind: K; delete: string } }[Kind];
 
+/** What a list can be narrowed to; a store skips what cannot match, so the size of the history costs nothing. */
+export interface ListFilter {
+  /** Only what is still in play: referrals not closed, outbox messages not yet sent or dropped. */
+  open?: boolean;
+  /** Only outbox messages about this referral. */
+  referralId?: string;
+}
+
+/** The one rule of what the open filter keeps. */
+export function isOpen(kind: Kind, record: Records[Kind]): boolean {
+  if (kind === 'referral') return (record as Records['referral']).status !== 'Closed';
+  if (kind === 'outbox') return (record as Records['outbox']).status === 'pending';
+  return true;
+}
+
+export function matches(kind: Kind, record: Records[Kind], filter: ListFilter): boolean {
+  if (filter.open && !isOpen(kind, record)) return false;
+  return filter.referralId === undefined || ('referralId' in record && record.referralId === filter.referralId);
+}
+
 export interface Store {
   /** One record by id. Returned records are shared: never mutate them, write a new one. */
   get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined>;
-  /** All records of a kind; for records with an `orgId`, optionally only that organization's. */
-  list<K extends Kind>(kind: K, orgId?: string): Promise<Records[K][]>;
+  /** All records of a kind; for records with an `orgId`, optionally only that organization's; narrowed by the filter. */
+  list<K extends Kind>(kind: K, orgId?: string, filter?: ListFilter): Promise<Records[K][]>;
   /**
    * Runs fn alone among the exclusive sections of this store: read, check, then commit. The section
    * ends at its commit (the next one may read the change at once); its answer waits until what it

@@ -65,10 +65,10 @@ describe('a data folder that cannot be written', () => {
     // Teams asks to wait, so the alert's retry must be written down: that write fails.
     let throttled = true;
     h.connector.fault = (r) => (throttled && r.method === 'POST' && r.path.includes('/activities') ? { status: 429, retryAfterSeconds: 0 } : undefined);
-    const outboxFile = `outbox/${encodeURIComponent(OUR_TENANT).replaceAll('.', '%2E')}.json`;
     const created = await h.postReferral({ ...future, id: 'pc-outbox' });
     expect(created.status).toBe(201);
-    const unblock = await block(outboxFile);
+    const [alert] = await h.app.store.list('outbox', OUR_TENANT, { referralId: created.body.id });
+    const unblock = await block(recordFile({ kind: 'outbox', put: alert! }));
     await h.connector.waitFor((c) => c.sent.some((r) => r.status === 429), 5_000);
     // Give the delivery loop time to fail its bookkeeping (an unhandled rejection would fail this test run).
     await new Promise((r) => setTimeout(r, 500));

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLowdbStore, recordFile } from '../services/lowdb-store.js';
-import type { Referral } from '../services/model.js';
+import { outboxMessage } from '../services/alerts.js';
+import type { OutboxMessage, Referral } from '../services/model.js';
 import { StoreLockedError, type Store } from '../services/store.js';
 import { makeCustomer, makeEngagement, makeFavorites, makeOrganization, makePerson, makeReferral, makeSolution, nextVersion } from './helpers/records.js';
 
@@ -172,6 +173,38 @@ describe('lowdb store', () => {
     await close(store);
     store = await open(dir);
     expect(await store.list('referral')).toEqual([updated]);
+  });
+
+  it('lists only open records, or one referral\'s outbox messages, and moves a message of the old flat outbox file on its next write', async () => {
+    const dir = await tempDir();
+    let store = await open(dir);
+    const open1 = makeReferral();
+    const closed = nextVersion(makeReferral(), { substatus: 'Won' });
+    const orgId = open1.orgId;
+    const message = (referralId: string, status: OutboxMessage['status']): OutboxMessage => ({
+      ...outboxMessage({ orgId, conversationId: 'c-1', referralId, kind: 'received', headline: 'h' }, new Date()),
+      status,
+    });
+    const pending = message(open1.id, 'pending');
+    const sent = message(open1.id, 'sent');
+    const other = message(closed.id, 'sent');
+    await store.commit([open1, closed].map((put) => ({ kind: 'referral' as const, put })));
+    await store.commit([pending, sent, other].map((put) => ({ kind: 'outbox' as const, put })));
+    expect(await store.list('referral', orgId, { open: true })).toEqual([open1]);
+    expect(await store.list('outbox', undefined, { open: true })).toEqual([pending]);
+    expect((await store.list('outbox', orgId, { referralId: open1.id })).map((m) => m.id).sort()).toEqual([pending.id, sent.id].sort());
+    await close(store);
+
+    // A message in the flat file of the older layout is found by every filter, then moves.
+    const flat = path.join(dir, 'outbox', `${encodeURIComponent(orgId)}.json`);
+    const old = message(open1.id, 'pending');
+    await writeFile(flat, JSON.stringify({ records: { [old.id]: old } }));
+    store = await open(dir);
+    expect((await store.list('outbox', undefined, { open: true })).map((m) => m.id).sort()).toEqual([pending.id, old.id].sort());
+    expect(await store.list('outbox', orgId, { referralId: open1.id })).toHaveLength(3);
+    await store.commit([{ kind: 'outbox', put: { ...old, status: 'sent' } }]);
+    expect((await readJson(flat)).records).toEqual({});
+    expect(await store.list('outbox', undefined, { open: true })).toEqual([pending]);
   });
 
   it('keeps odd organization ids inside their own directory', async () => {
