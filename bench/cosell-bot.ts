@@ -1,6 +1,7 @@
 // Co-sell Bot as bench/cards.ts measures it: startApp on a prepared data directory, in its own
 // process so that its memory can be compared with the echo bot's. Started by the driver with
-// BENCH_DATA_DIR and BENCH_MICROSOFT_TENANT_ID; BENCH_SPANS=1 adds wall-clock timing spans.
+// BENCH_DATA_DIR and BENCH_MICROSOFT_TENANT_ID; BENCH_SPANS=1 adds wall-clock timing spans;
+// BENCH_WEBHOOK_SECRET turns the referral webhook on.
 import http from 'node:http';
 import { Template } from 'adaptivecards-templating';
 import { startApp } from '../bot/app.js';
@@ -62,7 +63,8 @@ function timed(obj: object, name: string, label: string): boolean {
   return true;
 }
 
-const app = await startApp({ ...loadConfig({ DATA_DIR: dataDir, MICROSOFT_TENANT_ID: microsoftTenantId }), PORT: 0 }, { log });
+const webhookSecret = process.env.BENCH_WEBHOOK_SECRET;
+const app = await startApp({ ...loadConfig({ DATA_DIR: dataDir, MICROSOFT_TENANT_ID: microsoftTenantId, ...(webhookSecret ? { REFERRALS_WEBHOOK_SECRET: webhookSecret } : {}) }), PORT: 0 }, { log });
 
 const missing: string[] = [];
 if (process.env.BENCH_SPANS === '1') {

@@ -96,15 +96,29 @@ export class OutboxDispatcher {
         await this.prune(all, now - this.deps.retentionMs!);
       }
     }
+    // Never send what a failing write may still undo: what is listed is on disk once this resolves.
+    // Waited for here, not per message: a send takes its rate slot right before it goes.
+    const durable = store.settled();
     const pending = await store.list('outbox', undefined, { open: true });
+    await durable;
+    const at = this.now();
     const due = pending
-      .filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= now))
-      .sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
+      .filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= at))
+      .sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : 0));
     let started = 0;
+    // Tenants with no room left this cycle: their other messages need no check.
+    const full = new Set<string>();
     for (const message of due) {
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
-      if (!this.limiter.tryTake(message.conversationId, message.orgId, now)) {
-        this.nextFree = Math.min(this.nextFree, now + this.limiter.waitMs(message.conversationId, message.orgId, now));
+      if (full.has(message.orgId)) continue;
+      const tenantWait = this.limiter.tenantWaitMs(message.orgId, at);
+      if (tenantWait > 0) {
+        full.add(message.orgId);
+        this.nextFree = Math.min(this.nextFree, at + tenantWait);
+        continue;
+      }
+      if (!this.limiter.tryTake(message.conversationId, message.orgId, at)) {
+        this.nextFree = Math.min(this.nextFree, at + this.limiter.waitMs(message.conversationId, message.orgId, at));
         continue;
       }
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
@@ -119,9 +133,6 @@ export class OutboxDispatcher {
 
   private async deliver(message: OutboxMessage): Promise<void> {
     const { store, adapter, appId, registry, render, log } = this.deps;
-    // Never send what a failing write may still undo: the alert's commit must be on disk first.
-    await store.settled();
-    if (!(await store.get('outbox', message.id))) return;
     const conversation = await store.get('conversation', message.conversationId);
     if (!conversation) return this.save(message, { status: 'dropped', lastError: 'The conversation is no longer registered.' });
     try {

@@ -1,8 +1,9 @@
 // Teams' limits for proactive messages (developer docs, "rate limiting for bots"): per bot per
 // conversation 7 per second, 8 per 2 s, 60 per 30 s, 1,800 per hour; per app per tenant 50
-// per second. A send may go only when every window it falls in has room. Sends to a tenant are
-// also paced evenly (one per 25 ms at most), so that delays on the way cannot bunch them into a
-// burst over the limit where Teams counts them.
+// per second. A send may go only when every window it falls in has room. Teams counts where the
+// messages arrive, after delays that vary: a tenant gets 47 per second (94%), at most 50 in any
+// 1,050 ms (so 50 ms of varying delay cannot put 51 in one of Teams' seconds), and one send per
+// 18 ms at most, so that sends are spread rather than bunched.
 
 interface Window {
   ms: number;
@@ -15,50 +16,65 @@ export const conversationWindows: Window[] = [
   { ms: 30_000, max: 60 },
   { ms: 3_600_000, max: 1_800 },
 ];
-export const tenantWindows: Window[] = [{ ms: 1_000, max: 40 }];
-export const TENANT_SPACING_MS = 25;
+export const tenantWindows: Window[] = [
+  { ms: 1_000, max: 47 },
+  { ms: 1_050, max: 50 },
+];
+export const TENANT_SPACING_MS = 18;
+
+/** How long each key's sends are kept: a busy tenant's hour of sends would make every check slow. */
+const horizon = (windows: Window[]) => Math.max(...windows.map((w) => w.ms));
+const KEPT = { c: horizon(conversationWindows), t: horizon(tenantWindows) };
 
 export class RateLimiter {
   private readonly sends = new Map<string, number[]>();
 
   /** Takes a slot for a send to this conversation of this tenant at `now`, or says no. */
   tryTake(conversationId: string, tenantId: string, now: number): boolean {
-    const conversation = this.recent(`c:${conversationId}`, now);
-    const tenant = this.recent(`t:${tenantId}`, now);
-    const fits = (times: number[], windows: Window[]) => windows.every((w) => times.filter((t) => t > now - w.ms).length < w.max);
-    const last = tenant.at(-1);
-    if (last !== undefined && now - last < TENANT_SPACING_MS) return false;
-    if (!fits(conversation, conversationWindows) || !fits(tenant, tenantWindows)) return false;
+    if (this.waitMs(conversationId, tenantId, now) > 0) return false;
     this.record(conversationId, tenantId, now);
     return true;
   }
 
   /** Milliseconds until a send to this conversation of this tenant could go (0: now). */
   waitMs(conversationId: string, tenantId: string, now: number): number {
-    const conversation = [...this.recent(`c:${conversationId}`, now)].sort((a, b) => a - b);
-    const tenant = [...this.recent(`t:${tenantId}`, now)].sort((a, b) => a - b);
-    const waits = [0];
+    return Math.max(this.tenantWaitMs(tenantId, now), windowWait(this.recent(`c:${conversationId}`, now), conversationWindows, now));
+  }
+
+  /** Milliseconds until the tenant has room for a send to any conversation (0: now). */
+  tenantWaitMs(tenantId: string, now: number): number {
+    const tenant = this.recent(`t:${tenantId}`, now);
     const last = tenant.at(-1);
-    if (last !== undefined) waits.push(last + TENANT_SPACING_MS - now);
-    for (const [times, windows] of [[conversation, conversationWindows], [tenant, tenantWindows]] as const) {
-      for (const w of windows) {
-        const inWindow = times.filter((t) => t > now - w.ms);
-        // The window frees a slot when its oldest send that keeps it full drops out.
-        if (inWindow.length >= w.max) waits.push(inWindow[inWindow.length - w.max]! + w.ms - now);
-      }
-    }
-    return Math.max(...waits);
+    return Math.max(last === undefined ? 0 : last + TENANT_SPACING_MS - now, windowWait(tenant, tenantWindows, now));
   }
 
   /** Counts a send made earlier (for example by the process before a restart). */
   record(conversationId: string, tenantId: string, at: number): void {
-    this.recent(`c:${conversationId}`, at).push(at);
-    this.recent(`t:${tenantId}`, at).push(at);
+    for (const times of [this.recent(`c:${conversationId}`, at), this.recent(`t:${tenantId}`, at)]) {
+      times.push(at);
+      // A restart's sends come in store order: keep them in time order for recent().
+      if (times.length > 1 && times.at(-2)! > at) times.sort((a, b) => a - b);
+    }
   }
 
-  private recent(key: string, now: number): number[] {
-    const kept = (this.sends.get(key) ?? []).filter((t) => t > now - 3_600_000);
+  private recent(key: `${'c' | 't'}:${string}`, now: number): number[] {
+    const times = this.sends.get(key) ?? [];
+    // Sends are recorded in time order (a restart's are older): the expired ones are at the front.
+    const since = now - KEPT[key[0] as 'c' | 't'];
+    let drop = 0;
+    while (drop < times.length && times[drop]! <= since) drop++;
+    const kept = drop > 0 ? times.slice(drop) : times;
     this.sends.set(key, kept);
     return kept;
   }
+}
+
+/** When each full window frees a slot: when its oldest send that keeps it full drops out. Times are in order. */
+function windowWait(times: number[], windows: Window[], now: number): number {
+  let wait = 0;
+  for (const w of windows) {
+    const inWindow = times.filter((t) => t > now - w.ms);
+    if (inWindow.length >= w.max) wait = Math.max(wait, inWindow[inWindow.length - w.max]! + w.ms - now);
+  }
+  return wait;
 }
