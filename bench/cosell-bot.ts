@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { Template } from 'adaptivecards-templating';
 import { startApp } from '../bot/app.js';
+import { tuneHeap } from '../bot/heap.js';
 import { loadConfig } from '../bot/config.js';
 import { DealActions } from '../bot/deal-actions.js';
 import type { Logger } from '../bot/log.js';
@@ -13,6 +14,8 @@ import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import { announceReady, serveDriver } from './child-ipc.js';
 
+// As bot/index.ts does.
+tuneHeap();
 const started = performance.now();
 const dataDir = process.env.BENCH_DATA_DIR;
 const microsoftTenantId = process.env.BENCH_MICROSOFT_TENANT_ID;

@@ -2,6 +2,7 @@
 import { StoreLockedError } from '../services/store.js';
 import { startApp, type RunningApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { tuneHeap } from './heap.js';
 import { createLogger } from './log.js';
 
 /** Prints a start-up problem the operator can fix, without a stack trace, and exits 1. */
@@ -18,6 +19,7 @@ try {
   throw e;
 }
 
+tuneHeap();
 const log = createLogger();
 let app: RunningApp;
 try {
