@@ -10,7 +10,7 @@ import { placeErrors, submitted, type FieldDef, type FormDef } from '../cards/fo
 import { banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
-import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
+import { actedOn, type LifecycleService, type ReferralView } from '../services/lifecycle.js';
 import type { Clock } from '../services/clock.js';
 import type { Person } from '../services/model.js';
 import type { AllowedActions } from '../services/referral-rules.js';
@@ -105,8 +105,9 @@ export class DealActions {
     const { lifecycle } = this.deps;
     const { referralId, version } = parse(VersionedRef, data);
     const current = await lifecycle.get(caller, referralId);
-    // A click on a card drawn before the last change applies nothing (the service checks again under its lock).
-    if (current.referral.version !== version) return { card: await this.card(caller, person, current, { banner: staleBanner(current) }) };
+    // A click on a card drawn before the last change applies nothing (the service checks again under its
+    // lock), unless it made that change: a redelivery is answered as the first delivery was.
+    if (current.referral.version !== version && !actedOn(current.referral, caller)) return { card: await this.card(caller, person, current, { banner: staleBanner(current) }) };
     const entry = changingVerbs[id];
     const recent = id === 'addTeam' ? await lifecycle.recentContacts(caller, 20) : [];
     try {

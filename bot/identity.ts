@@ -1,4 +1,5 @@
 // Who is acting in a turn: the tenant is the organization, the Entra object id the user.
+import { createHash } from 'node:crypto';
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Caller, Directory } from '../services/directory.js';
 import type { Person } from '../services/model.js';
@@ -11,7 +12,9 @@ export function callerOf(context: TurnContext): Caller {
   const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
   const tenantId = channelData?.tenant?.id ?? activity.conversation?.tenantId;
   if (!tenantId) throw new UnknownTenantError('The activity has no tenant: Co-sell Bot works inside a Microsoft Teams tenant.');
-  return { tenantId, userId: activity.from.aadObjectId ?? activity.from.id };
+  // An activity id is unique within its conversation only; hashed, it is short and says nothing.
+  const requestId = activity.id ? createHash('sha256').update(`${tenantId}|${activity.conversation?.id ?? ''}|${activity.id}`).digest('base64url') : undefined;
+  return { tenantId, userId: activity.from.aadObjectId ?? activity.from.id, ...(requestId ? { requestId } : {}) };
 }
 
 /** The acting person, registered on first sight with their name and email from the Teams roster. */

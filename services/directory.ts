@@ -21,6 +21,8 @@ export const demoDirectoryPath = new URL('./demo-directory.json', import.meta.ur
 export interface Caller {
   tenantId: string;
   userId: string;
+  /** Names the request this call answers (a Teams activity): the same request again acts no more. */
+  requestId?: string;
 }
 
 /** Lower case without accents, so "nandu" finds "Ñandú" and "MADRID" finds "Madrid". */

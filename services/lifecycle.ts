@@ -653,13 +653,15 @@ export class LifecycleService {
     return this.store.exclusive(async () => {
       const person = await this.actor(caller);
       const current = await this.visible(person, referralId);
+      // Teams redelivers an invoke it got no answer to, even across our restarts: it gets the deal as it is now.
+      if (actedOn(current, caller)) return this.view(person, current);
       if (current.version !== expectedVersion) throw conflict(current);
       if (!canAct(person, current)) {
         throw new CoSellError('forbidden', 'Only people on this deal’s team and your referrals admins can change it.');
       }
       const now = this.clock.now();
       const outcome = await apply(current, { person, now });
-      const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action);
+      const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
       const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
       await this.store.commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
       return this.view(person, next);
@@ -842,6 +844,9 @@ function stageFields(stage: Stage): Pick<Referral, 'status' | 'substatus'> {
 
 const isArchived = (r: Referral) => r.status === 'Closed';
 
+/** Whether the caller's request has changed this referral already: its history names the request. */
+export const actedOn = (r: Referral, caller: Caller) => caller.requestId !== undefined && r.history.some((h) => h.requestId === caller.requestId);
+
 /** An invited organization's answer is news for the sender. */
 const answered = (r: Referral): CoSellEvent[] => (r.direction === 'Incoming' ? [{ type: 'answered', referral: r }] : []);
 /**
@@ -877,8 +882,8 @@ function mergeContacts(team: Contact[], added: Contact[]): Contact[] {
   return [...team, ...added.filter((m) => !emails.has(m.email.toLowerCase()) && emails.add(m.email.toLowerCase()))];
 }
 
-function historyEntry(by: { orgId: string; userId: string; name: string }, now: Date, action: string, changes: HistoryEntry['changes']): HistoryEntry {
-  return { at: now.toISOString(), byOrgId: by.orgId, byUserId: by.userId, byName: by.name, action, changes };
+function historyEntry(by: { orgId: string; userId: string; name: string }, now: Date, action: string, changes: HistoryEntry['changes'], requestId?: string): HistoryEntry {
+  return { at: now.toISOString(), byOrgId: by.orgId, byUserId: by.userId, byName: by.name, action, changes, ...(requestId ? { requestId } : {}) };
 }
 
 /** Flattens the fields a seller can see change, so history records what changed from what. */
@@ -890,7 +895,7 @@ function comparable(r: Referral): Record<string, string> {
 
 const prefixed = (prefix: string, obj: object) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [`${prefix}.${k}`, v]));
 
-function stamp(current: Referral, next: Referral, by: { orgId: string; userId: string; name: string }, now: Date, action: string): Referral {
+function stamp(current: Referral, next: Referral, by: { orgId: string; userId: string; name: string }, now: Date, action: string, requestId?: string): Referral {
   const before = comparable(current);
   const after = comparable(next);
   const changes: HistoryEntry['changes'] = {};
@@ -899,7 +904,7 @@ function stamp(current: Referral, next: Referral, by: { orgId: string; userId: s
   }
   const added = next.notes.slice(current.notes.length);
   if (added.length > 0) changes.notes = { from: null, to: added.map((n) => n.text) };
-  return { ...next, version: current.version + 1, updatedDateTime: now.toISOString(), history: [...current.history, historyEntry(by, now, action, changes)] };
+  return { ...next, version: current.version + 1, updatedDateTime: now.toISOString(), history: [...current.history, historyEntry(by, now, action, changes, requestId)] };
 }
 
 const parse = (json: string | undefined) => (json === undefined ? null : JSON.parse(json));

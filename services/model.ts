@@ -153,6 +153,8 @@ export const HistoryEntry = z.object({
   byName: z.string(),
   action: z.string(),
   changes: z.record(z.string(), Change).default({}),
+  /** The request that made the change: a redelivery of it finds it here, even after a restart, and changes nothing. */
+  requestId: z.string().max(100).optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bot/config.js';
 import { recordFile } from '../services/lowdb-store.js';
 import { ana, button, cardText, fay, OUR_TENANT, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
-import { personalConversationId } from './helpers/teams.js';
+import { invokeAction, message, personalConversationId, postActivity } from './helpers/teams.js';
 import { FABRIKAM } from './helpers/world.js';
 import { fixture, future } from './helpers/fixtures.js';
 
@@ -134,5 +134,52 @@ describe('a throttled conversation', () => {
     const stopping = Date.now();
     await h.app.close();
     expect(Date.now() - stopping).toBeLessThan(5_000);
+  });
+});
+
+describe('each activity acts once, across restarts', () => {
+  it('an Accept redelivered after a restart answers with the accepted deal and accepts it once', async () => {
+    const created = await h.postReferral({ ...future, id: 'pc-twice' });
+    const card = await h.clickCard(ana, 'open', { referralId: created.body.id });
+    const accept = button(card, 'Accept');
+    const activity = invokeAction(ana, accept.verb, accept.data, { id: 'teams-activity-1' });
+    const first = await postActivity(h.app.url, activity);
+    expect(cardText((first.body as { value: Card }).value)).toContain('Accepted by Ana Admin.');
+
+    // The answer was lost on the way and the bot restarted: Teams sends the same activity again.
+    await h.restart();
+    const again = await postActivity(h.app.url, activity);
+    expect(again.body).toMatchObject({ statusCode: 200 });
+    const text = cardText((again.body as { value: Card }).value);
+    expect(text).toContain('Accepted by Ana Admin.');
+    expect(text).not.toContain('changed since the card was drawn');
+    const stored = (await h.app.store.get('referral', created.body.id))!;
+    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'accepted']);
+    expect(stored.version).toBe(2);
+
+    // The same activity id in another conversation is another request: it meets the version check.
+    const other = await postActivity(h.app.url, invokeAction(ana, accept.verb, accept.data, { id: 'teams-activity-1', conversationId: 'a:another-chat', conversationType: 'groupChat' }));
+    expect(cardText((other.body as { value: Card }).value)).toContain('changed since the card was drawn');
+  });
+
+  it('an Action.Submit-style message sent twice declines once', async () => {
+    const created = await h.postReferral({ ...future, id: 'pc-submit' });
+    const card = await h.clickCard(ana, 'open', { referralId: created.body.id });
+    const decline = button(card, 'Decline');
+    const submit = { ...message(ana, '', { id: 'teams-message-7' }), value: { ...decline.data, verb: decline.verb, reason: 'NotAGoodFit' } };
+    await postActivity(h.app.url, submit);
+    await postActivity(h.app.url, submit);
+    // Each delivery gets a reply; the second shows the declined deal, not a conflict.
+    const replies = h.connector.sent
+      .filter((r) => r.method === 'POST' && r.activityId === submit.id)
+      .map((r) => cardText((r.body as { attachments: { content: Card }[] }).attachments[0]!.content));
+    expect(replies).toHaveLength(2);
+    for (const reply of replies) {
+      expect(reply).toContain('Declined');
+      expect(reply).not.toContain('changed since the card was drawn');
+    }
+    const stored = (await h.app.store.get('referral', created.body.id))!;
+    expect(stored.substatus).toBe('Declined');
+    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'declined']);
   });
 });
