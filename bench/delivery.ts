@@ -3,7 +3,9 @@
 //   1. fan-out: 5 referrals posted to the webhook, each alerting the 200 referrals admins of one
 //      tenant: 1,000 alerts. The rate they leave at against Teams' 50 per second per tenant, lost
 //      and doubled alerts, and the busiest second of the tenant and of any conversation.
-//   2. backlog: the same bot and data twice, one with 100,000 past alerts in its outbox and one
+//   2. crashes: the same 1,000 alerts with the bot killed (SIGKILL) three times on the way and
+//      started again on its data: lost and doubled alerts;
+//   3. backlog: the same bot and data twice, one with 100,000 past alerts in its outbox and one
 //      with none, both running; accepts and alerts alternate between them, and the figures are
 //      ratios (the machines are shared and noisy).
 // Run: npm run bench, or npx tsx bench/delivery.ts
@@ -14,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { signedHeaders } from '../bot/referral-intake.js';
+import { MAX_IN_FLIGHT } from '../bot/outbox-dispatcher.js';
 import { conversationWindows } from '../bot/rate-limiter.js';
 import { DAY_MS } from '../services/clock.js';
 import { outboxMessage } from '../services/alerts.js';
@@ -184,6 +187,30 @@ function busiest(times: number[], ms: number): number {
 const p = (times: number[], q: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.ceil((q / 100) * times.length) - 1)]!;
 const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
+/** Distinct (conversation, referral) pairs delivered, and deliveries beyond the first of each. */
+function tally(sent: Sent[], referralIds: string[]): { delivered: number; doubled: number } {
+  const perPair = new Map<string, number>();
+  for (const s of sent) {
+    const id = referralIds.find((referralId) => s.body.includes(referralId));
+    if (id) perPair.set(`${s.conversationId} ${id}`, (perPair.get(`${s.conversationId} ${id}`) ?? 0) + 1);
+  }
+  return { delivered: perPair.size, doubled: [...perPair.values()].reduce((sum, n) => sum + n - 1, 0) };
+}
+
+/** SIGKILL, as a crash or an out-of-memory kill would: nothing runs after it. Waits until the process is gone. */
+async function crash(bot: Child): Promise<void> {
+  bot.killNow();
+  for (;;) {
+    try {
+      process.kill(bot.pid, 0);
+    } catch {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  children.splice(children.indexOf(bot), 1);
+}
+
 async function fanOut(connector: Connector): Promise<void> {
   console.error(`fan-out: ${FANOUT_REFERRALS} referrals to ${loadUsers.length} people ...`);
   const { dataDir } = await prepare(loadUsers, `${connector.url}/fan/`, 10);
@@ -202,14 +229,7 @@ async function fanOut(connector: Connector): Promise<void> {
   const times = sent.map((s) => s.at);
   const first = Math.min(...times);
   const last = Math.max(...times);
-  const perPair = new Map<string, number>();
-  for (const s of sent) {
-    const id = ids.find((referralId) => s.body.includes(referralId)) ?? 'unknown';
-    const key = `${s.conversationId} ${id}`;
-    perPair.set(key, (perPair.get(key) ?? 0) + 1);
-  }
-  const delivered = [...perPair.entries()].filter(([key]) => !key.endsWith(' unknown')).length;
-  const doubled = [...perPair.values()].reduce((sum, n) => sum + n - 1, 0);
+  const { delivered, doubled } = tally(sent, ids);
   const rate = (sent.length - 1) / ((last - first) / 1000);
   const byConversation = new Map<string, number[]>();
   for (const s of sent) byConversation.set(s.conversationId, [...(byConversation.get(s.conversationId) ?? []), s.at]);
@@ -221,6 +241,29 @@ async function fanOut(connector: Connector): Promise<void> {
   console.log(`  rate ${rate.toFixed(1)} alerts/s = ${((100 * rate) / TENANT_LIMIT).toFixed(0)}% of Teams' ${TENANT_LIMIT}/s per tenant (target ≥ 90%); busiest second of the tenant ${tenantPeak} (limit ${TENANT_LIMIT})`);
   console.log(`  busiest conversation: ${conversationPeaks.join(', ')}: ${ok ? 'met' : 'MISSED'}`);
   if (!ok) process.exitCode = 1;
+}
+
+async function crashes(connector: Connector): Promise<void> {
+  const killAt = [200, 500, 800];
+  console.error(`crashes: ${FANOUT_REFERRALS * loadUsers.length} alerts, the bot killed with SIGKILL after ${killAt.join(', ')} and started again ...`);
+  const { dataDir } = await prepare(loadUsers, `${connector.url}/crash/`, 10);
+  let bot = await startBot('co-sell bot (crashes)', dataDir);
+  const ids: string[] = [];
+  for (let i = 0; i < FANOUT_REFERRALS; i++) ids.push(await postReferral(bot, `crash-${i}`));
+  const mine = () => connector.sent.filter((s) => s.bot === 'crash');
+  for (const at of killAt) {
+    await connector.until(() => mine().length >= at, 120_000);
+    await crash(bot);
+    bot = await startBot('co-sell bot (crashes)', dataDir);
+  }
+  const expected = FANOUT_REFERRALS * loadUsers.length;
+  await connector.until(() => tally(mine(), ids).delivered >= expected, 120_000).catch((e: Error) => console.error(`! crashes: ${e.message}`));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await bot.stop();
+  const { delivered, doubled } = tally(mine(), ids);
+  console.log(`\nCrashes: ${expected} alerts, the bot killed (SIGKILL) ${killAt.length} times while sending them and started again.`);
+  console.log(`  delivered ${delivered} of ${expected}, lost ${expected - delivered}, doubled ${doubled} (a message Teams took whose "sent" had not reached the disk: at most the ${MAX_IN_FLIGHT} in flight per kill)`);
+  if (delivered !== expected) process.exitCode = 1;
 }
 
 async function backlog(connector: Connector): Promise<void> {
@@ -274,6 +317,7 @@ setServiceUrl(`${connector.url}/invokes/`);
 try {
   console.log(`\nDelivery benchmark. Node ${process.version}, ${cpus().length} cores, load ${loadBefore.toFixed(2)} at start.`);
   await fanOut(connector);
+  await crashes(connector);
   await backlog(connector);
   console.log(`\nLoad average ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}; the run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s.`);
 } finally {

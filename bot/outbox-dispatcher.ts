@@ -27,7 +27,7 @@ export interface DispatcherDeps {
 const PRUNE_EVERY_MS = 60_000;
 
 const MAX_ATTEMPTS = 8;
-const MAX_IN_FLIGHT = 16;
+export const MAX_IN_FLIGHT = 16;
 const RETRYABLE = [412, 502, 503, 504];
 const FINAL = [400, 401, 403, 404, 413];
 /** Teams' answers that mean the bot can no longer post in that conversation. */
@@ -43,6 +43,8 @@ interface ChannelError {
 export class OutboxDispatcher {
   private readonly limiter = new RateLimiter();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Pending messages known to be on disk: only these may be sent. */
+  private onDisk = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private seeded = false;
@@ -55,7 +57,8 @@ export class OutboxDispatcher {
     this.now = deps.now ?? Date.now;
   }
 
-  start(intervalMs = 200): void {
+  /** An idle cycle reads only the pending part of the outbox (about 0.1 ms): a new alert waits at most intervalMs to be seen. */
+  start(intervalMs = 50): void {
     this.stopped = false;
     const loop = async () => {
       this.nextFree = Infinity;
@@ -96,14 +99,22 @@ export class OutboxDispatcher {
         await this.prune(all, now - this.deps.retentionMs!);
       }
     }
-    // Never send what a failing write may still undo: what is listed is on disk once this resolves.
-    // Waited for here, not per message: a send takes its rate slot right before it goes.
+    // Never send what a failing write may still undo: what is listed now is on disk once `durable`
+    // resolves, and may go from then on. Not awaited: the loop goes on sending what is already safe.
     const durable = store.settled();
     const pending = await store.list('outbox', undefined, { open: true });
-    await durable;
+    const listed = pending.map((m) => m.id);
+    durable.then(
+      () => listed.forEach((id) => this.onDisk.add(id)),
+      () => undefined,
+    );
     const at = this.now();
-    const due = pending
-      .filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= at))
+    const unsent = pending.filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= at));
+    // Known only while pending: the set stays as small as the outbox's pending part.
+    this.onDisk = new Set(listed.filter((id) => this.onDisk.has(id)));
+    if (unsent.some((m) => !this.onDisk.has(m.id))) this.nextFree = Math.min(this.nextFree, at + TENANT_SPACING_MS);
+    const due = unsent
+      .filter((m) => this.onDisk.has(m.id))
       .sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : 0));
     let started = 0;
     // Tenants with no room left this cycle: their other messages need no check.
