@@ -47,6 +47,8 @@ export interface StartOptions {
   log?: Logger;
   /** How often the deadline clock runs (expiries, reminders); default one minute. */
   deadlineIntervalMs?: number;
+  /** How often an idle delivery loop looks at the outbox (commits of alerts wake it anyway). */
+  outboxIdleMs?: number;
 }
 
 /** Shown to the user when a message turn fails; details only go to the log. */
@@ -172,7 +174,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await runDeadlines();
     const deadlines = setInterval(runDeadlines, options.deadlineIntervalMs ?? 60_000);
     deadlines.unref();
-    dispatcher.start();
+    // An alert leaves the moment it is committed, not at the delivery loop's next look.
+    store.onCommit((writes) => {
+      if (writes.some((w) => w.kind === 'outbox' && 'put' in w && w.put.status === 'pending')) dispatcher.wake();
+    });
+    dispatcher.start(options.outboxIdleMs);
     const port = (srv.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
     log.info('listening', { url, port, localMode: config.localMode, dataDir: config.DATA_DIR, version });

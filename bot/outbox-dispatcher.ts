@@ -46,6 +46,9 @@ export class OutboxDispatcher {
   /** Pending messages known to be on disk: only these may be sent. */
   private onDisk = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private intervalMs = 1_000;
+  private cycling = false;
+  private woken = false;
   private stopped = false;
   private seeded = false;
   private prunedAt = 0;
@@ -57,21 +60,38 @@ export class OutboxDispatcher {
     this.now = deps.now ?? Date.now;
   }
 
-  /** An idle cycle reads only the pending part of the outbox (about 0.1 ms): a new alert waits at most intervalMs to be seen. */
-  start(intervalMs = 50): void {
+  /** An idle cycle reads only the pending part of the outbox; wake() brings the next one forward when an alert is committed. */
+  start(intervalMs = 1_000): void {
     this.stopped = false;
-    const loop = async () => {
-      this.nextFree = Infinity;
-      try {
-        await this.tick();
-      } catch (e) {
-        this.deps.log.error('outbox tick failed', { error: (e as Error).message });
-      }
-      // Due messages held back by the rate limits: come back when the first of them may go, not a whole cycle later.
-      const soon = Math.min(intervalMs, Math.max(TENANT_SPACING_MS, this.nextFree - this.now()));
-      if (!this.stopped) this.timer = setTimeout(loop, soon);
-    };
-    this.timer = setTimeout(loop, 0);
+    this.intervalMs = intervalMs;
+    this.schedule(0);
+  }
+
+  /** Something may be due now (an alert was committed, or reached the disk): look at once rather than at the end of the interval. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.cycling) this.woken = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.cycle(), ms);
+  }
+
+  private async cycle(): Promise<void> {
+    this.cycling = true;
+    this.woken = false;
+    this.nextFree = Infinity;
+    try {
+      await this.tick();
+    } catch (e) {
+      this.deps.log.error('outbox tick failed', { error: (e as Error).message });
+    }
+    this.cycling = false;
+    if (this.stopped) return;
+    // Due messages held back by the rate limits: come back when the first of them may go, not a whole interval later.
+    this.schedule(this.woken ? 0 : Math.min(this.intervalMs, Math.max(TENANT_SPACING_MS, this.nextFree - this.now())));
   }
 
   /** Stops taking new messages and waits for the ones being sent. */
@@ -105,14 +125,19 @@ export class OutboxDispatcher {
     const pending = await store.list('outbox', undefined, { open: true });
     const listed = pending.map((m) => m.id);
     durable.then(
-      () => listed.forEach((id) => this.onDisk.add(id)),
+      () => {
+        const fresh = listed.filter((id) => !this.onDisk.has(id));
+        fresh.forEach((id) => this.onDisk.add(id));
+        if (fresh.length > 0) this.wake();
+      },
       () => undefined,
     );
     const at = this.now();
     const unsent = pending.filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= at));
+    // Messages waiting out a retry: come back when the first of them is due.
+    for (const m of pending) if (m.retryAt && Date.parse(m.retryAt) > at) this.nextFree = Math.min(this.nextFree, Date.parse(m.retryAt));
     // Known only while pending: the set stays as small as the outbox's pending part.
     this.onDisk = new Set(listed.filter((id) => this.onDisk.has(id)));
-    if (unsent.some((m) => !this.onDisk.has(m.id))) this.nextFree = Math.min(this.nextFree, at + TENANT_SPACING_MS);
     const due = unsent
       .filter((m) => this.onDisk.has(m.id))
       .sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : 0));

@@ -415,6 +415,7 @@ class LowdbStore implements Store {
   #where: Map<string, DataFile>;
   /** The files of each kind: a list of people need not walk the thousands of referral files. */
   readonly #byKind = new Map<Kind, Set<DataFile>>();
+  readonly #listeners: ((writes: readonly Write[]) => void)[] = [];
 
   constructor(
     private readonly root: string,
@@ -497,7 +498,12 @@ class LowdbStore implements Store {
     }
     this.#section.getStore()?.end();
     this.#flushing ??= this.#flush();
+    for (const listener of this.#listeners) listener(checked);
     return batch.done;
+  }
+
+  onCommit(listener: (writes: readonly Write[]) => void): void {
+    this.#listeners.push(listener);
   }
 
   settled(): Promise<void> {

@@ -63,6 +63,8 @@ export interface Store {
   commit(writes: Write[]): Promise<void>;
   /** Resolves once every commit made so far is on disk; rejects if writing it failed. */
   settled(): Promise<void>;
+  /** Calls listener with each commit's writes once they are in memory (not yet on disk). It must not throw. */
+  onCommit(listener: (writes: readonly Write[]) => void): void;
   /** Why writes are failing now (the last one failed), or undefined. */
   writeProblem(): string | undefined;
   close(): Promise<void>;

@@ -79,6 +79,14 @@ describe('a new inbound referral', () => {
     expect(channelAlert).toBeDefined();
   });
 
+  it('leaves when it is committed, not at the delivery loop\'s next look: with that look an hour away, the alert still goes', async () => {
+    h = await startHarness({ outboxIdleMs: 3_600_000 });
+    await h.say(ana, 'help');
+    await webhook({ ...fixture, id: 'pc-woken' });
+    const [alert] = await waitForAlerts(ana, 1);
+    expect(summaryOf(alert!)).toBe('New referral from Microsoft: Test Cosell Invite_20');
+  });
+
   it('a P2P invitation goes through the same alert path, and the sender is told the answer', async () => {
     h = await startHarness();
     await h.say(ana, 'help');

@@ -52,7 +52,7 @@ export const sam = user(OUR_TENANT, '2', 'Sam Seller', 'sam@partner.example');
 export const fay = user(FABRIKAM, '3', 'Fay Fabrikam', 'fay@fabrikam.example');
 export const mia = user(MICROSOFT, '4', 'Mia Microsoft', 'mia@microsoft.example');
 
-export async function startHarness(options: { deadlineIntervalMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { deadlineIntervalMs?: number; outboxIdleMs?: number } = {}): Promise<Harness> {
   const connector = await startFakeConnector();
   setServiceUrl(connector.url);
   for (const u of [ana, sam, fay, mia]) {
@@ -62,7 +62,7 @@ export async function startHarness(options: { deadlineIntervalMs?: number } = {}
   const clock = new ManualClock(START);
   const log = createLogger({ silent: true });
   const start = () =>
-    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs });
+    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs, outboxIdleMs: options.outboxIdleMs });
   let app = await start();
 
   const click = async (u: TeamsUser, verb: string, data: Record<string, unknown> = {}, opts?: ActivityOptions) => {
