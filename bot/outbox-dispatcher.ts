@@ -184,10 +184,10 @@ export class OutboxDispatcher {
       const sent: OutboxMessage = { ...message, status: 'sent', attempts: message.attempts + 1, sentDateTime: new Date(this.now()).toISOString(), activityId, referralVersion, lastError: '' };
       // The referral changed while its card was on the way: show the recipient what it is now. In the
       // writers' exclusive section, so a change either sees this message sent or is seen here.
-      await store.exclusive(async () => {
+      await store.exclusive(async (commit) => {
         const latest = await store.get('referral', message.referralId);
         const moved = message.kind !== 'update' && latest !== undefined && latest.version !== referralVersion;
-        await store.commit([{ kind: 'outbox', put: sent }, ...(moved ? [{ kind: 'outbox' as const, put: updateFor(sent, latest, new Date(this.now())) }] : [])]);
+        await commit([{ kind: 'outbox', put: sent }, ...(moved ? [{ kind: 'outbox' as const, put: updateFor(sent, latest, new Date(this.now())) }] : [])]);
       });
     } catch (e) {
       const error = e as ChannelError;

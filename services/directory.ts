@@ -51,7 +51,7 @@ export class Directory {
 
   /** Loads a directory file (the demo one by default) when the store has no organizations yet. */
   async seedIfEmpty(path: URL | string = demoDirectoryPath): Promise<boolean> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       if ((await this.store.list('organization')).length > 0) return false;
       const file = DirectoryFile.parse(JSON.parse(await readFile(path, 'utf8')));
       const tenant = (id: string) => (id === MICROSOFT_PLACEHOLDER ? this.microsoftTenantId : id);
@@ -63,7 +63,7 @@ export class Directory {
       if (!file.organizations.some((o) => tenant(o.id) === this.microsoftTenantId)) {
         writes.push({ kind: 'organization', put: { id: this.microsoftTenantId, name: 'Microsoft', kind: 'microsoft', inEcosystem: true } });
       }
-      await this.store.commit(writes);
+      await commit(writes);
       return true;
     });
   }
@@ -80,7 +80,7 @@ export class Directory {
   async ensureOrganization(tenantId: string, name?: string): Promise<Organization> {
     const existing = await this.store.get('organization', tenantId);
     if (existing) return existing;
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const again = await this.store.get('organization', tenantId);
       if (again) return again;
       const org = Organization.parse({
@@ -89,7 +89,7 @@ export class Directory {
         kind: tenantId === this.microsoftTenantId ? 'microsoft' : 'partner',
         inEcosystem: false,
       });
-      await this.store.commit([{ kind: 'organization', put: org }]);
+      await commit([{ kind: 'organization', put: org }]);
       return org;
     });
   }
@@ -104,7 +104,7 @@ export class Directory {
     const known = await this.person(org.id, caller.userId);
     const same = (field: 'name' | 'email' | 'channelUserId') => (profile[field] ?? known?.[field]) === known?.[field];
     if (known && same('name') && same('email') && same('channelUserId')) return known;
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const current = await this.person(org.id, caller.userId);
       const first = !current && (await this.store.list('person', org.id)).length === 0;
       const person = Person.parse({
@@ -116,34 +116,34 @@ export class Directory {
         channelUserId: profile.channelUserId ?? current?.channelUserId ?? '',
         roles: current?.roles ?? (first ? ['admin'] : ['seller']),
       });
-      await this.store.commit([{ kind: 'person', put: person }]);
+      await commit([{ kind: 'person', put: person }]);
       return person;
     });
   }
 
   /** An admin changes someone's roles in their own organization. */
   async setRoles(admin: Caller, userId: string, roles: Role[]): Promise<Person> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const actor = await this.person(admin.tenantId, admin.userId);
       if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can change roles.');
       const target = await this.person(admin.tenantId, userId);
       if (!target) throw new CoSellError('not_found', 'That person has not used Co-sell Bot yet.');
       const parsed = z.array(Role).min(1, 'Give at least one role.').parse(roles);
       const updated = { ...target, roles: [...new Set(parsed)] };
-      await this.store.commit([{ kind: 'person', put: updated }]);
+      await commit([{ kind: 'person', put: updated }]);
       return updated;
     });
   }
 
   /** An admin picks the team channel (conversation id) that also gets new-referral alerts; '' for none. */
   async setAlertChannel(admin: Caller, conversationId: string): Promise<Organization> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const actor = await this.person(admin.tenantId, admin.userId);
       if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can choose where alerts go.');
       const org = await this.store.get('organization', admin.tenantId);
       if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
       const updated = { ...org, alertChannelId: conversationId };
-      await this.store.commit([{ kind: 'organization', put: updated }]);
+      await commit([{ kind: 'organization', put: updated }]);
       return updated;
     });
   }

@@ -124,7 +124,7 @@ export class LifecycleService {
    * Create pressed again, or delivered again after a restart, gives the same deal, never a second.
    */
   async createDeal(caller: Caller, raw: CreateDealInput, draftId?: string): Promise<ReferralView> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const draft = draftId !== undefined ? await this.draft(caller, draftId) : undefined;
       if (draft?.createdReferralId) return this.get(caller, draft.createdReferralId);
       const fields = await this.dealProblems(caller, raw);
@@ -178,7 +178,7 @@ export class LifecycleService {
         createdDateTime: now.toISOString(),
         participants: [deal, ...invited].map((r) => ({ orgId: r.orgId, referralId: r.id })),
       };
-      await this.store.commit([
+      await commit([
         { kind: 'engagement', put: engagement },
         { kind: 'referral', put: deal },
         ...invited.map((r): Write => ({ kind: 'referral', put: r })),
@@ -203,7 +203,7 @@ export class LifecycleService {
 
   /** Saves a draft (a new one when no id is given); drafts untouched for 30 days are removed on the way. */
   async saveDraft(caller: Caller, parts: Pick<Draft, 'values' | 'partners'> & { id?: string }): Promise<Draft> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const person = await this.actor(caller);
       const earlier = parts.id !== undefined ? await this.draft(caller, parts.id) : undefined;
       if (earlier?.createdReferralId) throw new CoSellError('conflict', 'This new deal was already created: open it from Outbound, or start another with New deal.');
@@ -213,7 +213,7 @@ export class LifecycleService {
       const { fields } = inputProblems(DraftSchema, draft);
       if (Object.keys(fields).length > 0) throw validationError(fields);
       const stale = (await this.store.list('draft', person.orgId)).filter((d) => now.getTime() - Date.parse(d.updatedDateTime) > DRAFT_DAYS * DAY_MS);
-      await this.store.commit([{ kind: 'draft', put: draft }, ...stale.map((d): Write => ({ kind: 'draft', delete: d.id }))]);
+      await commit([{ kind: 'draft', put: draft }, ...stale.map((d): Write => ({ kind: 'draft', delete: d.id }))]);
       return draft;
     });
   }
@@ -290,7 +290,7 @@ export class LifecycleService {
 
   /** Moves every Received referral whose response window has passed to Expired. Returns them. */
   async expireDue(): Promise<Referral[]> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const now = this.clock.now();
       const due = (await this.store.list('referral', undefined, { open: true })).filter(
         (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
@@ -298,7 +298,7 @@ export class LifecycleService {
       const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
       if (expired.length > 0) {
         const events = expired.flatMap(answered);
-        await this.store.commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
+        await commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
       }
       return expired;
     });
@@ -310,7 +310,7 @@ export class LifecycleService {
    * the latest is sent. Returns how many reminders were planned.
    */
   async remindDue(): Promise<number> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const now = this.clock.now();
       const writes: Write[] = [];
       let count = 0;
@@ -327,7 +327,7 @@ export class LifecycleService {
         writes.push(...missing.map((id): Write => ({ kind: 'mark', put: { id, orgId: r.orgId, at: now.toISOString() } })));
         writes.push(...(await this.alertWrites([{ type: 'reminder', referral: r, daysLeft }])));
       }
-      if (writes.length > 0) await this.store.commit(writes);
+      if (writes.length > 0) await commit(writes);
       return count;
     });
   }
@@ -340,7 +340,7 @@ export class LifecycleService {
    * note (the deal's name, value, dates, team and solutions are the receiver's then); never once archived.
    */
   async importReferral(orgId: string, incoming: ImportedReferral): Promise<ImportResult> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       if (!(await this.directory.organization(orgId))) throw new CoSellError('not_found', 'No organization uses Co-sell Bot with that tenant id.');
       const now = this.clock.now();
       const existing = (await this.store.list('referral', orgId)).find(
@@ -387,7 +387,7 @@ export class LifecycleService {
         };
         const engagement: Engagement = { id: engagementId, createdByOrgId: sender.orgId, createdDateTime: now.toISOString(), participants: [{ orgId, referralId: referral.id }] };
         storable(referral);
-        await this.store.commit([
+        await commit([
           { kind: 'engagement', put: engagement },
           { kind: 'referral', put: referral },
           ...(await this.alertWrites([{ type: 'received', referral }])),
@@ -411,7 +411,7 @@ export class LifecycleService {
         'updated by the sender',
       );
       storable(next);
-      await this.store.commit([{ kind: 'referral', put: next }]);
+      await commit([{ kind: 'referral', put: next }]);
       return { outcome: 'updated', referral: next };
     });
   }
@@ -556,12 +556,12 @@ export class LifecycleService {
   // ---- favorites (a per-user preference: not a change to the deal, so no new version) ----
 
   async setFavorite(caller: Caller, referralId: string, favorite: boolean): Promise<ReferralView> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const person = await this.actor(caller);
       const referral = await this.visible(person, referralId);
       const current = await this.favoriteIds(person);
       const referralIds = favorite ? unique([referralId, ...current]) : current.filter((id) => id !== referralId);
-      await this.store.commit([{ kind: 'favorites', put: { id: person.id, orgId: person.orgId, referralIds } }]);
+      await commit([{ kind: 'favorites', put: { id: person.id, orgId: person.orgId, referralIds } }]);
       return this.view(person, referral);
     });
   }
@@ -650,7 +650,7 @@ export class LifecycleService {
     expectedVersion: number,
     apply: (current: Referral, context: Context) => Outcome | Promise<Outcome>,
   ): Promise<ReferralView> {
-    return this.store.exclusive(async () => {
+    return this.store.exclusive(async (commit) => {
       const person = await this.actor(caller);
       const current = await this.visible(person, referralId);
       // Teams redelivers an invoke it got no answer to, even across our restarts: it gets the deal as it is now.
@@ -663,7 +663,7 @@ export class LifecycleService {
       const outcome = await apply(current, { person, now });
       const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
       const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
-      await this.store.commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
+      await commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
       return this.view(person, next);
     });
   }

@@ -2,7 +2,6 @@
 // Each file is a lowdb Low whose data is { records: { [id]: record } }. Files are small so a
 // write rewrites only what it touches: referrals are split by organization, by open/closed
 // (closed deals pile up but rarely change) and into hash buckets.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
@@ -399,7 +398,6 @@ const EMPTY: FileData = { records: {} };
  * after it too, since their sections read what it changed.
  */
 class LowdbStore implements Store {
-  readonly #section = new AsyncLocalStorage<{ end(): void }>();
   #sectionsTail: Promise<void> = Promise.resolve();
   readonly #journal: DurableJsonFile<Journal>;
   #closing: Promise<void> | undefined;
@@ -452,7 +450,7 @@ class LowdbStore implements Store {
   }
 
   /** Do not nest before the commit: a section that waits for another one never ends. */
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  async exclusive<T>(fn: (commit: (writes: Write[]) => Promise<void>) => Promise<T>): Promise<T> {
     const before = this.#sectionsTail;
     let release!: () => void;
     this.#sectionsTail = new Promise<void>((resolve) => (release = resolve));
@@ -465,7 +463,14 @@ class LowdbStore implements Store {
     };
     let result: { value: T } | { error: unknown };
     try {
-      result = { value: await this.#section.run({ end }, fn) };
+      result = {
+        value: await fn((writes) => {
+          // In memory by the time commit returns its promise: the next section may start.
+          const done = this.commit(writes);
+          end();
+          return done;
+        }),
+      };
     } catch (error) {
       result = { error };
     }
@@ -496,7 +501,6 @@ class LowdbStore implements Store {
       if (file) this.#where.set(key, file);
       else this.#where.delete(key);
     }
-    this.#section.getStore()?.end();
     this.#flushing ??= this.#flush();
     for (const listener of this.#listeners) listener(checked);
     return batch.done;

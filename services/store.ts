@@ -51,11 +51,11 @@ export interface Store {
   /** All records of a kind; for records with an `orgId`, optionally only that organization's; narrowed by the filter. */
   list<K extends Kind>(kind: K, orgId?: string, filter?: ListFilter): Promise<Records[K][]>;
   /**
-   * Runs fn alone among the exclusive sections of this store: read, check, then commit. The section
-   * ends at its commit (the next one may read the change at once); its answer waits until what it
-   * read and wrote is on disk.
+   * Runs fn alone among the exclusive sections of this store: read, check, then commit with the
+   * commit it is given. That commit ends the section (the next one may read the change at once);
+   * the section's answer waits until what it read and wrote is on disk.
    */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  exclusive<T>(fn: (commit: (writes: Write[]) => Promise<void>) => Promise<T>): Promise<T>;
   /**
    * Applies the writes all or none: get and list see them at once, and they are durable on disk when
    * the promise resolves. A failed commit changes nothing (nor any commit that read it), and the next one may succeed.

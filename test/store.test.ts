@@ -352,10 +352,10 @@ describe('lowdb store', () => {
     const org = makeOrganization({ name: '0' });
     await store.commit([{ kind: 'organization', put: org }]);
     const increment = () =>
-      store.exclusive(async () => {
+      store.exclusive(async (commit) => {
         const current = (await store.get('organization', org.id))!;
         await new Promise((resolve) => setTimeout(resolve, 1));
-        await store.commit([{ kind: 'organization', put: { ...current, name: String(Number(current.name) + 1) } }]);
+        await commit([{ kind: 'organization', put: { ...current, name: String(Number(current.name) + 1) } }]);
       });
     await Promise.all(Array.from({ length: 10 }, increment));
     expect((await store.get('organization', org.id))?.name).toBe('10');
@@ -369,10 +369,10 @@ describe('lowdb store', () => {
     const durable: number[] = [];
     let readBeforeDurable = 0;
     const increment = (i: number) =>
-      store.exclusive(async () => {
+      store.exclusive(async (commit) => {
         const current = Number((await store.get('organization', org.id))!.name);
         if (current > durable.length) readBeforeDurable++;
-        await store.commit([{ kind: 'organization', put: { ...org, name: String(current + 1) } }]);
+        await commit([{ kind: 'organization', put: { ...org, name: String(current + 1) } }]);
         durable.push(i);
       });
     await Promise.all(Array.from({ length: 50 }, (_, i) => increment(i)));
@@ -391,11 +391,11 @@ describe('lowdb store', () => {
     const won = nextVersion(referral, { substatus: 'Won' });
     await mkdir(`${fileOf(dir, won)}.tmp`, { recursive: true });
 
-    const first = store.exclusive(async () => store.commit([{ kind: 'referral', put: won }]));
+    const first = store.exclusive(async (commit) => commit([{ kind: 'referral', put: won }]));
     // Read while the failing batch is in memory only: these rest on it.
-    const second = store.exclusive(async () => {
+    const second = store.exclusive(async (commit) => {
       const seen = (await store.get('referral', referral.id))!.substatus;
-      await store.commit([{ kind: 'organization', put: { ...org, name: `after ${seen}` } }]);
+      await commit([{ kind: 'organization', put: { ...org, name: `after ${seen}` } }]);
     });
     const reader = store.exclusive(async () => (await store.get('organization', org.id))!.name);
     const outcomes = await Promise.allSettled([first, second, reader]);
