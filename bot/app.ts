@@ -1,5 +1,6 @@
 // The running bot: store, services, Bot Framework adapter and the HTTP server.
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
@@ -101,7 +102,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   let server: restify.Server | undefined;
   try {
     const directory = new Directory(store, config.MICROSOFT_TENANT_ID);
-    if (await directory.seedIfEmpty()) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
+    // Demo partners only where it is a demo: a deployment starts with an empty directory.
+    if (config.demoData && (await directory.seedIfEmpty())) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
+    await directory.ensureMicrosoft();
     const lifecycle = new LifecycleService(store, directory, clock, new AlertPlanner(store, directory, clock));
     const registry = new ConversationRegistry(store, clock);
 
@@ -155,11 +158,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       // restify re-emits the http server's 'error' on itself, and throws if nobody listens there.
       const onError = (e: Error) => reject(e);
       srv.once('error', onError);
-      srv.listen(config.PORT, () => {
+      const ready = () => {
         srv.off('error', onError);
         resolve();
-      });
+      };
+      // Without an app id nothing is authenticated: only this machine may call the bot.
+      if (config.localMode) srv.listen(config.PORT, '127.0.0.1', ready);
+      else srv.listen(config.PORT, ready);
     });
+    // `localhost` may resolve to ::1 first (the Agents Playground uses it): the same handler listens there too.
+    const ipv6 = config.localMode ? await listenIpv6Loopback(srv, log) : undefined;
     srv.on('error', (e: Error) => log.error('server error', { error: e.message, stack: e.stack }));
     // Deadlines are data in the store: after a restart, what fell due meanwhile is caught up once.
     const runDeadlines = async () => {
@@ -181,12 +189,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     dispatcher.start(options.outboxIdleMs);
     const port = (srv.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
-    log.info('listening', { url, port, localMode: config.localMode, dataDir: config.DATA_DIR, version });
+    log.info('listening', {
+      url,
+      port,
+      on: config.localMode ? `loopback only (${ipv6 ? '127.0.0.1 and ::1' : '127.0.0.1'}): no app id, so no authentication` : 'every interface',
+      localMode: config.localMode,
+      dataDir: config.DATA_DIR,
+      version,
+    });
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         clearInterval(deadlines);
+        if (ipv6) await closeHttp(ipv6);
         await closeServer(srv);
         await cardUpdates.drain();
         await dispatcher.stop();
@@ -202,8 +218,27 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }
 }
 
-async function closeServer(server: restify.Server): Promise<void> {
-  const http = server.server;
+/** A second server on ::1 and the same port, answering with restify's handler; none where the machine has no IPv6. */
+async function listenIpv6Loopback(srv: restify.Server, log: Logger): Promise<HttpServer | undefined> {
+  const { port } = srv.address() as AddressInfo;
+  const ipv6 = createHttpServer((req, res) => srv.server.emit('request', req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ipv6.once('error', reject);
+      ipv6.listen(port, '::1', () => resolve());
+    });
+    return ipv6;
+  } catch (e) {
+    log.info('not listening on ::1 (no IPv6 loopback here)', { error: (e as Error).message });
+    return undefined;
+  }
+}
+
+function closeServer(server: restify.Server): Promise<void> {
+  return closeHttp(server.server);
+}
+
+async function closeHttp(http: HttpServer): Promise<void> {
   if (!http.listening) return;
   await new Promise<void>((resolve) => {
     // Idle keep-alive connections close now (Node >= 19 does it in close()); busy ones get a grace period.

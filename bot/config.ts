@@ -21,8 +21,10 @@ export interface Config {
   REFERRALS_WEBHOOK_SECRET: string;
   /** Sent and dropped alerts are forgotten after this many days (an answer can no longer update their cards). */
   OUTBOX_RETENTION_DAYS: number;
-  /** No app id: Bot Framework authentication is off (Agents Playground, tests). */
+  /** No app id: Bot Framework authentication is off (Agents Playground, tests), and the bot listens on loopback only. */
   localMode: boolean;
+  /** Load the demo partners, customers and solutions into an empty directory: in local mode, or when DEMO_DATA=true. */
+  demoData: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export function loadConfig(env: Env): Config {
     MICROSOFT_TENANT_ID: value(env, 'MICROSOFT_TENANT_ID'),
     REFERRALS_WEBHOOK_SECRET: value(env, 'REFERRALS_WEBHOOK_SECRET'),
     OUTBOX_RETENTION_DAYS: value(env, 'OUTBOX_RETENTION_DAYS'),
+    DEMO_DATA: value(env, 'DEMO_DATA'),
   };
   for (const [name, alias] of Object.entries(aliases) as [Aliased, string][]) {
     const own = value(env, name);
@@ -122,6 +125,7 @@ export function loadConfig(env: Env): Config {
         })
         .transform(Number)
         .default(defaults.OUTBOX_RETENTION_DAYS),
+      DEMO_DATA: z.enum(['true', 'false'], { error: (iss) => `DEMO_DATA must be true or false ${got(iss.input)}` }).optional(),
     });
 
   // Unset values are left out so that the defaults apply.
@@ -130,8 +134,14 @@ export function loadConfig(env: Env): Config {
   const problems = result.success ? [] : result.error.issues.map((i) => i.message);
   // Checks across variables, on the raw values so they are reported along with any bad value above.
   problems.push(...appTypeProblems(raw, source));
+  // Fails closed: one missing variable in production must not give an open bot.
+  if (value(env, 'NODE_ENV') === 'production' && !raw.MicrosoftAppId) {
+    problems.push(`MicrosoftAppId (or ${aliases.MicrosoftAppId}) is required when NODE_ENV is production: without it Bot Framework authentication is off`);
+  }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  return { ...result.data, localMode: result.data.MicrosoftAppId === '' };
+  const { DEMO_DATA, ...settings } = result.data;
+  const localMode = settings.MicrosoftAppId === '';
+  return { ...settings, localMode, demoData: DEMO_DATA === undefined ? localMode : DEMO_DATA === 'true' };
 }
 
 /** What each app type needs, mirroring the asserts in ConfigurationServiceClientCredentialFactory. */

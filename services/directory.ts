@@ -60,10 +60,16 @@ export class Directory {
         ...file.customers.map((c): Write => ({ kind: 'customer', put: c })),
         ...file.solutions.map((s): Write => ({ kind: 'solution', put: { ...s, orgId: tenant(s.orgId) } })),
       ];
-      if (!file.organizations.some((o) => tenant(o.id) === this.microsoftTenantId)) {
-        writes.push({ kind: 'organization', put: { id: this.microsoftTenantId, name: 'Microsoft', kind: 'microsoft', inEcosystem: true } });
-      }
       await commit(writes);
+      return true;
+    });
+  }
+
+  /** Microsoft is always an organization of the ecosystem: every partner can ask for its help. */
+  async ensureMicrosoft(): Promise<boolean> {
+    return this.store.exclusive(async (commit) => {
+      if (await this.store.get('organization', this.microsoftTenantId)) return false;
+      await commit([{ kind: 'organization', put: { id: this.microsoftTenantId, name: 'Microsoft', kind: 'microsoft', inEcosystem: true } }]);
       return true;
     });
   }

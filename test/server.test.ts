@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestAdapter, type TurnContext } from 'botbuilder';
@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       REFERRALS_WEBHOOK_SECRET: '',
       OUTBOX_RETENTION_DAYS: 7,
       localMode: true,
+      demoData: true,
     });
   });
 
@@ -109,6 +110,14 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'mine', MicrosoftAppType: 'MultiTenant' });
     expect(loadConfig({ MicrosoftAppId: '  ', BOT_ID: APP_ID, BOT_PASSWORD: 'p' }).MicrosoftAppId).toBe(APP_ID);
+  });
+
+  it('loads the demo directory in local mode only, unless DEMO_DATA says otherwise', () => {
+    expect(loadConfig({}).demoData).toBe(true);
+    expect(loadConfig({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'p' }).demoData).toBe(false);
+    expect(loadConfig({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'p', DEMO_DATA: 'true' }).demoData).toBe(true);
+    expect(loadConfig({ DEMO_DATA: 'false' }).demoData).toBe(false);
+    expect(configError({ DEMO_DATA: 'yes' }).message).toContain('DEMO_DATA must be true or false (got "yes")');
   });
 
   it('sets localMode only when there is no app id', () => {
@@ -219,8 +228,21 @@ describe('the app in local mode', () => {
     expect(warnings[0]?.msg).toContain('MicrosoftAppId/BOT_ID');
   });
 
-  it('seeds the directory', async () => {
+  it('seeds the directory with the demo organizations', async () => {
     expect(await app.directory.organization('72f988bf-86f1-41af-91ab-2d7cd011db47')).toBeDefined();
+    expect((await app.directory.organizations()).map((o) => o.name)).toContain('Fabrikam Consulting');
+  });
+
+  it('listens on loopback only, and says so: no other address of this machine reaches it', async () => {
+    expect((app.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    expect(log.entries).toContainEqual(expect.objectContaining({ msg: 'listening', on: expect.stringMatching(/^loopback only .*no authentication/) }));
+    const elsewhere = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && i.family === 'IPv4')
+      .map((i) => i!.address);
+    for (const address of elsewhere) await expect(fetch(`http://${address}:${app.port}/healthz`)).rejects.toThrow();
+    // localhost may be ::1 (the Agents Playground's address): where this machine has IPv6, it answers there too.
+    if (String(log.entries.find((e) => e.msg === 'listening')?.on).includes('::1')) expect((await fetch(`http://[::1]:${app.port}/healthz`)).status).toBe(200);
   });
 
   it('answers GET /healthz', async () => {
@@ -316,6 +338,8 @@ describe('the app with an app id', () => {
       expect(connector.sent).toEqual([]);
       const health = (await (await fetch(`${app.url}/healthz`)).json()) as { localMode: boolean };
       expect(health.localMode).toBe(false);
+      // A deployment starts with an empty directory: Microsoft only, no demo partners.
+      expect((await app.directory.organizations()).map((o) => o.name)).toEqual(['Microsoft']);
     } finally {
       printed.mockRestore();
       await app.close();
@@ -364,6 +388,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('npm start', () => {
+  it('refuses to start in production without an app id, naming the variable', async () => {
+    const run = await startIndex({ NODE_ENV: 'production', DATA_DIR: await tempDir() }).done;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('MicrosoftAppId (or BOT_ID) is required when NODE_ENV is production');
+    expect(run.stderr).not.toMatch(STACK);
+  }, 30_000);
+
   it('exits 1 naming PORT when PORT is invalid, without a stack trace', async () => {
     const run = await startIndex({ PORT: 'abc', DATA_DIR: await tempDir() }).done;
     expect(run.code).toBe(1);
