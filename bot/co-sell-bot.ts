@@ -25,7 +25,7 @@ import { boxes, type LifecycleService } from '../services/lifecycle.js';
 import type { Person } from '../services/model.js';
 import { BadActionData, FavoriteData, parseActionData } from './action-data.js';
 import { DealActions, dealVerbs } from './deal-actions.js';
-import { actingPerson, callerOf, UnknownTenantError } from './identity.js';
+import { actingPerson, callerOf, NotAMemberError, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { onMessageExtensionQuery } from './message-extension.js';
@@ -107,9 +107,10 @@ export class CoSellBot extends TeamsActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     const a = context.activity;
     const leaving = (a.type === 'installationUpdate' && a.action?.startsWith('remove')) || a.membersRemoved?.some((m) => m.id === a.recipient.id);
-    if (!leaving && a.conversation?.id && a.serviceUrl) {
+    const where = leaving ? undefined : conversationOf(context);
+    if (where) {
       try {
-        await this.deps.registry.remember(conversationOf(context));
+        await this.deps.registry.remember(where);
       } catch (e) {
         this.deps.log.warn('could not record the conversation', { activityId: a.id, error: (e as Error).message });
       }
@@ -219,7 +220,7 @@ export class CoSellBot extends TeamsActivityHandler {
     const { directory } = this.deps;
     const setting = data.setting === 'here' || data.setting === 'off' ? data.setting : 'show';
     if (setting !== 'show') {
-      const channel = setting === 'here' ? String(data.conversationId ?? '') : '';
+      const channel = setting === 'here' ? channelOf(String(data.conversationId ?? '')) : '';
       if (setting === 'here' && data.conversationType !== 'channel') throw new BadActionData('Say “alerts here” in the team channel that should get new-referral alerts.');
       await directory.setAlertChannel(caller, channel);
     }
@@ -231,8 +232,21 @@ export class CoSellBot extends TeamsActivityHandler {
     return this.welcomeFor(person, banner('accent', `New referrals alert ${who} in their personal chats${where}. Sellers on a deal's team hear about its events.`));
   }
 
+  /** The acting person, or undefined after telling a guest why the bot will not serve them. */
+  private async member(context: TurnContext): Promise<{ caller: Caller; person: Person } | undefined> {
+    try {
+      return await actingPerson(context, this.deps.directory, this.deps.log);
+    } catch (e) {
+      if (!(e instanceof NotAMemberError)) throw e;
+      await context.sendActivity(MessageFactory.text(e.message));
+      return undefined;
+    }
+  }
+
   private async onText(context: TurnContext): Promise<void> {
-    const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
+    const acting = await this.member(context);
+    if (!acting) return;
+    const { caller, person } = acting;
     // Clients without Universal Actions send Action.Submit data as a message value: same routes.
     const submitted = context.activity.value as { verb?: unknown } | undefined;
     const command = typeof submitted?.verb === 'string' ? { verb: submitted.verb, data: submitted as Record<string, unknown> } : parseCommand(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '');
@@ -249,8 +263,8 @@ export class CoSellBot extends TeamsActivityHandler {
   }
 
   private async welcome(context: TurnContext): Promise<void> {
-    const { person } = await actingPerson(context, this.deps.directory, this.deps.log);
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.welcomeFor(person))));
+    const acting = await this.member(context);
+    if (acting) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.welcomeFor(acting.person))));
   }
 
   private async welcomeFor(person: Person, note?: Banner): Promise<Card> {
@@ -280,20 +294,28 @@ export class CoSellBot extends TeamsActivityHandler {
   private failure(context: TurnContext, e: unknown): InvokeResponse {
     if (e instanceof CoSellError) return invokeError(e.code === 'not_found' ? 404 : e.code === 'forbidden' ? 403 : 400, e.code, e.message);
     if (e instanceof BadActionData || e instanceof UnknownTenantError) return invokeError(400, 'BadRequest', e.message);
+    if (e instanceof NotAMemberError) return invokeError(403, 'forbidden', e.message);
     this.deps.log.error('card action failed', { activityId: context.activity.id, name: context.activity.name, error: (e as Error).message, stack: (e as Error).stack });
     return invokeError(500, 'InternalError', 'Sorry, something went wrong on our side. Please try again.');
   }
 }
 
-/** Where this turn's conversation is, to reach it later without being spoken to. */
+/**
+ * Where this turn's conversation is, to reach it later without being spoken to; undefined when it is
+ * no place of the bot's. A message-extension query comes from whatever chat the user types in (a
+ * chat between two people, where the bot is no member). Teams names the type; a chat that names none
+ * and is no group is the personal one (the Agents Playground sends no type there).
+ */
 function conversationOf(context: TurnContext) {
   const a = context.activity;
+  if (!a.conversation?.id || !a.serviceUrl || a.name?.startsWith('composeExtension/')) return undefined;
+  const type = a.conversation.conversationType ?? (a.conversation.isGroup ? undefined : 'personal');
+  if (type !== 'personal' && type !== 'channel' && type !== 'groupChat') return undefined;
   const caller = callerOf(context);
-  const type = a.conversation.conversationType;
-  const kind = type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
+  const kind = type;
   const teamId = (a.channelData as { team?: { id?: string } } | undefined)?.team?.id ?? '';
   return {
-    id: a.conversation.id,
+    id: kind === 'channel' ? channelOf(a.conversation.id) : a.conversation.id,
     orgId: caller.tenantId,
     userId: kind === 'personal' ? caller.userId : '',
     channelUserId: kind === 'personal' ? a.from.id : '',
@@ -302,6 +324,9 @@ function conversationOf(context: TurnContext) {
     teamId,
   } as const;
 }
+
+/** A channel thread's conversation id is the channel's plus `;messageid=`: alerts go to the channel, never into one thread. */
+const channelOf = (conversationId: string) => conversationId.replace(/;messageid=.*$/, '');
 
 function card(content: Card): InvokeResponse<AdaptiveCardInvokeResponse> {
   return { status: 200, body: { statusCode: 200, type: CARD, value: content } };

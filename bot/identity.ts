@@ -7,6 +7,13 @@ import type { Logger } from './log.js';
 
 export class UnknownTenantError extends Error {}
 
+/** A guest or anonymous user of the tenant (Teams roster `userRole`): never a member of its organization. */
+export class NotAMemberError extends Error {
+  constructor() {
+    super('Co-sell Bot is for the members of this organization: guests and anonymous users cannot see or change its deals.');
+  }
+}
+
 export function callerOf(context: TurnContext): Caller {
   const activity = context.activity;
   const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
@@ -28,9 +35,11 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
   if (!known) {
     try {
       const member = await TeamsInfo.getMember(context, from.id);
+      if (member.userRole === 'guest' || member.userRole === 'anonymous') throw new NotAMemberError();
       name = member.name || name;
       email = member.email ?? member.userPrincipalName ?? undefined;
     } catch (e) {
+      if (e instanceof NotAMemberError) throw e;
       log.warn('roster lookup failed; registering the user with the name Teams sent', { userId: caller.userId, error: (e as Error).message });
     }
   }
