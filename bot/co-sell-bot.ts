@@ -28,6 +28,7 @@ import { DealActions, dealVerbs } from './deal-actions.js';
 import { actingPerson, callerOf, NotAMemberError, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
+import { AdminActions } from './admin-actions.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
@@ -68,6 +69,7 @@ const ListData = z.object({ box: z.enum([...boxes, 'find']).default('inbound'), 
 export class CoSellBot extends TeamsActivityHandler {
   private readonly deals: DealActions;
   private readonly newDeal: NewDealFlow;
+  private readonly admin: AdminActions;
   /** Invoke answers by activity id, so a redelivered action is answered, not applied twice. */
   private readonly answered = new Map<string, { at: number; response: Promise<InvokeResponse> }>();
 
@@ -75,6 +77,7 @@ export class CoSellBot extends TeamsActivityHandler {
     super();
     this.deals = new DealActions(deps);
     this.newDeal = new NewDealFlow(deps.lifecycle, deps.directory, () => deps.clock.now());
+    this.admin = new AdminActions(deps);
 
     this.onMessage(async (context, next) => {
       await this.onText(context);
@@ -183,6 +186,9 @@ export class CoSellBot extends TeamsActivityHandler {
       return { card: created ? await this.deals.card(caller, person, created, { banner: banner('good', `Deal “${created.referral.name}” created.`) }) : card! };
     },
     alerts: async (caller, person, data) => ({ card: await this.alertSettings(caller, person, data) }),
+    admin: async (caller) => ({ card: await this.admin.open(caller) }),
+    setUp: async (caller, _person, data) => ({ card: await this.admin.setUp(caller, data) }),
+    setRoles: async (caller, _person, data) => ({ card: await this.admin.setRoles(caller, data) }),
     list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),
     find: async (caller, _person, data) => ({ card: await this.list(caller, { ...data, box: 'find' }) }),
     ...Object.fromEntries(dealVerbs.map((verb): [string, Route] => [verb, (caller, person, data) => this.deals.run(verb, caller, person, data)])),
@@ -264,7 +270,11 @@ export class CoSellBot extends TeamsActivityHandler {
 
   private async welcome(context: TurnContext): Promise<void> {
     const acting = await this.member(context);
-    if (acting) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.welcomeFor(acting.person))));
+    if (!acting) return;
+    // The first admin of a new organization sets it up before anything else.
+    const org = await this.deps.directory.organization(acting.person.orgId);
+    const card = acting.person.roles.includes('admin') && !org?.setUpDateTime ? await this.admin.open(acting.caller) : await this.welcomeFor(acting.person);
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   }
 
   private async welcomeFor(person: Person, note?: Banner): Promise<Card> {

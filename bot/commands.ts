@@ -10,6 +10,7 @@ export function parseCommand(text: string): Command | undefined {
   if (lower === 'help' || lower === 'hi' || lower === 'hello' || lower === 'start') return { verb: 'help', data: {} };
   if (lower === 'new deal' || lower === 'new') return { verb: 'newDeal', data: {} };
   if (['inbound', 'outbound', 'favorites', 'archive'].includes(lower)) return { verb: 'list', data: { box: lower, page: 0 } };
+  if (lower === 'admin') return { verb: 'admin', data: {} };
   if (lower === 'alerts') return { verb: 'alerts', data: {} };
   if (lower === 'alerts here') return { verb: 'alerts', data: { setting: 'here' } };
   if (lower === 'alerts off') return { verb: 'alerts', data: { setting: 'off' } };

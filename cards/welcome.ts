@@ -12,6 +12,7 @@ export const commandHelp = [
   { title: 'archive', value: 'won, lost, declined and expired deals' },
   { title: 'find <text>', value: 'search by deal name, customer or CRM id' },
   { title: 'deal <id>', value: 'open one deal by the id its card shows (8 characters are enough)' },
+  { title: 'admin', value: 'set up your organization and give people their roles (admins only)' },
   { title: 'help', value: 'this card' },
 ];
 

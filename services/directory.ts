@@ -1,8 +1,8 @@
 // Organizations, people, customers and solutions: who takes part and what can be sold.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CoSellError } from './errors.js';
-import { Customer, Organization, Person, Role, Solution } from './model.js';
+import { CoSellError, parseInput, validationError } from './errors.js';
+import { Customer, Organization, OrganizationSettings, Person, Role, Solution } from './model.js';
 import { isAttachable } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 
@@ -127,16 +127,49 @@ export class Directory {
     });
   }
 
-  /** An admin changes someone's roles in their own organization. */
-  async setRoles(admin: Caller, userId: string, roles: Role[]): Promise<Person> {
+  /** The acting admin of the caller's organization, or a refusal that says what only an admin may do. */
+  private async admin(caller: Caller, what: string): Promise<Person> {
+    const actor = await this.person(caller.tenantId, caller.userId);
+    if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', `Only an admin of your organization can ${what}.`);
+    return actor;
+  }
+
+  /** An admin changes people's roles in their own organization, all at once; one admin at least remains. Each change is recorded. */
+  async setRoles(caller: Caller, changes: Record<string, Role[]>, now: Date): Promise<Person[]> {
     return this.store.exclusive(async (commit) => {
-      const actor = await this.person(admin.tenantId, admin.userId);
-      if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can change roles.');
-      const target = await this.person(admin.tenantId, userId);
-      if (!target) throw new CoSellError('not_found', 'That person has not used Co-sell Bot yet.');
-      const parsed = z.array(Role).min(1, 'Give at least one role.').parse(roles);
-      const updated = { ...target, roles: [...new Set(parsed)] };
-      await commit([{ kind: 'person', put: updated }]);
+      const actor = await this.admin(caller, 'change roles');
+      const people = await this.store.list('person', caller.tenantId);
+      const fields: Record<string, string> = {};
+      const updated: Person[] = [];
+      for (const [userId, wanted] of Object.entries(changes)) {
+        const target = people.find((p) => p.userId === userId);
+        const roles = z.array(Role).min(1).safeParse(wanted);
+        if (!target) fields[`role:${userId}`] = 'That person has not used Co-sell Bot yet.';
+        else if (!roles.success) fields[`role:${userId}`] = 'Give at least one role.';
+        else if (roles.data.join() !== target.roles.join()) {
+          const to = [...new Set(roles.data)];
+          updated.push({ ...target, roles: to, roleChanges: [...target.roleChanges, { at: now.toISOString(), byUserId: actor.userId, byName: actor.name, from: target.roles, to }].slice(-200) });
+        }
+      }
+      if (Object.keys(fields).length > 0) throw validationError(fields);
+      const after = people.map((p) => updated.find((u) => u.id === p.id) ?? p);
+      if (!after.some((p) => p.roles.includes('admin'))) {
+        throw new CoSellError('validation', 'Keep at least one admin: somebody must be able to change roles and settings.', { roles: 'Keep at least one admin.' });
+      }
+      if (updated.length > 0) await commit(updated.map((put): Write => ({ kind: 'person', put })));
+      return updated;
+    });
+  }
+
+  /** An admin sets the organization's name, Partner ID and whether other partners can find and invite it. */
+  async setUp(caller: Caller, settings: unknown, now: Date): Promise<Organization> {
+    return this.store.exclusive(async (commit) => {
+      await this.admin(caller, 'set up the organization');
+      const input = parseInput(OrganizationSettings, settings);
+      const org = await this.store.get('organization', caller.tenantId);
+      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
+      const updated: Organization = { ...org, ...input, setUpDateTime: org.setUpDateTime ?? now.toISOString() };
+      await commit([{ kind: 'organization', put: updated }]);
       return updated;
     });
   }

@@ -21,7 +21,22 @@ export const Organization = z.object({
   inEcosystem: z.boolean().default(true),
   /** A team channel (conversation id) that also gets new-referral alerts; empty for none. */
   alertChannelId: z.string().max(500).default(''),
+  /** The organization's Partner ID in Partner Center (the former MPN ID); empty until an admin gives it. */
+  partnerId: z.string().max(20).default(''),
+  /** When an admin first saved the set-up card; until then the organization still has its placeholder name. */
+  setUpDateTime: isoDateTime.optional(),
 });
+
+/** What an admin sets on the set-up card. */
+export const OrganizationSettings = z.object({
+  name: required('Organization name'),
+  partnerId: z
+    .string()
+    .trim()
+    .regex(/^(\d{6,10})?$/, 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).'),
+  inEcosystem: z.boolean(),
+});
+export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
 export type Organization = z.infer<typeof Organization>;
 
 export const Person = z.object({
@@ -33,6 +48,11 @@ export const Person = z.object({
   /** The user's id in the chat channel (Teams: 29:...), to address them; empty until seen there. */
   channelUserId: z.string().max(500).default(''),
   roles: z.array(Role).min(1),
+  /** Every change of roles: who made it, when, from what to what. */
+  roleChanges: z
+    .array(z.object({ at: isoDateTime, byUserId: id, byName: z.string(), from: z.array(Role), to: z.array(Role) }))
+    .max(200)
+    .default([]),
 });
 export type Person = z.infer<typeof Person>;
 

@@ -44,8 +44,11 @@ it('delivers a burst exactly once, within the rate limits, across a restart', { 
     h.connector.members.set(`29:${u.aadObjectId}`, { id: `29:${u.aadObjectId}`, name: u.name, aadObjectId: u.aadObjectId, email: u.email });
     await postActivity(h.app.url, message(u, 'help'));
   }
-  for (const u of users.slice(1)) await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: users[0]!.aadObjectId }, u.aadObjectId, ['referrals-admin']);
-  await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: users[0]!.aadObjectId }, users[0]!.aadObjectId, ['admin', 'referrals-admin']);
+  await h.app.directory.setRoles(
+    { tenantId: OUR_TENANT, userId: users[0]!.aadObjectId },
+    Object.fromEntries(users.map((u, i) => [u.aadObjectId, i === 0 ? ['admin', 'referrals-admin'] : ['referrals-admin']])),
+    new Date(),
+  );
 
   // The channel misbehaves: the uninstalled user's chat answers 403; others get 429 and 502 now and then.
   const attempts = new Map<string, number>();

@@ -45,7 +45,7 @@ describe('a new inbound referral', () => {
     h = await startHarness();
     await h.say(ana, 'help');
     await h.say(sam, 'help');
-    await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, sam.aadObjectId, ['referrals-admin']);
+    await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, { [sam.aadObjectId]: ['referrals-admin'] }, new Date());
     // Ana also routes alerts to a team channel.
     await postActivity(h.app.url, message(ana, 'alerts here', { conversationId: '19:channel@thread.tacv2', conversationType: 'channel' }));
 

@@ -62,8 +62,9 @@ describe('install, welcome and commands', () => {
     await postActivity(h.app.url, membersAdded(ana));
     const cards = h.connector.cardsSent();
     expect(cards).toHaveLength(2);
-    expect(cardText(cards[0])).toContain('Hi Ana Admin');
-    expect(cardText(cards[0])).toContain('your role: admin');
+    // The first user is the admin of a new organization: set-up comes first.
+    expect(cardText(cards[0])).toContain('Set up your organization');
+    expect(cardText(await h.say(ana, 'help'))).toContain('your role: admin');
     const roster = h.connector.sent.filter((r) => r.method === 'GET' && r.path.includes('/members/'));
     expect(roster).toHaveLength(1);
     expect((await h.app.directory.person(OUR_TENANT, ana.aadObjectId))!.email).toBe('ana@partner.example');

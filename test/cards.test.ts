@@ -734,7 +734,7 @@ describe('money', () => {
 // ---- Size at the limits of what the store accepts ----
 
 describe('size at the limits', () => {
-  const longPartners: Organization[] = range(15).map((i) => ({ id: `org-long-${pad(i)}`, name: text(`Partner ${pad(i)}`, 200), kind: 'partner', inEcosystem: true, alertChannelId: '' }));
+  const longPartners: Organization[] = range(15).map((i) => ({ id: `org-long-${pad(i)}`, name: text(`Partner ${pad(i)}`, 200), kind: 'partner', inEcosystem: true, alertChannelId: '', partnerId: '' }));
   const owners = [CONTOSO_PARTNER, MICROSOFT, ...longPartners.map((o) => o.id)];
   const statuses = ['CoSellReady', 'AzureIpCoSellIncentivized', 'BizAppsCoSellIncentivizedStandard', 'BizAppsCoSellIncentivizedPremium'] as const;
   const longSolutions: Solution[] = range(50).map((i) => ({ id: `sol-long-${pad(i)}`, orgId: owners[i % owners.length]!, name: text(`Solution ${pad(i)}`, 200), coSellStatus: statuses[i % 4]! }));

@@ -57,8 +57,8 @@ describe('who may act inside an organization', () => {
 
   it('a referrals admin acts on every referral; only an admin changes roles', async () => {
     const r = (await w.service.createDeal(w.admin, dealInput())).referral;
-    expect((await refusal(w.directory.setRoles(w.seller, 'u-sam', ['admin']))).code).toBe('forbidden');
-    await w.directory.setRoles(w.admin, 'u-sam', ['referrals-admin']);
+    expect((await refusal(w.directory.setRoles(w.seller, { 'u-sam': ['admin'] }, new Date()))).code).toBe('forbidden');
+    await w.directory.setRoles(w.admin, { 'u-sam': ['referrals-admin'] }, new Date());
     expect((await w.service.markLost(w.seller, r.id, 1, { reason: 'NoDecision' })).referral.substatus).toBe('Lost');
   });
 });

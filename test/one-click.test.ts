@@ -15,8 +15,7 @@ beforeEach(async () => {
   h = await startHarness();
   await h.say(ana, 'help');
   await h.say(sam, 'help');
-  await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, sam.aadObjectId, ['referrals-admin']);
-  await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, ana.aadObjectId, ['admin', 'referrals-admin']);
+  await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, { [sam.aadObjectId]: ['referrals-admin'], [ana.aadObjectId]: ['admin', 'referrals-admin'] }, new Date());
 });
 afterEach(async () => {
   for (const card of h.connector.cardsSent()) expect(cardProblems(card)).toEqual([]);

@@ -1,9 +1,10 @@
 // A real organization adopts the bot: only its members get in, and alerts reach the chats they
 // belong in (a channel, never one thread of it; never a chat the bot is no member of).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ana, cardText, OUR_TENANT, startHarness, type Harness } from './helpers/bot-harness.js';
+import { ana, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
+import { cardProblems } from './helpers/card-check.js';
 import { fixture } from './helpers/fixtures.js';
-import { invokeAction, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
+import { installationUpdate, invokeAction, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -64,4 +65,65 @@ describe('where alerts go', () => {
   });
 });
 
+describe('setting up the organization', () => {
+  const setUpCard = async (): Promise<Card> => {
+    await postActivity(h.app.url, installationUpdate(ana, 'add'));
+    return h.connector.cardsSent()[0]!;
+  };
 
+  it('the first admin gets the set-up card on install; a bad Partner ID and an empty name are refused next to their fields, then saved', async () => {
+    const card = await setUpCard();
+    expect(cardText(card)).toContain('Set up your organization');
+    expect(cardProblems(card)).toEqual([]);
+    expect((await h.app.directory.organization(OUR_TENANT))!.name).toMatch(/^Organization /);
+
+    const refused = (await h.press(ana, card, 'Save', { name: ' ', partnerId: '12ab' })).card;
+    expect(cardText(refused)).toContain('Organization name is required.');
+    expect(cardText(refused)).toContain('A Partner ID is 6 to 10 digits');
+    expect((await h.app.directory.organization(OUR_TENANT))!.setUpDateTime).toBeUndefined();
+
+    const saved = (await h.press(ana, refused, 'Save', { name: 'Contoso Partners Ltd', partnerId: '1234567', inEcosystem: 'true' })).card;
+    expect(cardText(saved)).toContain('Saved.');
+    expect(cardText(saved)).not.toContain('Set up your organization');
+    expect(await h.app.directory.organization(OUR_TENANT)).toMatchObject({ name: 'Contoso Partners Ltd', partnerId: '1234567', inEcosystem: true, setUpDateTime: expect.any(String) });
+    // Listed: another partner now finds it to invite.
+    const found = await h.search(fay, 'partners', 'Contoso Partners');
+    expect(found.value.results?.map((r) => r.title)).toContain('Contoso Partners Ltd');
+  });
+
+  it('only an admin opens the administration card; a seller is told whom to ask', async () => {
+    await setUpCard();
+    const refusal = await h.say(sam, 'admin');
+    expect(cardText(refusal)).toContain('Only an admin of your organization can open the administration card. Ask Ana Admin.');
+    const pressed = await postActivity(h.app.url, invokeAction(sam, 'setRoles', { shown: [sam.aadObjectId], [`role:${sam.aadObjectId}`]: 'admin' }));
+    expect(pressed.body).toMatchObject({ statusCode: 403 });
+    expect((await h.app.directory.person(OUR_TENANT, sam.aadObjectId))!.roles).toEqual(['seller']);
+  });
+
+  it('an admin makes a seller a referrals admin: recorded (who, when, before, after), and the new referrals admin is alerted', async () => {
+    await setUpCard();
+    await h.say(sam, 'help');
+    const card = await h.say(ana, 'admin');
+    expect(cardText(card)).toContain('Sam Seller · sam@partner.example');
+    const saved = (await h.press(ana, card, 'Save roles', { [`role:${sam.aadObjectId}`]: 'seller,referrals-admin' })).card;
+    expect(cardText(saved)).toContain('Roles saved: Sam Seller.');
+    expect(cardText(saved)).toContain('Ana Admin made Sam Seller Seller, Referrals admin (was Seller)');
+    const stored = (await h.app.directory.person(OUR_TENANT, sam.aadObjectId))!;
+    expect(stored.roles).toEqual(['seller', 'referrals-admin']);
+    expect(stored.roleChanges).toEqual([{ at: expect.any(String), byUserId: ana.aadObjectId, byName: 'Ana Admin', from: ['seller'], to: ['seller', 'referrals-admin'] }]);
+
+    await h.postReferral({ ...fixture, id: 'pc-roles' });
+    await h.connector.waitFor((c) => c.sent.find((r) => r.conversationId === personalConversationId(sam) && (r.body as { summary?: string } | undefined)?.summary));
+  });
+
+  it('the last admin cannot drop the role, and nobody is left without one', async () => {
+    const card = await setUpCard();
+    const lastAdmin = (await h.press(ana, card, 'Save roles', { [`role:${ana.aadObjectId}`]: 'seller' })).card;
+    expect(cardText(lastAdmin)).toContain('Keep at least one admin');
+    const none = (await h.press(ana, card, 'Save roles', { [`role:${ana.aadObjectId}`]: '' })).card;
+    expect(cardText(none)).toContain('Give at least one role.');
+    const stored = (await h.app.directory.person(OUR_TENANT, ana.aadObjectId))!;
+    expect(stored.roles).toEqual(['admin']);
+    expect(stored.roleChanges).toEqual([]);
+  });
+});

@@ -6,13 +6,13 @@ import { statusOf, type Customer, type Engagement, type Favorites, type Organiza
 const now = () => new Date().toISOString();
 
 export function makeOrganization(overrides: Partial<Organization> = {}): Organization {
-  return { id: randomUUID(), name: 'Contoso Partners', kind: 'partner', inEcosystem: true, alertChannelId: '', ...overrides };
+  return { id: randomUUID(), name: 'Contoso Partners', kind: 'partner', inEcosystem: true, alertChannelId: '', partnerId: '', ...overrides };
 }
 
 export function makePerson(overrides: Partial<Person> = {}): Person {
   const orgId = overrides.orgId ?? randomUUID();
   const userId = overrides.userId ?? randomUUID();
-  return { id: `${orgId}:${userId}`, orgId, userId, name: 'Ana Silva', email: 'ana@contoso.com', channelUserId: '', roles: ['seller'], ...overrides };
+  return { id: `${orgId}:${userId}`, orgId, userId, name: 'Ana Silva', email: 'ana@contoso.com', channelUserId: '', roles: ['seller'], roleChanges: [], ...overrides };
 }
 
 export function makeCustomer(overrides: Partial<Customer> = {}): Customer {

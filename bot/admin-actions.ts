@@ -1,0 +1,47 @@
+// The administration card's verbs: open it, save the organization's set-up, save people's roles.
+// Admins only: the directory refuses anyone else, and the refusal is what they are shown.
+import { adminCard, organizationForm, rolesSubmitted } from '../cards/admin.js';
+import { placeErrors, submitted } from '../cards/forms.js';
+import { banner, type Banner, type Card } from '../cards/render.js';
+import type { Clock } from '../services/clock.js';
+import type { Caller, Directory } from '../services/directory.js';
+import { CoSellError } from '../services/errors.js';
+
+export class AdminActions {
+  constructor(private readonly deps: { directory: Directory; clock: Clock }) {}
+
+  async open(caller: Caller, note?: Banner, form?: { values: Record<string, string>; errors: Record<string, string> }): Promise<Card> {
+    const { directory } = this.deps;
+    const person = await directory.person(caller.tenantId, caller.userId);
+    if (!person?.roles.includes('admin')) {
+      const admins = (await directory.people(caller.tenantId)).filter((p) => p.roles.includes('admin')).map((p) => p.name);
+      throw new CoSellError('forbidden', `Only an admin of your organization can open the administration card. Ask ${admins.join(' or ') || 'an admin'}.`);
+    }
+    const org = await directory.organization(caller.tenantId);
+    if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet: say hello to the bot first.');
+    return adminCard({ org, people: await directory.people(caller.tenantId), banner: note, ...form });
+  }
+
+  async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {
+    const values = submitted(organizationForm.fields, data);
+    try {
+      await this.deps.directory.setUp(caller, organizationForm.toInput(values, undefined), this.deps.clock.now());
+      return this.open(caller, banner('good', 'Saved.'));
+    } catch (e) {
+      if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
+      const { byField, unplaced } = placeErrors(organizationForm.fields, e.fields);
+      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.');
+      return this.open(caller, note, { values, errors: byField as Record<string, string> });
+    }
+  }
+
+  async setRoles(caller: Caller, data: Record<string, unknown>): Promise<Card> {
+    try {
+      const changed = await this.deps.directory.setRoles(caller, rolesSubmitted(data), this.deps.clock.now());
+      return this.open(caller, banner('good', changed.length === 0 ? 'No role changed.' : `Roles saved: ${changed.map((p) => p.name).join(', ')}.`));
+    } catch (e) {
+      if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
+      return this.open(caller, banner('attention', Object.values(e.fields).join(' ') || e.message), { values: {}, errors: e.fields });
+    }
+  }
+}
