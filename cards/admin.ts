@@ -64,7 +64,7 @@ function recentChanges(people: Person[], max: number): Element[] {
   if (changes.length === 0) return [];
   return [
     heading('Recent role changes', { weight: 'Bolder', spacing: 'Medium' }),
-    ...changes.map((c) => plain(`${dateTime(c.at)} · ${c.byName} made ${c.who} ${rolesText(c.to)} (was ${rolesText(c.from)})`, { size: 'Small', spacing: 'None' })),
+    ...changes.map((c) => plain(`${dateTime(c.at)} · ${c.byName} changed the roles of ${c.who} to ${rolesText(c.to)} (was ${rolesText(c.from)})`, { size: 'Small', spacing: 'None' })),
   ];
 }
 

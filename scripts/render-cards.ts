@@ -18,6 +18,7 @@ import { dealCard } from '../cards/deal.js';
 import { listCard } from '../cards/list.js';
 import type { Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
+import { adminCard } from '../cards/admin.js';
 import { ManualClock } from '../services/clock.js';
 import { Directory, type Caller } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
@@ -125,6 +126,14 @@ try {
   const list = await service.list(fay, 'inbound');
   cards.push({ name: 'list-inbound', title: 'Inbound list with 5 referrals', card: listCard({ kind: 'inbound', page: list, now }) });
   cards.push({ name: 'welcome', title: 'Welcome card', card: welcomeCard({ userName: faysPerson.name, orgName: 'Fabrikam Consulting', role: faysPerson.roles.join(', ') }) });
+  await register(OUR_TENANT, 'u-sam', 'Sam Seller', 'sam@contoso-partner.example');
+  await directory.setRoles(ana, { 'u-sam': ['seller', 'referrals-admin'] }, clock.now());
+  const ours = (await directory.organization(OUR_TENANT))!;
+  cards.push({
+    name: 'admin',
+    title: 'Administration: set-up, where alerts go, people and roles (a bad Partner ID refused)',
+    card: adminCard({ org: ours, people: await directory.people(OUR_TENANT), values: { partnerId: '12ab' }, errors: { partnerId: 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).' } }),
+  });
 
   // The new-deal steps, walked like the bot does, to the details step.
   const flow = new NewDealFlow(service, directory, () => clock.now());

@@ -12,6 +12,8 @@ import { listCard, MAX_QUERY } from '../cards/list.js';
 import { draftInput, newDealCard, newDealSteps, stepOfError, stepOrder, type NewDealStep } from '../cards/new-deal.js';
 import { banner, compile, MAX_CARD_BYTES as DEAL_MAX_BYTES, noBanner, type Card } from '../cards/render.js';
 import { commandHelp, welcomeCard } from '../cards/welcome.js';
+import { adminCard } from '../cards/admin.js';
+import { makeOrganization, makePerson } from './helpers/records.js';
 import dealTemplate from '../cards/deal.json' with { type: 'json' };
 import welcomeTemplate from '../cards/welcome.json' with { type: 'json' };
 import { DAY_MS } from '../services/clock.js';
@@ -944,5 +946,20 @@ describe('compile once', () => {
     expect([inputs(after), containers(after), JSON.stringify(after).includes('evil.example')]).toEqual([[], [], false]);
     expect(dealCard(view, formOptions({ form: 'invite' }))).toEqual(dealCard(view, formOptions({ form: 'invite' })));
     expect([JSON.stringify(view), JSON.stringify(dealTemplate)]).toEqual([viewBefore, templateBefore]);
+  });
+});
+
+describe('the administration card', () => {
+  it('fits Teams with 300 people of 200-character names, saying how many it leaves out, and is valid', () => {
+    const org = makeOrganization({ name: text('Org', 200) });
+    const people = range(300).map((i) =>
+      makePerson({ orgId: org.id, name: text(`Person ${pad(i)}`, 200), email: `p${i}@example.com`, roles: i === 0 ? ['admin'] : ['seller'], roleChanges: [{ at: '2026-11-21T09:00:00.000Z', byUserId: 'u', byName: text('Admin', 200), from: ['seller'], to: ['seller'] }] }),
+    );
+    const card = adminCard({ org, people });
+    expect(cardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card)).toMatch(/And \d+ more, not shown/);
+    // A person's name is their own text: a run, never markdown.
+    const withStars = adminCard({ org, people: [makePerson({ orgId: org.id, name: '**Boss** [x](https://evil.example)', roles: ['admin'] })] });
+    expect(JSON.stringify(withStars)).not.toMatch(/"type":"TextBlock","text":"[^"]*evil\.example/);
   });
 });

@@ -107,7 +107,7 @@ describe('setting up the organization', () => {
     expect(cardText(card)).toContain('Sam Seller · sam@partner.example');
     const saved = (await h.press(ana, card, 'Save roles', { [`role:${sam.aadObjectId}`]: 'seller,referrals-admin' })).card;
     expect(cardText(saved)).toContain('Roles saved: Sam Seller.');
-    expect(cardText(saved)).toContain('Ana Admin made Sam Seller Seller, Referrals admin (was Seller)');
+    expect(cardText(saved)).toContain('Ana Admin changed the roles of Sam Seller to Seller, Referrals admin (was Seller)');
     const stored = (await h.app.directory.person(OUR_TENANT, sam.aadObjectId))!;
     expect(stored.roles).toEqual(['seller', 'referrals-admin']);
     expect(stored.roleChanges).toEqual([{ at: expect.any(String), byUserId: ana.aadObjectId, byName: 'Ana Admin', from: ['seller'], to: ['seller', 'referrals-admin'] }]);
