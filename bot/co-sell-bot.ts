@@ -83,6 +83,8 @@ export class CoSellBot extends TeamsActivityHandler {
       await this.onText(context);
       await next();
     });
+    // Teams (and the Agents Playground) send both an installation update and the bot joining the
+    // conversation when the app is added: the installation alone introduces us, once.
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.welcome(context);
       await next();
@@ -97,11 +99,6 @@ export class CoSellBot extends TeamsActivityHandler {
     });
     this.onTeamsTeamDeletedEvent(async (team, context, next) => {
       await this.deps.registry.forgetTeam(callerOf(context).tenantId, team.id ?? '');
-      await next();
-    });
-    this.onMembersAdded(async (context, next) => {
-      // The bot itself joining a personal chat or a team: introduce ourselves once.
-      if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) await this.welcome(context);
       await next();
     });
   }
