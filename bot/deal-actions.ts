@@ -44,6 +44,7 @@ export const changingVerbs = {
   addTeam: verb(dealForms.addTeam, 'addTeam', 'Team members added', (l, c, id, v, input) => l.addTeamMembers(c, id, v, input)),
   solutions: verb(dealForms.solutions, 'solutions', 'Solutions saved', (l, c, id, v, input) => l.setSolutions(c, id, v, input)),
   addNote: verb(dealForms.addNote, 'addNote', 'Note added', (l, c, id, v, input) => l.addNote(c, id, v, input)),
+  assign: verb(dealForms.assign, 'assign', 'Assigned', (l, c, id, v, input) => l.assign(c, id, v, input)),
   invite: verb(dealForms.invite, 'invite', 'Invitation sent', (l, c, id, v, input) => l.invite(c, id, v, input)),
   won: verb(dealForms.won, 'won', 'Marked won', (l, c, id, v, input) => l.markWon(c, id, v, input)),
   lost: verb(dealForms.lost, 'lost', 'Marked lost', (l, c, id, v, input) => l.markLost(c, id, v, input)),
@@ -142,7 +143,7 @@ export class DealActions {
     ]);
     // Everyone of this organization the bot can address gets their own view (their buttons) by refresh.
     const refreshUserIds = [person.channelUserId, ...people.map((p) => p.channelUserId)].filter((id, i, all) => id !== '' && all.indexOf(id) === i);
-    return dealCard(view, { ...options, now: clock.now(), attachable, organizations, partners, recentContacts, refreshUserIds });
+    return dealCard(view, { ...options, now: clock.now(), attachable, organizations, partners, recentContacts, refreshUserIds, people: form === 'assign' ? people : undefined });
   }
 }
 

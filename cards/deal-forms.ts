@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact } from '../services/model.js';
-import type { AcceptInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
+import type { AcceptInput, AssignInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
 import { contactFields, contactOf, dealFields, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
 
 export interface DealFormContext {
@@ -74,6 +74,12 @@ export const dealForms = {
     fields: [{ id: 'text', label: 'Note (everyone on the deal reads it)', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'Write the note first.' }],
     submit: { title: 'Add note', style: 'positive' },
     toInput: (v): z.input<typeof NoteInput> => ({ text: v.text }),
+  }),
+  assign: defineForm({
+    title: 'Hand this referral to someone',
+    fields: [{ id: 'userId', label: 'Who takes it (they are alerted, and may then act on it)', kind: 'choice', choices: 'people', required: true, placeholder: 'Pick a person', errorMessage: 'Pick who takes this referral.' }],
+    submit: { title: 'Assign', style: 'positive' },
+    toInput: (v): z.input<typeof AssignInput> => ({ userId: v.userId }),
   }),
   invite: defineForm({
     title: 'Invite to this deal',

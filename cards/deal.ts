@@ -24,6 +24,8 @@ export interface DealCardOptions {
   /** Partners offered before the user types (typeahead finds the rest). */
   partners?: Organization[];
   recentContacts?: Contact[];
+  /** The organization's people, for the assign form. */
+  people?: { userId: string; name: string }[];
   /** Teams user ids (29:...) that get their own view through refresh; at most 60 are used. */
   refreshUserIds?: string[];
 }
@@ -94,6 +96,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     ...(r.customerProfile.duns ? [{ title: 'D-U-N-S', value: r.customerProfile.duns }] : []),
     ...contacts.slice(0, limits.contacts).map((m) => ({ title: 'Customer contact', value: personLine(m) })),
     ...(contacts.length > limits.contacts ? [{ title: 'Customer contact', value: `and ${contacts.length - limits.contacts} more` }] : []),
+    ...(r.assignedTo ? [{ title: 'Assigned to', value: r.assignedTo.name }] : []),
     { title: 'Estimated value', value: money(r.details.dealValue, r.details.currency) },
     { title: 'Estimated close', value: day(r.details.closingDateTime) },
     // "None" keeps the creator's deal private; on a referral someone sent, it only means no help was named.
@@ -136,7 +139,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     noteCount: r.notes.length,
     moreNotes: r.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
-    can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote },
+    can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote || c.assign },
     // One click: the referral as it came, accepted; anything to change is an Edit away afterwards.
     acceptNow: { referralId: r.id, version: r.version, ...acceptAsIs(r) },
     favorite: view.favorite,
@@ -174,6 +177,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
     partnerSolutions: partnerSolutionChoices(attachable, orgs, r.orgId, selectedPartner),
     partners: partners.map((p) => ({ title: p.name, value: p.id })),
     team: r.team.map((m, i) => personChoice(m, String(i))),
+    people: (o.people ?? []).map((p) => ({ title: p.name, value: p.userId })),
     recent: (o.recentContacts ?? []).filter((m) => !r.team.some((t) => t.email.toLowerCase() === m.email.toLowerCase())).map((m) => personChoice(m, m.email)),
   };
   const hidden = new Set<string>();

@@ -20,7 +20,8 @@ export type ChoiceSource =
   | 'partners'
   | 'customers'
   | 'recent'
-  | 'team';
+  | 'team'
+  | 'people';
 
 export interface Choice {
   title: string;

@@ -12,7 +12,9 @@ export type CoSellEvent =
   /** A reminder that a Received referral expires soon. */
   | { type: 'reminder'; referral: Referral; daysLeft: number }
   /** An invited organization answered (Accepted, Declined) or let the referral expire. */
-  | { type: 'answered'; referral: Referral };
+  | { type: 'answered'; referral: Referral }
+  /** A referrals admin handed the referral to someone of the organization. */
+  | { type: 'assigned'; referral: Referral };
 
 export class AlertPlanner {
   constructor(
@@ -36,6 +38,11 @@ export class AlertPlanner {
         return this.toConversations(r.orgId, r.id, 'received', `New referral from ${from}: ${r.name}`, await this.referralTargets(r));
       case 'reminder':
         return this.toConversations(r.orgId, r.id, 'reminder', `Reminder: ${event.daysLeft === 1 ? '1 day' : `${event.daysLeft} days`} left to answer ${from}’s referral ${r.name}`, await this.referralTargets(r));
+      case 'assigned': {
+        const assignee = r.assignedTo && (await this.directory.person(r.orgId, r.assignedTo.userId));
+        const conversations = await this.store.list('conversation', r.orgId);
+        return assignee ? this.toConversations(r.orgId, r.id, 'assigned', `Assigned to you: ${r.name}`, this.personal(conversations, [assignee])) : [];
+      }
       case 'answered': {
         const org = (await this.directory.organization(r.orgId))?.name ?? r.orgId;
         const answer =

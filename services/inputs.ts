@@ -129,6 +129,8 @@ export type EditInput = z.input<typeof EditInput>;
 
 export const TeamInput = z.object({ members: Team });
 export const SolutionsInput = z.object({ solutionIds: SolutionIds });
+export const AssignInput = z.object({ userId: z.string().trim().min(1, 'Pick who takes this referral.').max(200) });
+
 export const NoteInput = z.object({ text: text(4000).pipe(z.string().min(1, 'Write the note first.')) });
 
 export const InviteInput = z

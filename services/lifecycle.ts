@@ -6,6 +6,7 @@ import type { Caller, Directory } from './directory.js';
 import { CoSellError, inputProblems, notFound, parsedPart, parseInput, validationError } from './errors.js';
 import {
   AcceptInput,
+  AssignInput,
   CreateDealInput,
   DateInput,
   MAX_TEAM,
@@ -26,6 +27,7 @@ import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
   canAct,
+  mayAssign,
   closeDateProblem,
   dealTypeOf,
   invitationOptions,
@@ -444,6 +446,22 @@ export class LifecycleService {
     });
   }
 
+  /** A referrals admin hands the referral to someone of the organization, who is alerted and may then act on it. */
+  async assign(caller: Caller, referralId: string, version: number, raw: z.input<typeof AssignInput>): Promise<ReferralView> {
+    const input = parseInput(AssignInput, raw);
+    return this.change(caller, referralId, version, async (current, { person }) => {
+      if (!mayAssign(person)) throw new CoSellError('forbidden', 'Only your referrals admins can hand a referral to someone.');
+      if (current.status === 'Closed') throw new CoSellError('not_allowed', `This deal is ${current.substatus}: there is nothing left to hand over.`);
+      const assignee = await this.directory.person(current.orgId, input.userId);
+      if (!assignee) throw validationError({ userId: 'That person has not used Co-sell Bot yet.' });
+      return {
+        action: `assigned to ${assignee.name}`,
+        next: { ...current, assignedTo: { userId: assignee.userId, name: assignee.name } },
+        events: (next) => [{ type: 'assigned', referral: next }],
+      };
+    });
+  }
+
   async addNote(caller: Caller, referralId: string, version: number, raw: z.input<typeof NoteInput>): Promise<ReferralView> {
     const input = parseInput(NoteInput, raw);
     return this.change(caller, referralId, version, (current, { person, now }) => {
@@ -723,7 +741,7 @@ export class LifecycleService {
       participants,
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
-      allowed: allowedActions(referral.substatus, canAct(person, referral), invitations),
+      allowed: allowedActions(referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId),
       invitations,
       needsRegistration: solutions.some(qualifiesForRegistration),
     };

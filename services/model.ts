@@ -209,6 +209,8 @@ export const Referral = z.object({
   }),
   team: z.array(Contact),
   solutionIds: z.array(id),
+  /** The person of the organization a referrals admin handed the referral to: they may act on it. */
+  assignedTo: z.object({ userId: id, name: z.string().max(200) }).optional(),
   notes: z.array(Note).default([]),
   externalReferenceId: text(100).default(''),
   campaignId: text(100).default(''),
@@ -267,7 +269,7 @@ export const ConversationRef = z.object({
 });
 export type ConversationRef = z.infer<typeof ConversationRef>;
 
-export const alertKinds = ['received', 'reminder', 'answered', 'update'] as const;
+export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned'] as const;
 
 /** A proactive message: written before it is sent, marked when the channel accepted it. */
 export const OutboxMessage = z.object({

@@ -31,9 +31,12 @@ export function isAttachable(solution: Solution, owner: Organization | undefined
 export const qualifiesForRegistration = (solution: Solution) => solution.coSellStatus.includes('Incentivized');
 
 /** Admins and referrals admins act on every referral of their organization; sellers on the deals they work on. */
+/** Admins and referrals admins act on every referral of their organization, and hand them to others. */
+export const mayAssign = (person: Person) => person.roles.includes('admin') || person.roles.includes('referrals-admin');
+
 export function canAct(person: Person, referral: Referral): boolean {
   if (person.orgId !== referral.orgId) return false;
-  if (person.roles.includes('admin') || person.roles.includes('referrals-admin')) return true;
+  if (mayAssign(person) || referral.assignedTo?.userId === person.userId) return true;
   const email = person.email.toLowerCase();
   return referral.history[0]?.byUserId === person.userId || (email !== '' && referral.team.some((m) => m.email.toLowerCase() === email));
 }
@@ -79,10 +82,11 @@ export interface AllowedActions {
   invite: boolean;
   won: boolean;
   lost: boolean;
+  assign: boolean;
   favorite: boolean;
 }
 
-export function allowedActions(stage: Stage, mayAct: boolean, invitations: InvitationOptions): AllowedActions {
+export function allowedActions(stage: Stage, mayAct: boolean, invitations: InvitationOptions, assigner = false): AllowedActions {
   const received = mayAct && stage === 'Received';
   const accepted = mayAct && stage === 'Accepted';
   return {
@@ -95,6 +99,7 @@ export function allowedActions(stage: Stage, mayAct: boolean, invitations: Invit
     invite: accepted && (invitations.microsoft.allowed || invitations.partners.allowed),
     won: accepted,
     lost: accepted,
+    assign: assigner && (stage === 'Received' || stage === 'Accepted'),
     favorite: true,
   };
 }

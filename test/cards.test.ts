@@ -186,7 +186,7 @@ let evilOptions: Omit<DealCardOptions, 'now'>;
 /** What the bot passes with a form (deal-actions.ts card()). */
 /** Someone of an earlier deal who is on no team here, so the team form always has a recent contact to offer. */
 const rita = { firstName: 'Rita', lastName: 'Recent', phoneNumber: '555 0199', email: 'rita@partner.example' };
-const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, organizations, partners, recentContacts: [...recentContacts, rita], ...extra });
+const formOptions = (extra: Partial<DealCardOptions> = {}): DealCardOptions => ({ now, attachable, organizations, partners, recentContacts: [...recentContacts, rita], people: [{ userId: 'u-sam', name: 'Sam Seller' }, { userId: 'u-ana', name: 'Ana Admin' }], ...extra });
 
 const inboxItem = async (caller: Caller, name: string): Promise<Referral> => {
   const found = [...(await w.service.list(caller, 'inbound', 0, 50)).items, ...(await w.service.list(caller, 'archive', 0, 50)).items].find((i) => i.referral.name === name);
@@ -326,7 +326,7 @@ describe('the card checks report broken cards', () => {
     expect(buttonProblems(received, { ...views.received, allowed: { ...views.received.allowed, accept: false, decline: false } })).toEqual(['1 accept buttons, accept not allowed', '1 decline buttons, decline not allowed']);
     const { id: referralId, version } = views.received.referral;
     (received.body as Node[]).push({ type: 'ActionSet', actions: [{ type: 'Action.Execute', title: 'Decline', verb: 'showForm', data: { referralId, version, form: 'decline' } }] });
-    expect(buttonProblems(received, views.received)).toEqual(['form buttons [decline], allowed []']);
+    expect(buttonProblems(received, views.received)).toEqual(['form buttons [assign, decline], allowed [assign]']);
   });
 
   it('leaks reports people’s text outside TextRuns, inputs, choices and buttons', () => {
@@ -370,11 +370,11 @@ describe('deal card', () => {
     }
   });
 
-  it('a Received referral shows the days left, who sent it and their note, and only Accept, the heart and Decline, in that order', () => {
+  it('a Received referral shows the days left, who sent it and their note, and only Accept, Assign (an admin views it), the heart and Decline, in that order', () => {
     const card = dealCard(views.received, { now });
     expect(textBlocks(card)).toContain('14 days left to respond (until 20 Dec 2026, 09:00 UTC)');
     expect(runs(card)).toContain('From Microsoft (Mia Microsoft): “The customer asked for an EU migration partner. Can you take the data migration?”');
-    expect(buttons(card).map((b) => `${b.title}:${b.verb}`)).toEqual(['Accept:accept', '♡ Add to favorites:favorite', 'Decline:decline']);
+    expect(buttons(card).map((b) => `${b.title}:${b.verb}`)).toEqual(['Accept:accept', 'Assign:showForm', '♡ Add to favorites:favorite', 'Decline:decline']);
     // The decline reason is required: a button that sends the card's inputs would have Teams ask for a reason first.
     expect(buttons(card).filter((b) => b.associatedInputs !== 'none').map((b) => `${b.title}:${b.verb}`), 'buttons that check the decline inputs').toEqual(['Decline:decline']);
     expect(textBlocks(dealCard(views.received, { now: new Date(now.getTime() + 13.5 * DAY_MS) })).join()).toContain('1 day left to respond');
@@ -496,7 +496,7 @@ const shownFields = (form: DealFormId, view: ReferralView): readonly FieldDef[] 
 
 /** A value each field accepts, by the list it picks from (choice sets keep any value; these are real ones). */
 const picks: Partial<Record<string, string>> = { currencies: 'GBP', declineReasons: 'Duplicate', lostReasons: 'NoBudget', helpTypes: 'QuotesOrLicensing', partners: ADATUM, recent: 'sam@partner.example' };
-Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example' });
+Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example', people: 'u-sam' });
 const typed = (form: DealFormId, f: FieldDef): string => (f.kind === 'toggle' ? 'true' : f.kind === 'date' ? '2027-01-31' : f.choices ? picks[f.choices]! : `kept ${form} ${f.id}`);
 
 describe('deal card forms', () => {
@@ -665,7 +665,7 @@ describe('text from people is text (never markdown or HTML)', () => {
         return form;
       }),
     );
-    expect(drawn.length).toBe(8 + 3 + 8 + 1 + 1); // out, received, accepted (each with its forms), lost, declined
+    expect(drawn.length).toBe(9 + 4 + 9 + 1 + 1); // out, received, accepted (each with its forms, assign included: the viewer is an admin), lost, declined
   });
 
   it('each hostile field reaches the card as a TextRun: notes, invitation, team, contacts, participants, reasons', () => {

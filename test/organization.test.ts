@@ -1,9 +1,9 @@
 // A real organization adopts the bot: only its members get in, and alerts reach the chats they
 // belong in (a channel, never one thread of it; never a chat the bot is no member of).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ana, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
+import { actions, ana, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
-import { fixture } from './helpers/fixtures.js';
+import { fixture, future } from './helpers/fixtures.js';
 import { installationUpdate, invokeAction, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 
 let h: Harness;
@@ -125,5 +125,36 @@ describe('setting up the organization', () => {
     const stored = (await h.app.directory.person(OUR_TENANT, ana.aadObjectId))!;
     expect(stored.roles).toEqual(['admin']);
     expect(stored.roleChanges).toEqual([]);
+  });
+});
+
+describe('assignment', () => {
+  it('a referrals admin hands an inbound referral to a seller, who is alerted and may then accept it; the history says so', async () => {
+    await h.say(ana, 'help');
+    await h.say(sam, 'help');
+    const created = await h.postReferral({ ...future, id: 'pc-assign' });
+    const referralId = created.body.id as string;
+    // Before: the seller sees the referral but has no Accept (nor Assign).
+    const before = await h.clickCard(sam, 'open', { referralId });
+    expect(actions(before).map((a) => a.title)).not.toContain('Accept');
+    expect(actions(before).map((a) => a.title)).not.toContain('Assign');
+    const refused = await postActivity(h.app.url, invokeAction(sam, 'assign', { referralId, version: 1, userId: sam.aadObjectId }));
+    expect(cardText((refused.body as { value: Card }).value)).toMatch(/Only .*referrals admins/);
+    expect((await h.app.store.get('referral', referralId))!.assignedTo).toBeUndefined();
+
+    const form = (await h.press(ana, await h.clickCard(ana, 'open', { referralId }), 'Assign')).card;
+    expect(cardText(form)).toContain('Hand this referral to someone');
+    const assigned = (await h.press(ana, form, 'Assign', { userId: sam.aadObjectId })).card;
+    expect(cardText(assigned)).toContain('Assigned by Ana Admin.');
+    expect(cardText(assigned)).toContain('Sam Seller');
+    const alert = await h.connector.waitFor((c) => c.sent.find((r) => r.conversationId === personalConversationId(sam) && (r.body as { summary?: string } | undefined)?.summary?.startsWith('Assigned to you')));
+    expect((alert.body as { summary: string }).summary).toBe('Assigned to you: Test Cosell Invite_20');
+
+    const now = await h.clickCard(sam, 'open', { referralId });
+    const accepted = (await h.press(sam, now, 'Accept')).card;
+    expect(cardText(accepted)).toContain('Accepted by Sam Seller.');
+    const stored = (await h.app.store.get('referral', referralId))!;
+    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'assigned to Sam Seller', 'accepted']);
+    expect(stored.assignedTo).toEqual({ userId: sam.aadObjectId, name: 'Sam Seller' });
   });
 });
