@@ -1,6 +1,6 @@
 // The administration card's verbs: open it, save the organization's set-up, save people's roles.
 // Admins only: the directory refuses anyone else, and the refusal is what they are shown.
-import { adminCard, organizationForm, rolesSubmitted } from '../cards/admin.js';
+import { adminCard, organizationForm, rolesSubmitted, solutionForm } from '../cards/admin.js';
 import { placeErrors, submitted } from '../cards/forms.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Clock } from '../services/clock.js';
@@ -19,7 +19,8 @@ export class AdminActions {
     }
     const org = await directory.organization(caller.tenantId);
     if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet: say hello to the bot first.');
-    return adminCard({ org, people: await directory.people(caller.tenantId), banner: note, ...form });
+    const [people, solutions] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId)]);
+    return adminCard({ org, people, solutions, banner: note, ...form });
   }
 
   async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {
@@ -33,6 +34,24 @@ export class AdminActions {
       const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.');
       return this.open(caller, note, { values, errors: byField as Record<string, string> });
     }
+  }
+
+  async saveSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {
+    const values = submitted(solutionForm.fields, data);
+    try {
+      const saved = await this.deps.directory.saveSolution(caller, solutionForm.toInput(values, undefined));
+      return this.open(caller, banner('good', `Solution saved: ${saved.name}.`));
+    } catch (e) {
+      if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
+      const { byField, unplaced } = placeErrors(solutionForm.fields, e.fields);
+      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the solution’s fields marked below.');
+      return this.open(caller, note, { values, errors: byField as Record<string, string> });
+    }
+  }
+
+  async retireSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {
+    const retired = await this.deps.directory.retireSolution(caller, typeof data.solutionId === 'string' ? data.solutionId : '');
+    return this.open(caller, banner('good', `Retired: ${retired.name}. Deals that carry it keep it.`));
   }
 
   async setRoles(caller: Caller, data: Record<string, unknown>): Promise<Card> {

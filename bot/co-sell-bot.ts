@@ -186,6 +186,8 @@ export class CoSellBot extends TeamsActivityHandler {
     admin: async (caller) => ({ card: await this.admin.open(caller) }),
     setUp: async (caller, _person, data) => ({ card: await this.admin.setUp(caller, data) }),
     setRoles: async (caller, _person, data) => ({ card: await this.admin.setRoles(caller, data) }),
+    saveSolution: async (caller, _person, data) => ({ card: await this.admin.saveSolution(caller, data) }),
+    retireSolution: async (caller, _person, data) => ({ card: await this.admin.retireSolution(caller, data) }),
     list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),
     find: async (caller, _person, data) => ({ card: await this.list(caller, { ...data, box: 'find' }) }),
     ...Object.fromEntries(dealVerbs.map((verb): [string, Route] => [verb, (caller, person, data) => this.deals.run(verb, caller, person, data)])),

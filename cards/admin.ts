@@ -1,8 +1,8 @@
 // The administration card, for admins only: the organization's set-up (name, Partner ID, listed in
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
-import { roles, type Organization, type OrganizationSettings, type Person, type Role } from '../services/model.js';
-import { dateTime } from './format.js';
-import { defineForm, inputsOf } from './forms.js';
+import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
+import { coSellStatusLabels, dateTime } from './format.js';
+import { defineForm, inputsOf, NO_CHOICE } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
 export const roleLabels: Record<Role, string> = { admin: 'Admin', 'referrals-admin': 'Referrals admin', seller: 'Seller' };
@@ -23,6 +23,18 @@ export const organizationForm = defineForm({
   ] as const,
   submit: { title: 'Save', style: 'positive' },
   toInput: (v): OrganizationSettings => ({ name: v.name, partnerId: v.partnerId, inEcosystem: v.inEcosystem === 'true' }),
+});
+
+/** No client checks on it: Teams checks every input of the card on any button, and the other forms' buttons must work with it empty. */
+export const solutionForm = defineForm({
+  title: 'Add or change a solution',
+  fields: [
+    { id: 'solutionId', label: 'Solution', kind: 'choice', choices: 'ownSolutions', errors: ['id'] },
+    { id: 'solutionName', label: 'Name', kind: 'text', required: true, maxLength: 200, errors: ['name'] },
+    { id: 'coSellStatus', label: 'Co-sell status', kind: 'choice', choices: 'coSellStatuses', required: true, placeholder: 'Pick a status' },
+  ] as const,
+  submit: { title: 'Save solution', style: 'positive' },
+  toInput: (v) => ({ ...(v.solutionId ? { id: v.solutionId } : {}), name: v.solutionName, coSellStatus: v.coSellStatus }),
 });
 
 /** The input of a person's roles: one per person, so one Save sets everyone's. */
@@ -47,10 +59,19 @@ export function rolesSubmitted(data: Record<string, unknown>): Record<string, Ro
 export interface AdminCardData {
   org: Organization;
   people: Person[];
+  /** The organization's own solutions, retired ones included. */
+  solutions: Solution[];
   /** The team channel's name is not known to the bot: it says whether there is one. */
   banner?: Banner;
   values?: Partial<Record<string, string>>;
   errors?: Partial<Record<string, string>>;
+}
+
+/** How much of the growing lists a card shows. */
+interface Level {
+  people: number;
+  solutions: number;
+  titleChars?: number;
 }
 
 const rolesText = (list: Role[]) => list.map((r) => roleLabels[r]).join(', ');
@@ -68,6 +89,40 @@ function recentChanges(people: Person[], max: number): Element[] {
   ];
 }
 
+/** The organization's solutions with a Retire button each, and the form that adds or changes one. */
+function solutionItems(d: AdminCardData, level: Level): Element[] {
+  const active = d.solutions.filter((s) => !s.retired);
+  const retired = d.solutions.length - active.length;
+  const shown = active.slice(0, level.solutions);
+  return [
+    heading(`Solutions · ${active.length}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+    heading('Co-sell ready and incentivized ones can be put on deals, by you and by the partners you invite.', { isSubtle: true, spacing: 'None' }),
+    ...shown.flatMap((s) => [
+      {
+        type: 'ColumnSet',
+        columns: [
+          { type: 'Column', width: 'stretch', items: [plain(s.name), heading(coSellStatusLabels[s.coSellStatus], { isSubtle: true, size: 'Small', spacing: 'None' })] },
+          { type: 'Column', width: 'auto', items: [{ type: 'ActionSet', actions: [execute('Retire', 'retireSolution', { solutionId: s.id }, { inputs: 'none' })] }] },
+        ],
+      },
+    ]),
+    ...(shown.length < active.length ? [heading(`And ${active.length - shown.length} more, not shown: the card would be too large for Teams.`, { isSubtle: true })] : []),
+    ...(retired > 0 ? [heading(`${retired} retired: no new deal carries them; the deals that do keep them.`, { isSubtle: true })] : []),
+    heading(solutionForm.title, { weight: 'Bolder', spacing: 'Medium' }),
+    ...inputsOf(solutionForm.fields, {
+      values: { solutionId: NO_CHOICE, ...d.values },
+      errors: d.errors ?? {},
+      clientChecks: false,
+      titleChars: level.titleChars,
+      choices: {
+        ownSolutions: [{ title: 'A new solution', value: NO_CHOICE }, ...active.map((s) => ({ title: s.name, value: s.id }))],
+        coSellStatuses: coSellStatuses.map((c) => ({ title: coSellStatusLabels[c], value: c })),
+      },
+    }),
+    { type: 'ActionSet', actions: [execute(solutionForm.submit.title, 'saveSolution', {}, { style: 'positive' })] },
+  ];
+}
+
 export function adminCard(d: AdminCardData): Card {
   const { org } = d;
   const people = [...d.people].sort((a, b) => a.name.localeCompare(b.name));
@@ -75,8 +130,13 @@ export function adminCard(d: AdminCardData): Card {
   const alerted = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
   const values = { name: org.name, partnerId: org.partnerId, inEcosystem: String(org.inEcosystem), ...d.values };
   const banner = d.banner ?? noBanner;
-  // The people list is the part that grows: fewer rows until the card fits Teams.
-  return fitted([people.length, 40, 15] as const, (shown) => ({
+  // People and solutions are the parts that grow: fewer rows, and shorter choice titles, until the card fits Teams.
+  const levels: [Level, ...Level[]] = [
+    { people: people.length, solutions: d.solutions.length },
+    { people: 40, solutions: 25, titleChars: 60 },
+    { people: 15, solutions: 10, titleChars: 40 },
+  ];
+  return fitted(levels, (level) => ({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
@@ -90,6 +150,7 @@ export function adminCard(d: AdminCardData): Card {
       heading(organizationForm.title, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       ...inputsOf(organizationForm.fields, { values, errors: d.errors ?? {}, choices: {} }),
       { type: 'ActionSet', actions: [execute(organizationForm.submit.title, 'setUp', {}, { style: 'positive' })] },
+      ...solutionItems(d, level),
       heading('Where alerts go', { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(
         `New referrals alert the ${referralsAdmins.length > 0 ? 'referrals admins' : 'admins (there is no referrals admin)'} in their personal chats${
@@ -100,7 +161,7 @@ export function adminCard(d: AdminCardData): Card {
       plain(alerted.map((p) => p.name).join(', ') || 'Nobody yet', { spacing: 'None' }),
       heading(`People · ${people.length}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading('Everyone who has used Co-sell Bot. A change applies to their next click; at least one admin remains.', { isSubtle: true, spacing: 'None' }),
-      ...people.slice(0, shown).flatMap((p) => [
+      ...people.slice(0, level.people).flatMap((p) => [
         plain(p.email ? `${p.name} · ${p.email}` : p.name, { spacing: 'Small' }),
         {
           type: 'Input.ChoiceSet',
@@ -112,8 +173,8 @@ export function adminCard(d: AdminCardData): Card {
         },
         ...(d.errors?.[roleInputId(p.userId)] ? [plain(d.errors[roleInputId(p.userId)]!, { color: 'Attention', size: 'Small', spacing: 'None' })] : []),
       ]),
-      ...(shown < people.length ? [heading(`And ${people.length - shown} more, not shown: the card would be too large for Teams.`, { isSubtle: true })] : []),
-      { type: 'ActionSet', actions: [execute('Save roles', 'setRoles', { shown: people.slice(0, shown).map((p) => p.userId) }, { style: 'positive' })] },
+      ...(level.people < people.length ? [heading(`And ${people.length - level.people} more, not shown: the card would be too large for Teams.`, { isSubtle: true })] : []),
+      { type: 'ActionSet', actions: [execute('Save roles', 'setRoles', { shown: people.slice(0, level.people).map((p) => p.userId) }, { style: 'positive' })] },
       ...recentChanges(people, 5),
     ],
   }));

@@ -21,7 +21,9 @@ export type ChoiceSource =
   | 'customers'
   | 'recent'
   | 'team'
-  | 'people';
+  | 'people'
+  | 'ownSolutions'
+  | 'coSellStatuses';
 
 export interface Choice {
   title: string;

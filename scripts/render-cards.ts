@@ -128,11 +128,13 @@ try {
   cards.push({ name: 'welcome', title: 'Welcome card', card: welcomeCard({ userName: faysPerson.name, orgName: 'Fabrikam Consulting', role: faysPerson.roles.join(', ') }) });
   await register(OUR_TENANT, 'u-sam', 'Sam Seller', 'sam@contoso-partner.example');
   await directory.setRoles(ana, { 'u-sam': ['seller', 'referrals-admin'] }, clock.now());
+  await directory.saveSolution(ana, { name: 'Contoso Copilot Accelerator', coSellStatus: 'CoSellReady' });
+  await directory.saveSolution(ana, { name: 'Contoso Data Estate Assessment', coSellStatus: 'AzureIpCoSellIncentivized' });
   const ours = (await directory.organization(OUR_TENANT))!;
   cards.push({
     name: 'admin',
     title: 'Administration: set-up, where alerts go, people and roles (a bad Partner ID refused)',
-    card: adminCard({ org: ours, people: await directory.people(OUR_TENANT), values: { partnerId: '12ab' }, errors: { partnerId: 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).' } }),
+    card: adminCard({ org: ours, people: await directory.people(OUR_TENANT), solutions: await directory.ownSolutions(OUR_TENANT), values: { partnerId: '12ab' }, errors: { partnerId: 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).' } }),
   });
 
   // The new-deal steps, walked like the bot does, to the details step.

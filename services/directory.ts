@@ -1,8 +1,9 @@
 // Organizations, people, customers and solutions: who takes part and what can be sold.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
-import { Customer, Organization, OrganizationSettings, Person, Role, Solution } from './model.js';
+import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings } from './model.js';
 import { isAttachable } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 
@@ -124,6 +125,36 @@ export class Directory {
       });
       await commit([{ kind: 'person', put: person }]);
       return person;
+    });
+  }
+
+  /** The organization's own solutions, retired ones included, by name. */
+  async ownSolutions(orgId: string): Promise<Solution[]> {
+    return (await this.store.list('solution')).filter((s) => s.orgId === orgId).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** An admin adds a solution of the organization, or changes one (its name, its co-sell status). */
+  async saveSolution(caller: Caller, settings: unknown): Promise<Solution> {
+    return this.store.exclusive(async (commit) => {
+      await this.admin(caller, 'change the organization’s solutions');
+      const input = parseInput(SolutionSettings, settings);
+      const existing = input.id ? await this.store.get('solution', input.id) : undefined;
+      if (input.id && existing?.orgId !== caller.tenantId) throw validationError({ id: 'That solution is not one of your organization’s.' });
+      const solution: Solution = { id: existing?.id ?? randomUUID(), orgId: caller.tenantId, name: input.name, coSellStatus: input.coSellStatus, retired: existing?.retired ?? false };
+      await commit([{ kind: 'solution', put: solution }]);
+      return solution;
+    });
+  }
+
+  /** An admin retires a solution: no new deal may carry it, the deals that do keep it. */
+  async retireSolution(caller: Caller, solutionId: string): Promise<Solution> {
+    return this.store.exclusive(async (commit) => {
+      await this.admin(caller, 'retire the organization’s solutions');
+      const existing = await this.store.get('solution', solutionId);
+      if (existing?.orgId !== caller.tenantId) throw new CoSellError('not_found', 'That solution is not one of your organization’s.');
+      const retired = { ...existing, retired: true };
+      await commit([{ kind: 'solution', put: retired }]);
+      return retired;
     });
   }
 

@@ -91,8 +91,14 @@ export const Solution = z.object({
   orgId: id,
   name: required('Solution name'),
   coSellStatus: CoSellStatus,
+  /** Retired by its organization: no new deal carries it; the deals that do keep it. */
+  retired: z.boolean().default(false),
 });
 export type Solution = z.infer<typeof Solution>;
+
+/** What an admin sets on one of the organization's solutions; no id: a new one. */
+export const SolutionSettings = z.object({ id: z.string().max(200).optional(), name: required('Solution name'), coSellStatus: CoSellStatus });
+export type SolutionSettings = z.infer<typeof SolutionSettings>;
 
 /** Partner Center's assistanceRequestCode values, plus None (a private deal). */
 export const helpTypes = [

@@ -24,16 +24,17 @@ const attachableStatuses: readonly CoSellStatus[] = [
 
 /** Microsoft's own solutions always can be attached; partners' only when co-sell ready or incentivized. */
 export function isAttachable(solution: Solution, owner: Organization | undefined): boolean {
+  if (solution.retired) return false;
   return owner?.kind === 'microsoft' || attachableStatuses.includes(solution.coSellStatus);
 }
 
 /** Incentivized solutions ask for the registration details of a win. */
 export const qualifiesForRegistration = (solution: Solution) => solution.coSellStatus.includes('Incentivized');
 
-/** Admins and referrals admins act on every referral of their organization; sellers on the deals they work on. */
 /** Admins and referrals admins act on every referral of their organization, and hand them to others. */
 export const mayAssign = (person: Person) => person.roles.includes('admin') || person.roles.includes('referrals-admin');
 
+/** Admins and referrals admins act on every referral of their organization; sellers on the deals they work on or were handed. */
 export function canAct(person: Person, referral: Referral): boolean {
   if (person.orgId !== referral.orgId) return false;
   if (mayAssign(person) || referral.assignedTo?.userId === person.userId) return true;

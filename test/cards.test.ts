@@ -13,7 +13,7 @@ import { draftInput, newDealCard, newDealSteps, stepOfError, stepOrder, type New
 import { banner, compile, MAX_CARD_BYTES as DEAL_MAX_BYTES, noBanner, type Card } from '../cards/render.js';
 import { commandHelp, welcomeCard } from '../cards/welcome.js';
 import { adminCard } from '../cards/admin.js';
-import { makeOrganization, makePerson } from './helpers/records.js';
+import { makeOrganization, makePerson, makeSolution } from './helpers/records.js';
 import dealTemplate from '../cards/deal.json' with { type: 'json' };
 import welcomeTemplate from '../cards/welcome.json' with { type: 'json' };
 import { DAY_MS } from '../services/clock.js';
@@ -739,7 +739,7 @@ describe('size at the limits', () => {
   const longPartners: Organization[] = range(15).map((i) => ({ id: `org-long-${pad(i)}`, name: text(`Partner ${pad(i)}`, 200), kind: 'partner', inEcosystem: true, alertChannelId: '', partnerId: '' }));
   const owners = [CONTOSO_PARTNER, MICROSOFT, ...longPartners.map((o) => o.id)];
   const statuses = ['CoSellReady', 'AzureIpCoSellIncentivized', 'BizAppsCoSellIncentivizedStandard', 'BizAppsCoSellIncentivizedPremium'] as const;
-  const longSolutions: Solution[] = range(50).map((i) => ({ id: `sol-long-${pad(i)}`, orgId: owners[i % owners.length]!, name: text(`Solution ${pad(i)}`, 200), coSellStatus: statuses[i % 4]! }));
+  const longSolutions: Solution[] = range(50).map((i) => ({ id: `sol-long-${pad(i)}`, orgId: owners[i % owners.length]!, name: text(`Solution ${pad(i)}`, 200), coSellStatus: statuses[i % 4]!, retired: false }));
   const longOrgs = () => [...organizations, ...longPartners];
   const person = (tag: string): Contact => ({ firstName: text(tag, 100), lastName: text('Last', 100), phoneNumber: phone(40), email: email(tag.toLowerCase(), 200) });
   const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
@@ -950,16 +950,17 @@ describe('compile once', () => {
 });
 
 describe('the administration card', () => {
-  it('fits Teams with 300 people of 200-character names, saying how many it leaves out, and is valid', () => {
+  it('fits Teams with 300 people and 50 solutions of 200-character names, saying how many people it leaves out, and is valid', () => {
     const org = makeOrganization({ name: text('Org', 200) });
     const people = range(300).map((i) =>
       makePerson({ orgId: org.id, name: text(`Person ${pad(i)}`, 200), email: `p${i}@example.com`, roles: i === 0 ? ['admin'] : ['seller'], roleChanges: [{ at: '2026-11-21T09:00:00.000Z', byUserId: 'u', byName: text('Admin', 200), from: ['seller'], to: ['seller'] }] }),
     );
-    const card = adminCard({ org, people });
+    const solutions = range(50).map((i) => makeSolution({ orgId: org.id, name: text(`Solution ${pad(i)}`, 200), retired: i % 10 === 0 }));
+    const card = adminCard({ org, people, solutions });
     expect(cardProblems(card)).toEqual([]);
     expect(JSON.stringify(card)).toMatch(/And \d+ more, not shown/);
     // A person's name is their own text: a run, never markdown.
-    const withStars = adminCard({ org, people: [makePerson({ orgId: org.id, name: '**Boss** [x](https://evil.example)', roles: ['admin'] })] });
+    const withStars = adminCard({ org, people: [makePerson({ orgId: org.id, name: '**Boss** [x](https://evil.example)', roles: ['admin'] })], solutions: [makeSolution({ orgId: org.id, name: '**Sol** [x](https://evil.example)' })] });
     expect(JSON.stringify(withStars)).not.toMatch(/"type":"TextBlock","text":"[^"]*evil\.example/);
   });
 });

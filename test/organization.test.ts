@@ -128,6 +128,36 @@ describe('setting up the organization', () => {
   });
 });
 
+describe('solutions', () => {
+  it('an admin adds a solution, changes its status and retires it; what can go on a deal follows; nobody else may', async () => {
+    await postActivity(h.app.url, installationUpdate(ana, 'add'));
+    const card = h.connector.cardsSent()[0]!;
+    const attachable = async () => (await h.app.directory.attachableSolutions(OUR_TENANT)).filter((s) => s.orgId === OUR_TENANT).map((s) => s.name);
+
+    const empty = (await h.press(ana, card, 'Save solution', { solutionName: '', coSellStatus: 'CoSellReady' })).card;
+    expect(cardText(empty)).toContain('Solution name is required.');
+    expect(await h.app.directory.ownSolutions(OUR_TENANT)).toEqual([]);
+
+    const added = (await h.press(ana, card, 'Save solution', { solutionName: 'Contoso Copilot Accelerator', coSellStatus: 'NotCoSellReady' })).card;
+    expect(cardText(added)).toContain('Solution saved: Contoso Copilot Accelerator.');
+    expect(await attachable()).toEqual([]); // not co-sell ready: it can't go on a deal
+    const [solution] = await h.app.directory.ownSolutions(OUR_TENANT);
+    const ready = (await h.press(ana, added, 'Save solution', { solutionId: solution!.id, solutionName: 'Contoso Copilot Accelerator', coSellStatus: 'CoSellReady' })).card;
+    expect(cardText(ready)).toContain('Co-sell ready');
+    expect(await attachable()).toEqual(['Contoso Copilot Accelerator']);
+
+    const retired = (await h.press(ana, ready, 'Retire')).card;
+    expect(cardText(retired)).toContain('Retired: Contoso Copilot Accelerator.');
+    expect(await attachable()).toEqual([]);
+    expect((await h.app.directory.ownSolutions(OUR_TENANT))[0]).toMatchObject({ retired: true, coSellStatus: 'CoSellReady' });
+
+    await h.say(sam, 'help');
+    const bySeller = await postActivity(h.app.url, invokeAction(sam, 'saveSolution', { solutionName: 'Sneaky', coSellStatus: 'CoSellReady' }));
+    expect(bySeller.body).toMatchObject({ statusCode: 403 });
+    expect(await h.app.directory.ownSolutions(OUR_TENANT)).toHaveLength(1);
+  });
+});
+
 describe('assignment', () => {
   it('a referrals admin hands an inbound referral to a seller, who is alerted and may then accept it; the history says so', async () => {
     await h.say(ana, 'help');

@@ -25,7 +25,7 @@ export function makeCustomer(overrides: Partial<Customer> = {}): Customer {
 }
 
 export function makeSolution(overrides: Partial<Solution> = {}): Solution {
-  return { id: randomUUID(), orgId: randomUUID(), name: 'Contoso Analytics', coSellStatus: 'CoSellReady', ...overrides };
+  return { id: randomUUID(), orgId: randomUUID(), name: 'Contoso Analytics', coSellStatus: 'CoSellReady', retired: false, ...overrides };
 }
 
 export function makeEngagement(overrides: Partial<Engagement> = {}): Engagement {
