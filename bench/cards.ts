@@ -22,7 +22,7 @@ import { systemClock, DAY_MS } from '../services/clock.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService, type ReferralView } from '../services/lifecycle.js';
 import { invokeAction, message, postActivity, setServiceUrl, type TeamsUser } from '../test/helpers/teams.js';
-import { startChild, type Child } from './child-ipc.js';
+import { cleanUpOnExit, startChild, type Child } from './child-ipc.js';
 import { admin, fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID, SEARCH_TEXT } from './fixture.js';
 import { summarizeProfile, type CpuProfile } from './profile.js';
 
@@ -61,13 +61,7 @@ if (WARMUP + ACCEPTS + 2 * loadUsers.length + (PROFILE ? PROFILE_ACCEPTS : 0) >=
 // ---------------------------------------------------------------------------------------------
 // Clean-up that also runs when the run fails or is interrupted.
 
-const children: Child[] = [];
-const dirs: string[] = [];
-process.on('exit', () => {
-  for (const child of children) child.killNow();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const { children, dirs } = cleanUpOnExit();
 
 // ---------------------------------------------------------------------------------------------
 // Measuring.

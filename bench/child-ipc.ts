@@ -2,6 +2,7 @@
 // Node's IPC channel, not over HTTP, so that asking for memory or a profile adds no request to
 // the servers being measured. Both sides live here so the message shapes cannot drift apart.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
@@ -197,4 +198,16 @@ export async function startChild(name: string, script: URL, env: Record<string, 
     },
     killNow,
   };
+}
+
+/** The driver's children and temporary directories, killed and removed when it exits, fails or is interrupted. */
+export function cleanUpOnExit(): { children: Child[]; dirs: string[] } {
+  const children: Child[] = [];
+  const dirs: string[] = [];
+  process.on('exit', () => {
+    for (const child of children) child.killNow();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  return { children, dirs };
 }

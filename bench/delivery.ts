@@ -10,7 +10,7 @@
 //      ratios (the machines are shared and noisy).
 // Run: npm run bench, or npx tsx bench/delivery.ts
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { recordFile } from '../services/lowdb-store.js';
 import type { Store, Write } from '../services/store.js';
 import { future } from '../test/helpers/fixtures.js';
 import { invokeAction, personalConversationId, postActivity, setServiceUrl, type TeamsUser } from '../test/helpers/teams.js';
-import { startChild, type Child } from './child-ipc.js';
+import { cleanUpOnExit, startChild, type Child } from './child-ipc.js';
 import { fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID } from './fixture.js';
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -37,13 +37,7 @@ const BACKLOG_ALERTS = 40;
 const BACKLOG_RECIPIENTS = loadUsers.slice(0, 2);
 const NOW = Date.now();
 
-const children: Child[] = [];
-const dirs: string[] = [];
-process.on('exit', () => {
-  for (const child of children) child.killNow();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const { children, dirs } = cleanUpOnExit();
 
 // ---------------------------------------------------------------------------------------------
 // The stub Bot Connector: every bot posts under its own path prefix (its conversations' serviceUrl).

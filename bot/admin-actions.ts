@@ -1,7 +1,7 @@
 // The administration card's verbs: open it, save the organization's set-up, save people's roles.
 // Admins only: the directory refuses anyone else, and the refusal is what they are shown.
 import { adminCard, organizationForm, rolesSubmitted, solutionForm } from '../cards/admin.js';
-import { placeErrors, submitted } from '../cards/forms.js';
+import { placeErrors, submitted, type FieldDef, type FormDef } from '../cards/forms.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
@@ -24,27 +24,25 @@ export class AdminActions {
   }
 
   async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {
-    const values = submitted(organizationForm.fields, data);
-    try {
-      await this.deps.directory.setUp(caller, organizationForm.toInput(values, undefined), this.deps.clock.now());
-      return this.open(caller, banner('good', 'Saved.'));
-    } catch (e) {
-      if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
-      const { byField, unplaced } = placeErrors(organizationForm.fields, e.fields);
-      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.');
-      return this.open(caller, note, { values, errors: byField as Record<string, string> });
-    }
+    return this.save(caller, organizationForm, data, async (input) => {
+      await this.deps.directory.setUp(caller, input, this.deps.clock.now());
+      return 'Saved.';
+    });
   }
 
   async saveSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {
-    const values = submitted(solutionForm.fields, data);
+    return this.save(caller, solutionForm, data, async (input) => `Solution saved: ${(await this.deps.directory.saveSolution(caller, input)).name}.`);
+  }
+
+  /** Saves what one of the card's forms sent: the card again with the outcome, or with the errors next to their fields. */
+  private async save<const F extends readonly FieldDef[], In>(caller: Caller, form: FormDef<F, In, undefined>, data: Record<string, unknown>, apply: (input: In) => Promise<string>): Promise<Card> {
+    const values = submitted(form.fields, data);
     try {
-      const saved = await this.deps.directory.saveSolution(caller, solutionForm.toInput(values, undefined));
-      return this.open(caller, banner('good', `Solution saved: ${saved.name}.`));
+      return this.open(caller, banner('good', await apply(form.toInput(values, undefined))));
     } catch (e) {
       if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
-      const { byField, unplaced } = placeErrors(solutionForm.fields, e.fields);
-      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the solution’s fields marked below.');
+      const { byField, unplaced } = placeErrors(form.fields, e.fields);
+      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.');
       return this.open(caller, note, { values, errors: byField as Record<string, string> });
     }
   }
