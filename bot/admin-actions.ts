@@ -12,11 +12,7 @@ export class AdminActions {
 
   async open(caller: Caller, note?: Banner, form?: { values: Record<string, string>; errors: Record<string, string> }): Promise<Card> {
     const { directory } = this.deps;
-    const person = await directory.person(caller.tenantId, caller.userId);
-    if (!person?.roles.includes('admin')) {
-      const admins = (await directory.people(caller.tenantId)).filter((p) => p.roles.includes('admin')).map((p) => p.name);
-      throw new CoSellError('forbidden', `Only an admin of your organization can open the administration card. Ask ${admins.join(' or ') || 'an admin'}.`);
-    }
+    await directory.requireAdmin(caller, 'open the administration card');
     const org = await directory.organization(caller.tenantId);
     if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet: say hello to the bot first.');
     const [people, solutions] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId)]);

@@ -136,7 +136,7 @@ export class Directory {
   /** An admin adds a solution of the organization, or changes one (its name, its co-sell status). */
   async saveSolution(caller: Caller, settings: unknown): Promise<Solution> {
     return this.store.exclusive(async (commit) => {
-      await this.admin(caller, 'change the organization’s solutions');
+      await this.requireAdmin(caller, 'change the organization’s solutions');
       const input = parseInput(SolutionSettings, settings);
       const existing = input.id ? await this.store.get('solution', input.id) : undefined;
       if (input.id && existing?.orgId !== caller.tenantId) throw validationError({ id: 'That solution is not one of your organization’s.' });
@@ -149,7 +149,7 @@ export class Directory {
   /** An admin retires a solution: no new deal may carry it, the deals that do keep it. */
   async retireSolution(caller: Caller, solutionId: string): Promise<Solution> {
     return this.store.exclusive(async (commit) => {
-      await this.admin(caller, 'retire the organization’s solutions');
+      await this.requireAdmin(caller, 'retire the organization’s solutions');
       const existing = await this.store.get('solution', solutionId);
       if (existing?.orgId !== caller.tenantId) throw new CoSellError('not_found', 'That solution is not one of your organization’s.');
       const retired = { ...existing, retired: true };
@@ -158,27 +158,40 @@ export class Directory {
     });
   }
 
-  /** The acting admin of the caller's organization, or a refusal that says what only an admin may do. */
-  private async admin(caller: Caller, what: string): Promise<Person> {
+  /** The acting admin of the caller's organization, or a refusal that says what only an admin may do, and whom to ask. */
+  async requireAdmin(caller: Caller, what: string): Promise<Person> {
     const actor = await this.person(caller.tenantId, caller.userId);
-    if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', `Only an admin of your organization can ${what}.`);
-    return actor;
+    if (actor?.roles.includes('admin')) return actor;
+    const admins = (await this.people(caller.tenantId)).filter((p) => p.roles.includes('admin')).map((p) => p.name);
+    throw new CoSellError('forbidden', `Only an admin of your organization can ${what}. Ask ${admins.join(' or ') || 'an admin'}.`);
+  }
+
+  /** An admin's change to the organization's own record. */
+  private updateOrganization(caller: Caller, what: string, change: (org: Organization) => Organization): Promise<Organization> {
+    return this.store.exclusive(async (commit) => {
+      await this.requireAdmin(caller, what);
+      const org = await this.store.get('organization', caller.tenantId);
+      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
+      const updated = change(org);
+      await commit([{ kind: 'organization', put: updated }]);
+      return updated;
+    });
   }
 
   /** An admin changes people's roles in their own organization, all at once; one admin at least remains. Each change is recorded. */
   async setRoles(caller: Caller, changes: Record<string, Role[]>, now: Date): Promise<Person[]> {
     return this.store.exclusive(async (commit) => {
-      const actor = await this.admin(caller, 'change roles');
+      const actor = await this.requireAdmin(caller, 'change roles');
       const people = await this.store.list('person', caller.tenantId);
       const fields: Record<string, string> = {};
       const updated: Person[] = [];
       for (const [userId, wanted] of Object.entries(changes)) {
         const target = people.find((p) => p.userId === userId);
         const roles = z.array(Role).min(1).safeParse(wanted);
+        const to = roles.success ? [...new Set(roles.data)] : [];
         if (!target) fields[`role:${userId}`] = 'That person has not used Co-sell Bot yet.';
         else if (!roles.success) fields[`role:${userId}`] = 'Give at least one role.';
-        else if (roles.data.join() !== target.roles.join()) {
-          const to = [...new Set(roles.data)];
+        else if (to.join() !== target.roles.join()) {
           updated.push({ ...target, roles: to, roleChanges: [...target.roleChanges, { at: now.toISOString(), byUserId: actor.userId, byName: actor.name, from: target.roles, to }].slice(-200) });
         }
       }
@@ -193,29 +206,13 @@ export class Directory {
   }
 
   /** An admin sets the organization's name, Partner ID and whether other partners can find and invite it. */
-  async setUp(caller: Caller, settings: unknown, now: Date): Promise<Organization> {
-    return this.store.exclusive(async (commit) => {
-      await this.admin(caller, 'set up the organization');
-      const input = parseInput(OrganizationSettings, settings);
-      const org = await this.store.get('organization', caller.tenantId);
-      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
-      const updated: Organization = { ...org, ...input, setUpDateTime: org.setUpDateTime ?? now.toISOString() };
-      await commit([{ kind: 'organization', put: updated }]);
-      return updated;
-    });
+  setUp(caller: Caller, settings: unknown, now: Date): Promise<Organization> {
+    return this.updateOrganization(caller, 'set up the organization', (org) => ({ ...org, ...parseInput(OrganizationSettings, settings), setUpDateTime: org.setUpDateTime ?? now.toISOString() }));
   }
 
   /** An admin picks the team channel (conversation id) that also gets new-referral alerts; '' for none. */
-  async setAlertChannel(admin: Caller, conversationId: string): Promise<Organization> {
-    return this.store.exclusive(async (commit) => {
-      const actor = await this.person(admin.tenantId, admin.userId);
-      if (!actor?.roles.includes('admin')) throw new CoSellError('forbidden', 'Only an admin of your organization can choose where alerts go.');
-      const org = await this.store.get('organization', admin.tenantId);
-      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
-      const updated = { ...org, alertChannelId: conversationId };
-      await commit([{ kind: 'organization', put: updated }]);
-      return updated;
-    });
+  setAlertChannel(admin: Caller, conversationId: string): Promise<Organization> {
+    return this.updateOrganization(admin, 'choose where alerts go', (org) => ({ ...org, alertChannelId: conversationId }));
   }
 
   async people(orgId: string): Promise<Person[]> {
