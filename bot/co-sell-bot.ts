@@ -25,7 +25,7 @@ import { boxes, type LifecycleService } from '../services/lifecycle.js';
 import type { Person } from '../services/model.js';
 import { BadActionData, FavoriteData, parseActionData } from './action-data.js';
 import { DealActions, dealVerbs } from './deal-actions.js';
-import { actingPerson, callerOf, NotAMemberError, UnknownTenantError } from './identity.js';
+import { actingPerson, callerOf, NotAMemberError, requestIdOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
@@ -143,9 +143,7 @@ export class CoSellBot extends TeamsActivityHandler {
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     const name = context.activity.name;
     if (name !== 'adaptiveCard/action' && name !== 'application/search') return super.onInvokeActivity(context);
-    const a = context.activity;
-    // An activity id is unique only within its conversation: another tenant's same id is another activity.
-    const id = a.id ? `${a.conversation?.tenantId ?? ''}|${a.conversation?.id ?? ''}|${a.id}` : '';
+    const id = requestIdOf(context.activity) ?? '';
     const now = this.deps.clock.now().getTime();
     for (const [key, entry] of this.answered) if (now - entry.at > DUPLICATE_WINDOW_MS) this.answered.delete(key);
     const seen = id ? this.answered.get(id) : undefined;
@@ -321,14 +319,13 @@ function conversationOf(context: TurnContext) {
   const type = a.conversation.conversationType ?? (a.conversation.isGroup ? undefined : 'personal');
   if (type !== 'personal' && type !== 'channel' && type !== 'groupChat') return undefined;
   const caller = callerOf(context);
-  const kind = type;
   const teamId = (a.channelData as { team?: { id?: string } } | undefined)?.team?.id ?? '';
   return {
-    id: kind === 'channel' ? channelOf(a.conversation.id) : a.conversation.id,
+    id: type === 'channel' ? channelOf(a.conversation.id) : a.conversation.id,
     orgId: caller.tenantId,
-    userId: kind === 'personal' ? caller.userId : '',
-    channelUserId: kind === 'personal' ? a.from.id : '',
-    kind,
+    userId: type === 'personal' ? caller.userId : '',
+    channelUserId: type === 'personal' ? a.from.id : '',
+    kind: type,
     serviceUrl: a.serviceUrl,
     teamId,
   } as const;

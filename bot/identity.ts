@@ -1,6 +1,6 @@
 // Who is acting in a turn: the tenant is the organization, the Entra object id the user.
 import { createHash } from 'node:crypto';
-import { TeamsInfo, type TurnContext } from 'botbuilder';
+import { TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import type { Caller, Directory } from '../services/directory.js';
 import type { Person } from '../services/model.js';
 import type { Logger } from './log.js';
@@ -14,13 +14,21 @@ export class NotAMemberError extends Error {
   }
 }
 
+const tenantOf = (activity: Activity) => (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? activity.conversation?.tenantId;
+
+/**
+ * The request an activity is: the same one again is a redelivery. An activity id is unique within its
+ * conversation only (another tenant's same id is another activity); hashed, it is short and says nothing.
+ */
+export function requestIdOf(activity: Activity): string | undefined {
+  return activity.id ? createHash('sha256').update(`${tenantOf(activity) ?? ''}|${activity.conversation?.id ?? ''}|${activity.id}`).digest('base64url') : undefined;
+}
+
 export function callerOf(context: TurnContext): Caller {
   const activity = context.activity;
-  const channelData = activity.channelData as { tenant?: { id?: string } } | undefined;
-  const tenantId = channelData?.tenant?.id ?? activity.conversation?.tenantId;
+  const tenantId = tenantOf(activity);
   if (!tenantId) throw new UnknownTenantError('The activity has no tenant: Co-sell Bot works inside a Microsoft Teams tenant.');
-  // An activity id is unique within its conversation only; hashed, it is short and says nothing.
-  const requestId = activity.id ? createHash('sha256').update(`${tenantId}|${activity.conversation?.id ?? ''}|${activity.id}`).digest('base64url') : undefined;
+  const requestId = requestIdOf(activity);
   return { tenantId, userId: activity.from.aadObjectId ?? activity.from.id, ...(requestId ? { requestId } : {}) };
 }
 
