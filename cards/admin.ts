@@ -2,7 +2,7 @@
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
 import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
 import { coSellStatusLabels, dateTime } from './format.js';
-import { defineForm, inputsOf, NO_CHOICE } from './forms.js';
+import { defineForm, inputsOf, NO_CHOICE, picked } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
 export const roleLabels: Record<Role, string> = { admin: 'Admin', 'referrals-admin': 'Referrals admin', seller: 'Seller' };
@@ -50,8 +50,7 @@ export function rolesSubmitted(data: Record<string, unknown>): Record<string, Ro
   return Object.fromEntries(
     shown.map((userId) => {
       const raw = data[roleInputId(userId)];
-      const picked = typeof raw === 'string' ? raw.split(',').map((r) => r.trim()) : [];
-      return [userId, picked.filter((r): r is Role => known.has(r))];
+      return [userId, [...picked(typeof raw === 'string' ? raw : '')].filter((r): r is Role => known.has(r))];
     }),
   );
 }
@@ -61,7 +60,6 @@ export interface AdminCardData {
   people: Person[];
   /** The organization's own solutions, retired ones included. */
   solutions: Solution[];
-  /** The team channel's name is not known to the bot: it says whether there is one. */
   banner?: Banner;
   values?: Partial<Record<string, string>>;
   errors?: Partial<Record<string, string>>;

@@ -105,6 +105,8 @@ try {
 
   const received = await service.get(fay, byName('Woodgrove').id);
   cards.push({ name: 'deal-received', title: 'Received co-sell referral from Microsoft', card: dealCard(received, { now, refreshUserIds }) });
+  const fabrikamPeople = (await directory.people(FABRIKAM)).map((p) => ({ userId: p.userId, name: p.name }));
+  cards.push({ name: 'deal-assign-form', title: 'A referrals admin hands the referral to someone', card: dealCard(received, { now, form: 'assign', people: fabrikamPeople, refreshUserIds }) });
   cards.push({ name: 'deal-accept-form', title: 'The accept form, opened when the referral can’t be accepted as it came', card: dealCard(received, { now, form: 'accept', errors: { closingDateTime: 'The close date can’t be in the past.' }, refreshUserIds }) });
 
   // Fabrikam accepts the Microsoft referral and one P2P deal, and marks a favorite.
