@@ -18,27 +18,17 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { dealCard } from '../cards/deal.js';
-import { systemClock, DAY_MS } from '../services/clock.js';
+import { systemClock } from '../services/clock.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService, type ReferralView } from '../services/lifecycle.js';
 import { invokeAction, message, postActivity, setServiceUrl, type TeamsUser } from '../test/helpers/teams.js';
 import { cleanUpOnExit, startChild, type Child } from './child-ipc.js';
-import { admin, fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID, SEARCH_TEXT } from './fixture.js';
+import { acceptForm, admin, fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID, SEARCH_TEXT } from './fixture.js';
 import { summarizeProfile, type CpuProfile } from './profile.js';
 
 const NOW = Date.now();
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/**
- * What the accept form sends besides referralId and version, as strings like the card's inputs.
- * Adjust here when the accept verb's data changes.
- */
-const ACCEPT_FORM = {
-  name: 'Woodgrove Bank data platform modernization (accepted)',
-  dealValue: '12000',
-  currency: 'USD',
-  closingDateTime: isoDay(NOW + 90 * DAY_MS),
-};
+const ACCEPT_FORM = acceptForm(NOW);
 
 const REFERRALS = 10_000;
 const RECEIVED = 700;

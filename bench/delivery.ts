@@ -25,7 +25,7 @@ import type { Store, Write } from '../services/store.js';
 import { future } from '../test/helpers/fixtures.js';
 import { invokeAction, personalConversationId, postActivity, setServiceUrl, type TeamsUser } from '../test/helpers/teams.js';
 import { cleanUpOnExit, startChild, type Child } from './child-ipc.js';
-import { fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID } from './fixture.js';
+import { acceptForm, fill, loadUsers, MICROSOFT_TENANT_ID, ORG_ID } from './fixture.js';
 
 const SECRET = 'bench-webhook-secret-0123456789';
 const FANOUT_REFERRALS = 5;
@@ -157,8 +157,7 @@ async function postReferral(bot: Child, n: string): Promise<string> {
 
 async function acceptOnce(bot: Child, referralId: string, user: TeamsUser): Promise<number> {
   const started = performance.now();
-  const form = { name: 'Bench accept', dealValue: '12000', currency: 'USD', closingDateTime: new Date(NOW + 90 * DAY_MS).toISOString().slice(0, 10) };
-  const res = await postActivity(bot.url, invokeAction(user, 'accept', { referralId, version: 1, ...form }, { replyToId: `msg-${referralId}` }));
+  const res = await postActivity(bot.url, invokeAction(user, 'accept', { referralId, version: 1, ...acceptForm(NOW) }, { replyToId: `msg-${referralId}` }));
   const ms = performance.now() - started;
   const body = res.body as { statusCode?: number; value?: unknown } | undefined;
   if (res.status !== 200 || body?.statusCode !== 200 || !JSON.stringify(body.value).includes('Accepted')) throw new Error(`accept answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);

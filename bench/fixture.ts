@@ -43,6 +43,17 @@ const TOPICS = ['data platform modernization', 'security assessment', 'Teams Pho
 const SOLUTIONS = [['sol-ms-azure', 'sol-fab-migrate'], ['sol-ms-m365'], ['sol-ms-d365', 'sol-fab-advisory'], ['sol-ms-azure']];
 const CLOSED: Stage[] = ['Won', 'Lost', 'Declined', 'Expired'];
 
+/**
+ * What the accept form sends besides referralId and version, as strings like the card's inputs.
+ * Adjust here when the accept verb's data changes.
+ */
+export const acceptForm = (now: number) => ({
+  name: 'Woodgrove Bank data platform modernization (accepted)',
+  dealValue: '12000',
+  currency: 'USD',
+  closingDateTime: new Date(now + 90 * DAY_MS).toISOString().slice(0, 10),
+});
+
 /** The customer every search in the benchmark looks for: about a tenth of the deals match. */
 export const SEARCH_TEXT = 'woodgrove';
 
