@@ -15,8 +15,8 @@ export class AdminActions {
     await directory.requireAdmin(caller, 'open the administration card');
     const org = await directory.organization(caller.tenantId);
     if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet: say hello to the bot first.');
-    const [people, solutions] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId)]);
-    return adminCard({ org, people, solutions, banner: note, ...form });
+    const [people, solutions, customers] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId), directory.ownCustomers(caller.tenantId)]);
+    return adminCard({ org, people, solutions, customers: customers.length, banner: note, ...form });
   }
 
   async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {

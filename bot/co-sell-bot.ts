@@ -29,6 +29,7 @@ import { actingPerson, callerOf, NotAMemberError, requestIdOf, UnknownTenantErro
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
+import { CustomerImport, sentFile } from './customer-import.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
@@ -70,6 +71,7 @@ export class CoSellBot extends TeamsActivityHandler {
   private readonly deals: DealActions;
   private readonly newDeal: NewDealFlow;
   private readonly admin: AdminActions;
+  private readonly customerImport: CustomerImport;
   /** Invoke answers by activity id, so a redelivered action is answered, not applied twice. */
   private readonly answered = new Map<string, { at: number; response: Promise<InvokeResponse> }>();
 
@@ -78,6 +80,7 @@ export class CoSellBot extends TeamsActivityHandler {
     this.deals = new DealActions(deps);
     this.newDeal = new NewDealFlow(deps.lifecycle, deps.directory, () => deps.clock.now());
     this.admin = new AdminActions(deps);
+    this.customerImport = new CustomerImport(deps);
 
     this.onMessage(async (context, next) => {
       await this.onText(context);
@@ -256,7 +259,8 @@ export class CoSellBot extends TeamsActivityHandler {
     if (command?.verb === 'alerts') Object.assign(command.data, { conversationId: context.activity.conversation.id, conversationType: context.activity.conversation.conversationType });
     let reply: Reply;
     try {
-      reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
+      if (sentFile(context.activity)) reply = { card: await this.customerImport.run(caller, context.activity) };
+      else reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
     } catch (e) {
       if (!(e instanceof CoSellError) && !(e instanceof BadActionData)) throw e;
       reply = { card: await this.welcomeFor(person, banner('attention', e.message)) };
@@ -288,7 +292,7 @@ export class CoSellBot extends TeamsActivityHandler {
       const { person } = await actingPerson(context, this.deps.directory, this.deps.log);
       const { directory } = this.deps;
       let results: { title: string; value: string }[];
-      if (value?.dataset === 'customers') results = (await directory.searchCustomers(query, top)).map(customerChoice);
+      if (value?.dataset === 'customers') results = (await directory.searchCustomers(person.orgId, query, top)).map(customerChoice);
       else if (value?.dataset === 'partners') results = (await directory.searchPartners(query, person.orgId, top)).map((o) => ({ title: o.name, value: o.id }));
       else return invokeError(400, 'BadRequest', `Unknown search dataset "${String(value?.dataset)}": use customers or partners.`);
       return { status: 200, body: { statusCode: 200, type: SEARCH, value: { results } } };

@@ -92,7 +92,7 @@ export class NewDealFlow {
   }
 
   private async input(caller: Caller, values: DraftValues, partners: DraftValues[]) {
-    const known = values.customerId ? await this.directory.customer(values.customerId) : undefined;
+    const known = values.customerId ? await this.directory.customer(caller.tenantId, values.customerId) : undefined;
     return draftInput(values, partners, { customer: known, recent: await this.lifecycle.recentContacts(caller, RECENT) });
   }
 
@@ -132,7 +132,7 @@ export class NewDealFlow {
       errors: byField,
       banner: note ?? problems,
       choices: await this.choices(person, values, recent, team),
-      summary: await this.summary(step, values, draft.partners, team),
+      summary: await this.summary(caller.tenantId, step, values, draft.partners, team),
       withPartners: draft.partners.length > 0 || (values.partnerOrgId ?? '') !== '',
     });
   }
@@ -140,12 +140,12 @@ export class NewDealFlow {
   private async choices(person: Person, values: DraftValues, recent: Contact[], team: Contact[]): Promise<Choices> {
     const { directory } = this;
     const [customers, attachable, organizations, partners] = await Promise.all([
-      directory.searchCustomers(values.customerSearch ?? '', 15),
+      directory.searchCustomers(person.orgId, values.customerSearch ?? '', 15),
       directory.attachableSolutions(person.orgId),
       directory.organizations(),
       directory.searchPartners('', person.orgId, 15),
     ]);
-    const known = values.customerId ? await directory.customer(values.customerId) : undefined;
+    const known = values.customerId ? await directory.customer(person.orgId, values.customerId) : undefined;
     const chosenPartner = organizations.find((o) => o.id === values.partnerOrgId);
     return {
       customers: [...(known && !customers.some((c) => c.id === known.id) ? [known] : []), ...customers].map(customerChoice),
@@ -161,12 +161,12 @@ export class NewDealFlow {
     };
   }
 
-  private async summary(step: NewDealStep, v: DraftValues, partners: DraftValues[], team: Contact[]): Promise<{ title: string; value: string }[]> {
+  private async summary(orgId: string, step: NewDealStep, v: DraftValues, partners: DraftValues[], team: Contact[]): Promise<{ title: string; value: string }[]> {
     const names = await Promise.all(partners.map(async (p) => (await this.directory.organization(p.partnerOrgId ?? ''))?.name ?? p.partnerOrgId ?? ''));
     const partnerLine = { title: 'Partners', value: names.join(', ') || 'none yet' };
     if (step === 'partners') return [partnerLine];
     if (step !== 'review') return [];
-    const known = v.customerId ? await this.directory.customer(v.customerId) : undefined;
+    const known = v.customerId ? await this.directory.customer(orgId, v.customerId) : undefined;
     const solutions = await Promise.all((v.solutionIds ?? '').split(',').filter(Boolean).map(async (id) => (await this.directory.solution(id))?.name ?? id));
     const value = Number((v.dealValue ?? '').replace(/[,\s]/g, ''));
     return [

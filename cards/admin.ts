@@ -1,6 +1,7 @@
 // The administration card, for admins only: the organization's set-up (name, Partner ID, listed in
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
 import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
+import { customerFileHelp } from './customer-import.js';
 import { coSellStatusLabels, dateTime } from './format.js';
 import { defineForm, inputsOf, NO_CHOICE, picked } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
@@ -60,6 +61,8 @@ export interface AdminCardData {
   people: Person[];
   /** The organization's own solutions, retired ones included. */
   solutions: Solution[];
+  /** How many customers the organization's own directory holds. */
+  customers: number;
   banner?: Banner;
   values?: Partial<Record<string, string>>;
   errors?: Partial<Record<string, string>>;
@@ -149,6 +152,8 @@ export function adminCard(d: AdminCardData): Card {
       ...inputsOf(organizationForm.fields, { values, errors: d.errors ?? {}, choices: {} }),
       { type: 'ActionSet', actions: [execute(organizationForm.submit.title, 'setUp', {}, { style: 'positive' })] },
       ...solutionItems(d, level),
+      heading(`Customers · ${d.customers}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+      heading(`Sellers pick the deal's customer from this directory; one they type by hand is kept for their next deal. ${customerFileHelp}`, { isSubtle: true, spacing: 'None' }),
       heading('Where alerts go', { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(
         `New referrals alert the ${referralsAdmins.length > 0 ? 'referrals admins' : 'admins (there is no referrals admin)'} in their personal chats${

@@ -18,6 +18,7 @@ import { dealCard } from '../cards/deal.js';
 import { listCard } from '../cards/list.js';
 import type { Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
+import { importReportCard } from '../cards/customer-import.js';
 import { adminCard } from '../cards/admin.js';
 import { ManualClock } from '../services/clock.js';
 import { Directory, type Caller } from '../services/directory.js';
@@ -136,7 +137,20 @@ try {
   cards.push({
     name: 'admin',
     title: 'Administration: set-up, where alerts go, people and roles (a bad Partner ID refused)',
-    card: adminCard({ org: ours, people: await directory.people(OUR_TENANT), solutions: await directory.ownSolutions(OUR_TENANT), values: { partnerId: '12ab' }, errors: { partnerId: 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).' } }),
+    card: adminCard({ org: ours, people: await directory.people(OUR_TENANT), solutions: await directory.ownSolutions(OUR_TENANT), customers: 0, values: { partnerId: '12ab' }, errors: { partnerId: 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).' } }),
+  });
+
+  const imported = await directory.importCustomers(ana, [
+    { row: 2, customer: { name: 'Iberia Foods', address: { addressLine1: 'Calle Mayor 1', addressLine2: '', city: 'Madrid', state: '', postalCode: '28013', country: 'ES' }, duns: '111111111' }, absent: [] },
+  ]);
+  cards.push({
+    name: 'customer-import',
+    title: 'Customer import report: added, and refused rows with their reasons',
+    card: importReportCard({
+      fileName: 'customers.csv',
+      report: { ...imported, refused: [{ row: 4, reason: 'Country: Use the two-letter country code, for example US.' }, { row: 5, reason: 'D-U-N-S 111111111 is also on row 2.' }] },
+      directorySize: (await directory.ownCustomers(OUR_TENANT)).length,
+    }),
   });
 
   // The new-deal steps, walked like the bot does, to the details step.

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
+import { type CustomerInput } from './inputs.js';
 import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings } from './model.js';
 import { isAttachable } from './referral-rules.js';
 import type { Store, Write } from './store.js';
@@ -43,6 +44,30 @@ const matches = (query: string, ...values: (string | undefined)[]) => {
   const haystack = fold(values.filter(Boolean).join(' '));
   return words.every((word) => haystack.includes(word));
 };
+
+/** What a customer file may leave out: a customer already in the directory keeps its own value of it. */
+export type OptionalCustomerField = 'addressLine1' | 'addressLine2' | 'city' | 'state' | 'postalCode' | 'duns';
+
+/** One row of a customer import: its line in the file, the customer it names, and the fields the file does not carry. */
+export interface CustomerRow {
+  row: number;
+  customer: CustomerInput;
+  absent: OptionalCustomerField[];
+}
+
+export interface ImportReport {
+  added: number;
+  updated: number;
+  unchanged: number;
+  refused: { row: number; reason: string }[];
+}
+
+/** The one rule of when two records name the same customer: the same D-U-N-S number, or, without one, the same name, city and country. */
+export function sameCustomer(a: CustomerInput, b: CustomerInput): boolean {
+  if (a.duns && b.duns) return a.duns === b.duns;
+  const key = (c: CustomerInput) => [c.name, c.address.city, c.address.country].map((v) => fold(v).replace(/\s+/g, ' ').trim()).join('|');
+  return key(a) === key(b);
+}
 
 export class Directory {
   constructor(
@@ -228,17 +253,76 @@ export class Directory {
       .slice(0, limit);
   }
 
+  /** The organization's own customer directory. */
+  ownCustomers(orgId: string): Promise<Customer[]> {
+    return this.store.list('customer', orgId);
+  }
+
+  /** The customers an organization sees: its own directory's, and the demo directory's. */
+  private async customersOf(orgId: string): Promise<Customer[]> {
+    const [own, shared] = await Promise.all([this.store.list('customer', orgId), this.store.list('customer', '')]);
+    return [...own, ...shared];
+  }
+
   /** Customers by any word of name, city, country or D-U-N-S number: same-named entities are told apart by D-U-N-S. */
-  async searchCustomers(query: string, limit = 15): Promise<Customer[]> {
-    const customers = await this.store.list('customer');
-    return customers
+  async searchCustomers(orgId: string, query: string, limit = 15): Promise<Customer[]> {
+    return (await this.customersOf(orgId))
       .filter((c) => matches(query, c.name, c.duns, c.address.city, c.address.country, countryName(c.address.country)))
       .sort((a, b) => a.name.localeCompare(b.name) || a.address.city.localeCompare(b.address.city))
       .slice(0, limit);
   }
 
-  customer(id: string): Promise<Customer | undefined> {
-    return this.store.get('customer', id);
+  /** A customer the organization sees; another organization's is not found. */
+  async customer(orgId: string, id: string): Promise<Customer | undefined> {
+    const customer = await this.store.get('customer', id);
+    return customer && (customer.orgId === orgId || customer.orgId === '') ? customer : undefined;
+  }
+
+  /**
+   * The write that keeps a customer a seller typed by hand in the organization's directory, for the
+   * next deal; none when the organization already sees that customer. Reads only: call it in the writer's section.
+   */
+  async keepCustomer(orgId: string, typed: CustomerInput): Promise<Write | undefined> {
+    if ((await this.customersOf(orgId)).some((c) => sameCustomer(c, typed))) return undefined;
+    return { kind: 'customer', put: { id: randomUUID(), orgId, ...typed } };
+  }
+
+  /**
+   * An admin imports customers into the organization's directory, all in one commit: a row naming a
+   * customer already there (same D-U-N-S number, or same name, city and country) updates it, any
+   * other is added. Nothing is removed. A row naming the same customer as an earlier row is refused.
+   */
+  async importCustomers(caller: Caller, rows: CustomerRow[]): Promise<ImportReport> {
+    return this.store.exclusive(async (commit) => {
+      await this.requireAdmin(caller, 'import customers');
+      const existing = await this.store.list('customer', caller.tenantId);
+      const report: ImportReport = { added: 0, updated: 0, unchanged: 0, refused: [] };
+      const taken: CustomerRow[] = [];
+      const writes: Write[] = [];
+      for (const row of rows) {
+        const earlier = taken.find((t) => sameCustomer(t.customer, row.customer));
+        if (earlier) {
+          const why = row.customer.duns && earlier.customer.duns === row.customer.duns ? `D-U-N-S ${row.customer.duns} is also on row ${earlier.row}.` : `The same customer is on row ${earlier.row}.`;
+          report.refused.push({ row: row.row, reason: why });
+          continue;
+        }
+        taken.push(row);
+        const match = existing.find((c) => sameCustomer(c, row.customer));
+        const next: Customer = { id: match?.id ?? randomUUID(), orgId: caller.tenantId, ...row.customer };
+        for (const field of match ? row.absent : []) {
+          if (field === 'duns') next.duns = match!.duns;
+          else next.address = { ...next.address, [field]: match!.address[field] };
+        }
+        if (!match) report.added++;
+        else if (JSON.stringify(match) === JSON.stringify(Customer.parse(next))) {
+          report.unchanged++;
+          continue;
+        } else report.updated++;
+        writes.push({ kind: 'customer', put: next });
+      }
+      if (writes.length > 0) await commit(writes);
+      return report;
+    });
   }
 
   solution(id: string): Promise<Solution | undefined> {

@@ -184,6 +184,8 @@ export class LifecycleService {
         { kind: 'engagement', put: engagement },
         { kind: 'referral', put: deal },
         ...invited.map((r): Write => ({ kind: 'referral', put: r })),
+        // A customer typed by hand is kept in the organization's directory for its next deal.
+        ...[await this.directory.keepCustomer(person.orgId, input.customer)].filter((w) => w !== undefined),
         ...(await this.alertWrites(invited.map((referral) => ({ type: 'received', referral })))),
         ...(draft ? [{ kind: 'draft', put: { ...draft, createdReferralId: deal.id, updatedDateTime: now.toISOString() } } as const] : []),
       ]);

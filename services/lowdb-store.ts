@@ -50,6 +50,9 @@ export function recordFile(write: Put): string {
       return `engagements/${bucketOf(write.put.id)}.json`;
     case 'outbox':
       return `outbox/${safeName(write.put.orgId)}/${write.put.status === 'pending' ? 'pending' : 'done'}-${bucketOf(write.put.referralId)}.json`;
+    case 'customer':
+      // The demo directory's customers, seen by every organization, stay in the one top-level file.
+      return write.put.orgId ? `customer/${safeName(write.put.orgId)}.json` : 'customer.json';
     case 'person':
     case 'favorites':
     case 'conversation':
@@ -64,6 +67,7 @@ export function recordFile(write: Put): string {
 const topLevel: Record<string, Kind> = {
   'organization.json': 'organization',
   'customer.json': 'customer',
+  customer: 'customer',
   'solution.json': 'solution',
   person: 'person',
   favorites: 'favorites',
@@ -75,7 +79,7 @@ const topLevel: Record<string, Kind> = {
   referrals: 'referral',
 };
 
-const perOrganization = new Set<Kind>(['person', 'favorites', 'conversation', 'mark', 'draft']);
+const perOrganization = new Set<Kind>(['customer', 'person', 'favorites', 'conversation', 'mark', 'draft']);
 const layouts: { pattern: RegExp; open: boolean }[] = [
   { pattern: /^(?:active|pending)-(\d+)\.json$/, open: true },
   { pattern: /^(?:archive|done)-(\d+)\.json$/, open: false },

@@ -62,7 +62,8 @@ export const Address = z.object({
   city: text(100).default(''),
   state: text(100).default(''),
   postalCode: text(20).default(''),
-  country: required('Country', 2).regex(/^[A-Z]{2}$/, 'Use the two-letter country code, for example US.'),
+  // The pattern bounds the length: its message says what to give, where a length limit's would not.
+  country: z.string().trim().min(1, 'Country is required.').regex(/^[A-Z]{2}$/, 'Use the two-letter country code, for example US.'),
 });
 export type Address = z.infer<typeof Address>;
 
@@ -70,6 +71,8 @@ export const Duns = z.string().trim().regex(/^\d{9}$/, 'A D-U-N-S number has 9 d
 
 export const Customer = z.object({
   id,
+  /** The organization whose customer directory holds it; '' for the demo directory every organization sees. */
+  orgId: z.string().max(200).default(''),
   name: required('Customer name'),
   address: Address,
   duns: Duns.optional(),

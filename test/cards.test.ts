@@ -13,6 +13,7 @@ import { draftInput, newDealCard, newDealSteps, stepOfError, stepOrder, type New
 import { banner, compile, MAX_CARD_BYTES as DEAL_MAX_BYTES, noBanner, type Card } from '../cards/render.js';
 import { commandHelp, welcomeCard } from '../cards/welcome.js';
 import { adminCard } from '../cards/admin.js';
+import { importReportCard } from '../cards/customer-import.js';
 import { makeOrganization, makePerson, makeSolution } from './helpers/records.js';
 import dealTemplate from '../cards/deal.json' with { type: 'json' };
 import welcomeTemplate from '../cards/welcome.json' with { type: 'json' };
@@ -956,11 +957,23 @@ describe('the administration card', () => {
       makePerson({ orgId: org.id, name: text(`Person ${pad(i)}`, 200), email: `p${i}@example.com`, roles: i === 0 ? ['admin'] : ['seller'], roleChanges: [{ at: '2026-11-21T09:00:00.000Z', byUserId: 'u', byName: text('Admin', 200), from: ['seller'], to: ['seller'] }] }),
     );
     const solutions = range(50).map((i) => makeSolution({ orgId: org.id, name: text(`Solution ${pad(i)}`, 200), retired: i % 10 === 0 }));
-    const card = adminCard({ org, people, solutions });
+    const card = adminCard({ org, people, solutions, customers: 5000 });
     expect(cardProblems(card)).toEqual([]);
     expect(JSON.stringify(card)).toMatch(/And \d+ more, not shown/);
     // A person's name is their own text: a run, never markdown.
-    const withStars = adminCard({ org, people: [makePerson({ orgId: org.id, name: '**Boss** [x](https://evil.example)', roles: ['admin'] })], solutions: [makeSolution({ orgId: org.id, name: '**Sol** [x](https://evil.example)' })] });
+    const withStars = adminCard({ org, people: [makePerson({ orgId: org.id, name: '**Boss** [x](https://evil.example)', roles: ['admin'] })], solutions: [makeSolution({ orgId: org.id, name: '**Sol** [x](https://evil.example)' })], customers: 0 });
     expect(JSON.stringify(withStars)).not.toMatch(/"type":"TextBlock","text":"[^"]*evil\.example/);
+  });
+});
+
+describe('the customer import report', () => {
+  it('fits Teams with 5,000 refused rows of long reasons, says how many it leaves out, and shows the file name as text', () => {
+    const refused = range(5000).map((i) => ({ row: i + 2, reason: `Name: ${text('Keep it under 200 characters.', 300)}` }));
+    const card = importReportCard({ fileName: '**list** [x](https://evil.example).csv', report: { added: 0, updated: 0, unchanged: 0, refused }, directorySize: 0 });
+    expect(cardProblems(card)).toEqual([]);
+    expect(JSON.stringify(card)).toMatch(/And \d+ more refused rows, not shown/);
+    expect(JSON.stringify(card)).not.toMatch(/"type":"TextBlock","text":"[^"]*evil\.example/);
+    const refusal = importReportCard({ fileName: 'customers.csv', problem: 'The file is not UTF-8 text.', directorySize: 12 });
+    expect(cardProblems(refusal)).toEqual([]);
   });
 });

@@ -103,7 +103,7 @@ describe('npm run package', () => {
       id: BOT,
       version: '2.3.4',
       developer: { websiteUrl: 'https://example.com/co-sell', privacyUrl: 'https://example.com/privacy', termsOfUseUrl: 'https://example.com/terms' },
-      bots: [{ botId: BOT, scopes: ['personal', 'team', 'groupChat'], supportsFiles: false }],
+      bots: [{ botId: BOT, scopes: ['personal', 'team', 'groupChat'], supportsFiles: true }],
       composeExtensions: [{ botId: BOT }],
       validDomains: ['cosell.example.com'],
     });

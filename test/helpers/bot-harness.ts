@@ -9,7 +9,7 @@ import { loadConfig } from '../../bot/config.js';
 import { createLogger, type MemoryLogger } from '../../bot/log.js';
 import { ManualClock } from '../../services/clock.js';
 import { startFakeConnector, type FakeConnector } from './fake-connector.js';
-import { invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsUser } from './teams.js';
+import { fileMessage, invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsActivity, type TeamsUser } from './teams.js';
 import { FABRIKAM, MICROSOFT, START } from './world.js';
 
 export type Card = Record<string, unknown>;
@@ -23,6 +23,8 @@ export interface Harness {
   log: MemoryLogger;
   /** Sends a text message and returns the card the bot replied with. */
   say(user: TeamsUser, text: string, opts?: ActivityOptions): Promise<Card>;
+  /** Sends a file as a Teams user would (served by the fake connector) and returns the card the bot replied with. */
+  sendFile(user: TeamsUser, name: string, content: Uint8Array | string, opts?: ActivityOptions): Promise<Card>;
   /** Presses an Action.Execute button; returns the invoke response body. */
   click(user: TeamsUser, verb: string, data?: Record<string, unknown>, opts?: ActivityOptions): Promise<InvokeBody>;
   /** Presses a button and expects a card back. */
@@ -70,6 +72,15 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
     if (res.status !== 200) throw new Error(`invoke ${verb} answered HTTP ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body as InvokeBody;
   };
+  /** Posts a message and returns the card replied to it, not an alert that happened to arrive meanwhile. */
+  const replyCard = async (activity: TeamsActivity): Promise<Card> => {
+    const res = await postActivity(app.url, activity);
+    if (res.status !== 200) throw new Error(`message answered HTTP ${res.status}`);
+    const replies = connector.sent.filter((r) => r.method === 'POST' && r.activityId === activity.id);
+    const card = replies.flatMap((r) => (r.body as { attachments?: { contentType?: string; content?: unknown }[] }).attachments ?? []).find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+    if (!card) throw new Error(`no card in reply to "${activity.text}": ${JSON.stringify(replies)}`);
+    return card.content as Card;
+  };
   return {
     get app() {
       return app;
@@ -78,15 +89,13 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
     dataDir: dir,
     clock,
     log,
-    async say(u, text, opts) {
-      const activity = message(u, text, opts);
-      const res = await postActivity(app.url, activity);
-      if (res.status !== 200) throw new Error(`message answered HTTP ${res.status}`);
-      // The reply to this message, not an alert that happened to arrive meanwhile.
-      const replies = connector.sent.filter((r) => r.method === 'POST' && r.activityId === activity.id);
-      const card = replies.flatMap((r) => (r.body as { attachments?: { contentType?: string; content?: unknown }[] }).attachments ?? []).find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
-      if (!card) throw new Error(`no card in reply to "${text}": ${JSON.stringify(replies)}`);
-      return card.content as Card;
+    say(u, text, opts) {
+      return replyCard(message(u, text, opts));
+    },
+    sendFile(u, name, content, opts) {
+      const key = `${randomUUID()}-${encodeURIComponent(name)}`;
+      connector.files.set(key, content);
+      return replyCard(fileMessage(u, name, `${connector.url}/files/${key}`, opts));
     },
     click,
     async clickCard(u, verb, data, opts) {

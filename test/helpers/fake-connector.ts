@@ -48,6 +48,10 @@ export interface FakeConnector {
   readonly sent: SentRequest[];
   /** Roster for GET /v3/conversations/:conv/members/:user, keyed by the user id in the path (29:... or AAD object id). */
   readonly members: Map<string, FakeMember>;
+  /** Each team's roster for GET /v3/conversations/:team/pagedmembers, by team id; pages of `pageSize`. */
+  readonly teams: Map<string, FakeMember[]>;
+  /** Files a user sent, served at `${url}/files/:name` as Teams serves a file's download URL. */
+  readonly files: Map<string, Uint8Array | string>;
   /**
    * The activities the bot sent or updated (POST/PUT .../activities), in order, optionally of one
    * conversation; `id` is the id the fake assigned (sends) or the updated message's id (PUT).
@@ -81,6 +85,9 @@ export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 export async function startFakeConnector(): Promise<FakeConnector> {
   const sent: SentRequest[] = [];
   const members = new Map<string, FakeMember>();
+  const teams = new Map<string, FakeMember[]>();
+  const files = new Map<string, Uint8Array | string>();
+  const pageSize = 2;
   const waiters = new Set<() => void>();
   const failures: number[] = [];
   let nextMessage = 0;
@@ -106,6 +113,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     conversationId: string | undefined,
     collection: string | undefined,
     itemId: string | undefined,
+    continuation: string | null,
   ): { status: number; body?: unknown; assignedId?: string } => {
     if (conversationId === undefined) {
       if (method === 'POST') return { status: 201, body: { id: `conv-${++nextConversation}` } };
@@ -116,6 +124,11 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       }
       if (method === 'PUT' && itemId !== undefined) return { status: 200, body: { id: itemId } };
       if (method === 'DELETE' && itemId !== undefined) return { status: 200 };
+    } else if (collection === 'pagedmembers' && method === 'GET' && teams.has(conversationId)) {
+      const roster = teams.get(conversationId)!;
+      const from = Number(continuation ?? 0);
+      const next = from + pageSize < roster.length ? String(from + pageSize) : undefined;
+      return { status: 200, body: { members: roster.slice(from, from + pageSize), ...(next ? { continuationToken: next } : {}) } };
     } else if (collection === 'members' && itemId !== undefined && method === 'GET') {
       const member = members.get(itemId);
       if (member) return { status: 200, body: member };
@@ -129,8 +142,15 @@ export async function startFakeConnector(): Promise<FakeConnector> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
-    const rawPath = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const requestUrl = new URL(req.url ?? '/', 'http://localhost');
+    const rawPath = requestUrl.pathname;
     const segments = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    if (segments[0] === 'files' && method === 'GET') {
+      const file = files.get(segments[1] ?? '');
+      res.writeHead(file === undefined ? 404 : 200, { 'Content-Type': 'application/octet-stream' });
+      res.end(file);
+      return;
+    }
     const path = '/' + segments.join('/');
     const body = await readBody(req);
 
@@ -147,7 +167,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       failure !== undefined
         ? { status: failure, body: { error: { code: fault?.code ?? 'ServiceError', message: `fake connector: forced ${failure}` } } }
         : known
-          ? route(method, conversationId, collection, itemId)
+          ? route(method, conversationId, collection, itemId, requestUrl.searchParams.get('continuationToken'))
           : { status: 404 };
     if (answer.status === 404 && answer.body === undefined) {
       answer.body = { error: { code: 'NotFound', message: `fake connector: no route for ${method} ${path}` } };
@@ -181,6 +201,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     fault: undefined,
     sent,
     members,
+    teams,
+    files,
     activities(conversationId) {
       return sent
         .filter((r) => info.get(r)?.activityWrite && (conversationId === undefined || r.conversationId === conversationId))

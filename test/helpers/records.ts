@@ -18,6 +18,7 @@ export function makePerson(overrides: Partial<Person> = {}): Person {
 export function makeCustomer(overrides: Partial<Customer> = {}): Customer {
   return {
     id: randomUUID(),
+    orgId: '',
     name: 'Fabrikam Inc.',
     address: { addressLine1: '1 Main Street', addressLine2: '', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' },
     ...overrides,

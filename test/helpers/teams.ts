@@ -86,6 +86,15 @@ export function message(user: TeamsUser, text: string, opts?: ActivityOptions): 
   return { ...base(user, 'message', opts), text, textFormat: 'plain' };
 }
 
+/** A file the user sent the bot in a chat (the manifest says supportsFiles): Teams gives a download URL. */
+export function fileMessage(user: TeamsUser, name: string, downloadUrl: string, opts?: ActivityOptions): TeamsActivity {
+  return {
+    ...base(user, 'message', opts),
+    text: '',
+    attachments: [{ contentType: 'application/vnd.microsoft.teams.file.download.info', contentUrl: downloadUrl, name, content: { downloadUrl, uniqueId: randomUUID(), fileType: name.split('.').pop() ?? '' } }],
+  };
+}
+
 /** An Action.Execute press on an adaptive card (Universal Actions). */
 export function invokeAction(
   user: TeamsUser,

@@ -1,0 +1,80 @@
+// A file sent to the bot in the personal chat: an admin's customer directory. Teams hands the bot
+// a short-lived download URL; the file is read with a size limit, checked, and imported in one commit.
+import type { Activity } from 'botbuilder';
+import { z } from 'zod';
+import { importReportCard } from '../cards/customer-import.js';
+import type { Card } from '../cards/render.js';
+import { MAX_IMPORT_BYTES, readCustomerFile } from '../services/customer-csv.js';
+import type { Caller, Directory } from '../services/directory.js';
+import type { Logger } from './log.js';
+
+/** The attachment Teams sends for a file a user sent to a bot whose manifest says `supportsFiles`. */
+export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+
+const FileInfo = z.object({
+  name: z.string().max(500).default('file'),
+  content: z.object({ downloadUrl: z.url({ protocol: /^https?$/ }), fileType: z.string().max(50).default('') }),
+});
+
+/** The file sent with a message, if any. */
+export function sentFile(activity: Partial<Activity>): z.infer<typeof FileInfo> | { unreadable: true } | undefined {
+  const attachment = activity.attachments?.find((a) => a.contentType === FILE_DOWNLOAD_INFO);
+  if (!attachment) return undefined;
+  const parsed = FileInfo.safeParse(attachment);
+  return parsed.success ? parsed.data : { unreadable: true };
+}
+
+const DOWNLOAD_TIMEOUT_MS = 30_000;
+
+class TooLarge extends Error {}
+
+export class CustomerImport {
+  constructor(private readonly deps: { directory: Directory; log: Logger }) {}
+
+  /** Imports the file an admin sent, answering with the report; anyone else is refused before it is read. */
+  async run(caller: Caller, activity: Partial<Activity>): Promise<Card> {
+    const { directory, log } = this.deps;
+    const file = sentFile(activity);
+    if (!file) throw new Error('no file in the activity');
+    await directory.requireAdmin(caller, 'import customers');
+    const report = async (fileName: string, outcome: { problem: string } | { report: Awaited<ReturnType<Directory['importCustomers']>> }) =>
+      importReportCard({ fileName, ...outcome, directorySize: (await directory.ownCustomers(caller.tenantId)).length });
+    if ('unreadable' in file) return report('file', { problem: 'Teams sent the file in a form I cannot read. Send it again.' });
+    if (activity.conversation?.conversationType !== 'personal' && activity.conversation?.conversationType !== undefined) {
+      return report(file.name, { problem: 'Send the customer file to me in our personal chat.' });
+    }
+    if (!/\.csv$/i.test(file.name) && file.content.fileType.toLowerCase() !== 'csv') {
+      return report(file.name, { problem: 'Send a .csv file. In Excel: File > Save As > “CSV UTF-8 (Comma delimited)”.' });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await download(file.content.downloadUrl);
+    } catch (e) {
+      if (e instanceof TooLarge) return report(file.name, { problem: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files.` });
+      log.warn('customer file download failed', { tenantId: caller.tenantId, error: (e as Error).message });
+      return report(file.name, { problem: 'I could not download the file from Teams. Send it again in a moment.' });
+    }
+    const read = readCustomerFile(bytes);
+    if (!read.ok) return report(file.name, { problem: read.problem });
+    const result = await directory.importCustomers(caller, read.rows);
+    // Rows refused while reading and rows refused by the directory, in the file's order.
+    const refused = [...read.refused, ...result.refused].sort((a, b) => a.row - b.row);
+    log.info('customers imported', { tenantId: caller.tenantId, added: result.added, updated: result.updated, refused: refused.length });
+    return report(file.name, { report: { ...result, refused } });
+  }
+}
+
+/** The file's bytes, stopping as soon as it is larger than an import may be. */
+async function download(url: string): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  if (!response.ok || !response.body) throw new Error(`download answered ${response.status}`);
+  if (Number(response.headers.get('content-length')) > MAX_IMPORT_BYTES) throw new TooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_IMPORT_BYTES) throw new TooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
