@@ -105,7 +105,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Demo partners only where it is a demo: a deployment starts with an empty directory.
     if (config.demoData && (await directory.seedIfEmpty())) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
     await directory.ensureMicrosoft();
-    const lifecycle = new LifecycleService(store, directory, clock, new AlertPlanner(store, directory, clock));
+    const planner = new AlertPlanner(store, directory, clock);
+    const lifecycle = new LifecycleService(store, directory, clock, planner);
     const registry = new ConversationRegistry(store, clock);
 
     const auth = botAuthSettings(config);
@@ -122,6 +123,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       adapter: proactive,
       appId: config.MicrosoftAppId,
       registry,
+      planner,
       render: (m, c) => bot.renderAlert(m, c),
       log,
       retentionMs: config.OUTBOX_RETENTION_DAYS * 86_400_000,

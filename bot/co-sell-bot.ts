@@ -10,6 +10,7 @@ import {
   type InvokeResponse,
   type MessagingExtensionQuery,
   type MessagingExtensionResponse,
+  type TeamsChannelAccount,
 } from 'botbuilder';
 import { z } from 'zod';
 import { customerChoice } from '../cards/format.js';
@@ -30,6 +31,7 @@ import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
 import { CustomerImport, sentFile } from './customer-import.js';
+import { registerAccounts, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
@@ -92,6 +94,11 @@ export class CoSellBot extends TeamsActivityHandler {
       await this.welcome(context);
       await next();
     });
+    // In a team: its members become people of the organization (sellers), reachable before they write.
+    this.onTeamsMembersAddedEvent(async (added, team, context, next) => {
+      await this.registerMembers(context, added, team.id);
+      await next();
+    });
     this.onInstallationUpdateRemove(async (context, next) => {
       await this.deps.registry.forget(context.activity.conversation.id);
       await next();
@@ -133,7 +140,7 @@ export class CoSellBot extends TeamsActivityHandler {
     const caller = { tenantId: viewer.orgId, userId: viewer.userId };
     const view = await lifecycle.get(caller, message.referralId).catch(() => undefined);
     if (!view) return undefined;
-    const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' ? 'warning' : 'accent', message.headline) });
+    const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' || message.kind === 'unreachable' ? 'warning' : 'accent', message.headline) });
     return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: message.headline }, referralVersion: view.referral.version };
   }
 
@@ -267,6 +274,20 @@ export class CoSellBot extends TeamsActivityHandler {
     }
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.card)));
     if (reply.post) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.post)));
+  }
+
+  /** The bot joining a team reads its whole roster; people joining later are registered as they come. */
+  private async registerMembers(context: TurnContext, added: TeamsChannelAccount[], teamId: string | undefined): Promise<void> {
+    if (!teamId) return;
+    const { tenantId } = callerOf(context);
+    const botJoined = added.some((m) => m.id === context.activity.recipient.id);
+    try {
+      const count = botJoined ? await registerTeamRoster(context, tenantId, teamId, this.deps.directory) : await registerAccounts(tenantId, added, this.deps.directory);
+      if (count > 0) this.deps.log.info('team members registered', { tenantId, teamId, count });
+    } catch (e) {
+      // They are registered when they first write; alerts for them meanwhile are reported to the admins.
+      this.deps.log.warn('could not read the team roster', { tenantId, teamId, error: (e as Error).message });
+    }
   }
 
   private async welcome(context: TurnContext): Promise<void> {

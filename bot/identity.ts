@@ -14,6 +14,9 @@ export class NotAMemberError extends Error {
   }
 }
 
+/** Teams roster `userRole`: guests and anonymous users are never members of the organization. */
+export const isGuest = (member: { userRole?: string }) => member.userRole === 'guest' || member.userRole === 'anonymous';
+
 const tenantOf = (activity: Activity) => (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? activity.conversation?.tenantId;
 
 /**
@@ -43,7 +46,7 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
   if (!known) {
     try {
       const member = await TeamsInfo.getMember(context, from.id);
-      if (member.userRole === 'guest' || member.userRole === 'anonymous') throw new NotAMemberError();
+      if (isGuest(member)) throw new NotAMemberError();
       name = member.name || name;
       email = member.email ?? member.userPrincipalName ?? undefined;
     } catch (e) {

@@ -1,8 +1,8 @@
 // Delivers the durable outbox: each pending message is sent within Teams' rate limits, marked
 // sent with the id Teams gave it, retried when the channel is busy or failing, and dropped
 // (with its conversation forgotten when Teams says it is gone) when retrying cannot help.
-import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
-import { updateFor } from '../services/alerts.js';
+import { TurnContext, type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference } from 'botbuilder';
+import { updateFor, type AlertPlanner } from '../services/alerts.js';
 import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Store } from '../services/store.js';
@@ -14,6 +14,8 @@ export interface DispatcherDeps {
   adapter: CloudAdapter;
   appId: string;
   registry: ConversationRegistry;
+  /** Tells the admins about someone the bot cannot reach. */
+  planner: AlertPlanner;
   /** The message to send for an outbox entry and the referral version it shows, or undefined when there is nothing left to say. */
   render(message: OutboxMessage, conversation: ConversationRef): Promise<{ activity: Partial<Activity>; referralVersion: number } | undefined>;
   log: Logger;
@@ -30,6 +32,8 @@ const MAX_ATTEMPTS = 8;
 export const MAX_IN_FLIGHT = 16;
 const RETRYABLE = [412, 502, 503, 504];
 const FINAL = [400, 401, 403, 404, 413];
+/** A person the bot has no chat with and cannot open one with. */
+const UNREACHABLE = Symbol('unreachable');
 /** Teams' answers that mean the bot can no longer post in that conversation. */
 const GONE = ['BotNotInConversationRoster', 'ConversationBlockedByUser', 'ConversationNotFound'];
 
@@ -153,8 +157,9 @@ export class OutboxDispatcher {
         this.nextFree = Math.min(this.nextFree, at + tenantWait);
         continue;
       }
-      if (!this.limiter.tryTake(message.conversationId, message.orgId, at)) {
-        this.nextFree = Math.min(this.nextFree, at + this.limiter.waitMs(message.conversationId, message.orgId, at));
+      const where = message.conversationId || `user:${message.userId}`;
+      if (!this.limiter.tryTake(where, message.orgId, at)) {
+        this.nextFree = Math.min(this.nextFree, at + this.limiter.waitMs(where, message.orgId, at));
         continue;
       }
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
@@ -167,10 +172,18 @@ export class OutboxDispatcher {
     return started;
   }
 
-  private async deliver(message: OutboxMessage): Promise<void> {
-    const { store, adapter, appId, registry, render, log } = this.deps;
-    const conversation = await store.get('conversation', message.conversationId);
-    if (!conversation) return this.save(message, { status: 'dropped', lastError: 'The conversation is no longer registered.' });
+  private async deliver(queued: OutboxMessage): Promise<void> {
+    const { store, adapter, appId, render } = this.deps;
+    let conversation: ConversationRef | typeof UNREACHABLE | undefined;
+    try {
+      conversation = queued.conversationId ? await store.get('conversation', queued.conversationId) : await this.personalChat(queued);
+    } catch (e) {
+      return this.failed(queued, e as ChannelError, undefined);
+    }
+    if (!conversation) return this.save(queued, { status: 'dropped', lastError: 'The conversation is no longer registered.' });
+    if (conversation === UNREACHABLE) return this.unreachable(queued);
+    // A chat the delivery opened is where this message, and any update of it, goes.
+    const message: OutboxMessage = { ...queued, conversationId: conversation.id };
     try {
       const rendered = await render(message, conversation);
       if (!rendered) return this.save(message, { status: 'dropped', lastError: 'Nothing to send any more.' });
@@ -187,30 +200,81 @@ export class OutboxDispatcher {
       await store.exclusive(async (commit) => {
         const latest = await store.get('referral', message.referralId);
         const moved = message.kind !== 'update' && latest !== undefined && latest.version !== referralVersion;
-        await commit([{ kind: 'outbox', put: sent }, ...(moved ? [{ kind: 'outbox' as const, put: updateFor(sent, latest, new Date(this.now())) }] : [])]);
+        // Reached again: should the bot lose them later, the admins are told again.
+        const reached = message.userId ? await store.get('person', `${message.orgId}:${message.userId}`) : undefined;
+        await commit([
+          { kind: 'outbox', put: sent },
+          ...(moved ? [{ kind: 'outbox' as const, put: updateFor(sent, latest, new Date(this.now())) }] : []),
+          ...(reached?.unreachableReportedDateTime ? [{ kind: 'person' as const, put: { ...reached, unreachableReportedDateTime: undefined } }] : []),
+        ]);
       });
     } catch (e) {
-      const error = e as ChannelError;
-      const status = error.statusCode;
-      const attempts = message.attempts + 1;
-      const why = `${status ?? 'network'} ${error.code ?? ''} ${error.message ?? ''}`.trim().slice(0, 500);
-      if (status !== undefined && FINAL.includes(status)) {
-        if (GONE.includes(error.code ?? '')) {
-          await registry.forget(conversation.id);
-          log.warn('conversation gone: reference removed', { conversationId: conversation.id, status, code: error.code });
-        }
-        log.warn('outbox message dropped', { id: message.id, conversationId: conversation.id, status, code: error.code });
-        return this.save(message, { status: 'dropped', attempts, lastError: why });
-      }
-      if (attempts >= MAX_ATTEMPTS) {
-        log.error('outbox message dropped after retries', { id: message.id, attempts, error: why });
-        return this.save(message, { status: 'dropped', attempts, lastError: why });
-      }
-      const wait = status === 429 ? retryAfterMs(error) : status === undefined || RETRYABLE.includes(status) || status >= 500 ? backoffMs(attempts) : undefined;
-      if (wait === undefined) return this.save(message, { status: 'dropped', attempts, lastError: why });
-      log.warn('outbox message will be retried', { id: message.id, status, attempts, waitMs: wait });
-      await this.save(message, { attempts, retryAt: new Date(this.now() + wait).toISOString(), lastError: why });
+      return this.failed(message, e as ChannelError, conversation);
     }
+  }
+
+  /** A send (or, without a conversation, the opening of a personal chat) failed: retried, or dropped when retrying cannot help. */
+  private async failed(message: OutboxMessage, error: ChannelError, conversation: ConversationRef | undefined): Promise<void> {
+    const { registry, log } = this.deps;
+    const status = error.statusCode;
+    const attempts = message.attempts + 1;
+    const why = `${status ?? 'network'} ${error.code ?? ''} ${error.message ?? ''}`.trim().slice(0, 500);
+    if (status !== undefined && FINAL.includes(status)) {
+      // Teams would not open the person's chat: the bot is in no team of theirs, or they blocked it.
+      if (!conversation) return this.unreachable(message, why);
+      if (GONE.includes(error.code ?? '')) {
+        await registry.forget(conversation.id);
+        log.warn('conversation gone: reference removed', { conversationId: conversation.id, status, code: error.code });
+      }
+      log.warn('outbox message dropped', { id: message.id, conversationId: conversation.id, status, code: error.code });
+      return this.save(message, { status: 'dropped', attempts, lastError: why });
+    }
+    if (attempts >= MAX_ATTEMPTS) {
+      log.error('outbox message dropped after retries', { id: message.id, attempts, error: why });
+      return this.save(message, { status: 'dropped', attempts, lastError: why });
+    }
+    const wait = status === 429 ? retryAfterMs(error) : status === undefined || RETRYABLE.includes(status) || status >= 500 ? backoffMs(attempts) : undefined;
+    if (wait === undefined) return this.save(message, { status: 'dropped', attempts, lastError: why });
+    log.warn('outbox message will be retried', { id: message.id, status, attempts, waitMs: wait });
+    await this.save(message, { attempts, retryAt: new Date(this.now() + wait).toISOString(), lastError: why });
+  }
+
+  /**
+   * The personal chat of the person a message is for: the one they opened, or, for someone who never
+   * wrote to the bot, one it opens itself (Teams lets it where the bot is installed in a team of theirs).
+   */
+  private async personalChat(message: OutboxMessage): Promise<ConversationRef | typeof UNREACHABLE | undefined> {
+    const { store, adapter, appId, registry } = this.deps;
+    const conversations = await store.list('conversation', message.orgId);
+    const own = conversations.find((c) => c.kind === 'personal' && c.userId === message.userId);
+    if (own) return own;
+    const person = await store.get('person', `${message.orgId}:${message.userId}`);
+    // Any conversation of the tenant tells the regional service that reaches its people.
+    const serviceUrl = [...conversations].sort((a, b) => b.updatedDateTime.localeCompare(a.updatedDateTime))[0]?.serviceUrl;
+    if (!person?.channelUserId || !serviceUrl) return UNREACHABLE;
+    let opened: Partial<ConversationReference> | undefined;
+    const parameters = { isGroup: false, bot: { id: appId || 'co-sell-bot', name: 'Co-sell Bot' }, members: [{ id: person.channelUserId, name: '' }], tenantId: message.orgId, channelData: { tenant: { id: message.orgId } } } as ConversationParameters;
+    await adapter.createConversationAsync(appId, 'msteams', serviceUrl, '', parameters, async (context) => {
+      opened = TurnContext.getConversationReference(context.activity);
+    });
+    if (!opened?.conversation?.id) return UNREACHABLE;
+    const ref = { id: opened.conversation.id, orgId: message.orgId, userId: person.userId, channelUserId: person.channelUserId, kind: 'personal' as const, serviceUrl, teamId: '' };
+    await registry.remember(ref);
+    return (await store.get('conversation', ref.id)) ?? UNREACHABLE;
+  }
+
+  /** Drops a message the bot has no way to deliver, and tells the organization's admins, once per person. */
+  private async unreachable(message: OutboxMessage, why = 'The bot has no chat with this person and cannot open one.'): Promise<void> {
+    const { store, planner, log } = this.deps;
+    log.warn('outbox message dropped: the person cannot be reached', { id: message.id, orgId: message.orgId, userId: message.userId });
+    await store.exclusive(async (commit) => {
+      const person = await store.get('person', `${message.orgId}:${message.userId}`);
+      const report = person && !person.unreachableReportedDateTime && message.kind !== 'unreachable';
+      await commit([
+        { kind: 'outbox', put: { ...message, status: 'dropped', attempts: message.attempts + 1, lastError: why.slice(0, 500) } },
+        ...(report ? [{ kind: 'person' as const, put: { ...person, unreachableReportedDateTime: new Date(this.now()).toISOString() } }, ...(await planner.unreachableWrites(person, message))] : []),
+      ]);
+    });
   }
 
   /** Removes sent and dropped messages last touched before `before` (ms), a batch of files at a time. */

@@ -163,7 +163,7 @@ export function adminCard(d: AdminCardData): Card {
       ),
       plain(alerted.map((p) => p.name).join(', ') || 'Nobody yet', { spacing: 'None' }),
       heading(`People · ${people.length}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-      heading('Everyone who has used Co-sell Bot. A change applies to their next click; at least one admin remains.', { isSubtle: true, spacing: 'None' }),
+      heading('Everyone who has used Co-sell Bot, and the members of the teams it is installed in. A change applies to their next click; at least one admin remains.', { isSubtle: true, spacing: 'None' }),
       ...people.slice(0, level.people).flatMap((p) => [
         plain(p.email ? `${p.name} · ${p.email}` : p.name, { spacing: 'Small' }),
         {

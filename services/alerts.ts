@@ -41,7 +41,7 @@ export class AlertPlanner {
       case 'assigned': {
         const assignee = r.assignedTo && (await this.directory.person(r.orgId, r.assignedTo.userId));
         const conversations = await this.store.list('conversation', r.orgId);
-        return assignee ? this.toConversations(r.orgId, r.id, 'assigned', `Assigned to you: ${r.name}`, this.personal(conversations, [assignee])) : [];
+        return assignee ? this.toConversations(r.orgId, r.id, 'assigned', `Assigned to you: ${r.name}`, personal(conversations, [assignee])) : [];
       }
       case 'answered': {
         const org = (await this.directory.organization(r.orgId))?.name ?? r.orgId;
@@ -59,21 +59,34 @@ export class AlertPlanner {
   }
 
   /** Alert recipients for a referral of their organization: referrals admins (or admins), the team, the alert channel. */
-  private async referralTargets(r: Referral): Promise<ConversationRef[]> {
+  private async referralTargets(r: Referral): Promise<Target[]> {
     const people = await this.store.list('person', r.orgId);
     const referralsAdmins = people.filter((p) => p.roles.includes('referrals-admin'));
     const fallback = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
     const org = await this.directory.organization(r.orgId);
     const conversations = await this.store.list('conversation', r.orgId);
-    const channel = conversations.filter((c) => c.id === org?.alertChannelId);
-    return [...channel, ...this.personal(conversations, [...fallback, ...onTeam(people, r)])];
+    const channel = conversations.filter((c) => c.id === org?.alertChannelId).map((c) => ({ conversationId: c.id, userId: '' }));
+    return [...channel, ...personal(conversations, [...fallback, ...onTeam(people, r)])];
   }
 
   /** The sender: who invited, and the people on the sender's own referral. */
-  private async senderTargets(received: Referral, sender: Referral): Promise<ConversationRef[]> {
+  private async senderTargets(received: Referral, sender: Referral): Promise<Target[]> {
     const people = await this.store.list('person', sender.orgId);
     const inviter = people.filter((p) => p.userId === received.history[0]?.byUserId);
-    return this.personal(await this.store.list('conversation', sender.orgId), [...inviter, ...onTeam(people, sender)]);
+    return personal(await this.store.list('conversation', sender.orgId), [...inviter, ...onTeam(people, sender)]);
+  }
+
+  /**
+   * The organization's admins learn, once, that the bot cannot reach someone an alert was for, in
+   * their personal chats (never opened for this: a report about reaching people must not need it).
+   */
+  async unreachableWrites(person: Person, about: OutboxMessage): Promise<Write[]> {
+    const people = await this.store.list('person', person.orgId);
+    const admins = people.filter((p) => p.roles.includes('admin') && p.userId !== person.userId);
+    const conversations = await this.store.list('conversation', person.orgId);
+    const targets = personal(conversations, admins).filter((t) => t.conversationId !== '');
+    const headline = `Co-sell Bot cannot reach ${person.name} in Teams, so this alert did not reach them. Install Co-sell Bot in a team they belong to, or ask them to open its chat once.`;
+    return this.toConversations(person.orgId, about.referralId, 'unreachable', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
   }
 
   private async senderReferral(received: Referral): Promise<Referral | undefined> {
@@ -83,20 +96,27 @@ export class AlertPlanner {
     return participant ? this.store.get('referral', participant.referralId) : undefined;
   }
 
-  private personal(conversations: ConversationRef[], people: Person[]): ConversationRef[] {
-    const users = new Set(people.map((p) => p.userId));
-    return conversations.filter((c) => c.kind === 'personal' && users.has(c.userId));
-  }
-
-  private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: ConversationRef[]): OutboxMessage[] {
-    const unique = [...new Map(targets.map((c) => [c.id, c])).values()];
-    return unique.map((c) => outboxMessage({ orgId, conversationId: c.id, referralId, kind, headline }, this.clock.now()));
+  private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: Target[]): OutboxMessage[] {
+    const unique = [...new Map(targets.map((t) => [t.conversationId || `user:${t.userId}`, t])).values()];
+    return unique.map((t) => outboxMessage({ orgId, ...t, referralId, kind, headline }, this.clock.now()));
   }
 }
 
-export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { replaceActivityId?: string }, now: Date): OutboxMessage {
+/** Where a message goes: a conversation, or a person whose personal chat is not open yet (conversationId ''). */
+interface Target {
+  conversationId: string;
+  userId: string;
+}
+
+/** Each person's personal chat with the bot; for someone who never wrote to it, the delivery opens one. */
+function personal(conversations: ConversationRef[], people: Person[]): Target[] {
+  return people.map((p) => ({ conversationId: conversations.find((c) => c.kind === 'personal' && c.userId === p.userId)?.id ?? '', userId: p.userId }));
+}
+
+export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { userId?: string; replaceActivityId?: string }, now: Date): OutboxMessage {
   return {
     id: randomUUID(),
+    userId: '',
     ...m,
     headline: m.headline.slice(0, 500),
     replaceActivityId: m.replaceActivityId ?? '',
@@ -113,7 +133,7 @@ export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' 
 export function updateFor(sent: OutboxMessage, r: Referral, now: Date): OutboxMessage {
   const last = r.history.at(-1)!;
   const headline = `${r.substatus} by ${last.byName} on ${last.at.slice(0, 10)}`;
-  return outboxMessage({ orgId: sent.orgId, conversationId: sent.conversationId, referralId: r.id, kind: 'update', headline, replaceActivityId: sent.activityId }, now);
+  return outboxMessage({ orgId: sent.orgId, conversationId: sent.conversationId, userId: sent.userId, referralId: r.id, kind: 'update', headline, replaceActivityId: sent.activityId }, now);
 }
 
 function onTeam(people: Person[], r: Referral): Person[] {

@@ -138,7 +138,8 @@ export class Directory {
     if (known && same('name') && same('email') && same('channelUserId')) return known;
     return this.store.exclusive(async (commit) => {
       const current = await this.person(org.id, caller.userId);
-      const first = !current && (await this.store.list('person', org.id)).length === 0;
+      // The first to use the bot is its admin: people known only from a team's roster have no role that could set it up.
+      const first = !current && !(await this.store.list('person', org.id)).some((p) => p.roles.includes('admin'));
       const person = Person.parse({
         id: `${org.id}:${caller.userId}`,
         orgId: org.id,
@@ -150,6 +151,29 @@ export class Directory {
       });
       await commit([{ kind: 'person', put: person }]);
       return person;
+    });
+  }
+
+  /**
+   * Registers the members of a team the bot is installed in (its Teams roster, guests left out by the
+   * caller) as sellers, so admins can give them roles and alerts can reach them before they ever write.
+   * Known people keep their roles; their name, email and chat id are refreshed. Returns how many were new.
+   */
+  async registerMembers(orgId: string, members: { userId: string; name: string; email: string; channelUserId: string }[]): Promise<number> {
+    await this.ensureOrganization(orgId);
+    return this.store.exclusive(async (commit) => {
+      const known = new Map((await this.store.list('person', orgId)).map((p) => [p.userId, p]));
+      const writes: Write[] = [];
+      let added = 0;
+      for (const m of new Map(members.map((m) => [m.userId, m])).values()) {
+        const current = known.get(m.userId);
+        if (current && current.name === (m.name || current.name) && current.email === (m.email || current.email) && current.channelUserId === m.channelUserId) continue;
+        if (!current) added++;
+        const name = (m.name || current?.name || 'Teams user').slice(0, 200);
+        writes.push({ kind: 'person', put: { ...current, id: `${orgId}:${m.userId}`, orgId, userId: m.userId, name, email: (m.email || current?.email || '').slice(0, 200), channelUserId: m.channelUserId, roles: current?.roles ?? ['seller'] } });
+      }
+      if (writes.length > 0) await commit(writes);
+      return added;
     });
   }
 

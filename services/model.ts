@@ -53,6 +53,8 @@ export const Person = z.object({
     .array(z.object({ at: isoDateTime, byUserId: id, byName: z.string(), from: z.array(Role), to: z.array(Role) }))
     .max(200)
     .default([]),
+  /** When the organization's admins were told the bot cannot reach this person in Teams; cleared once it does. */
+  unreachableReportedDateTime: isoDateTime.optional(),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -278,13 +280,16 @@ export const ConversationRef = z.object({
 });
 export type ConversationRef = z.infer<typeof ConversationRef>;
 
-export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned'] as const;
+export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned', 'unreachable'] as const;
 
 /** A proactive message: written before it is sent, marked when the channel accepted it. */
 export const OutboxMessage = z.object({
   id,
   orgId: id,
-  conversationId: id,
+  /** Where it goes; '' when it is for a person whose personal chat the delivery must open first. */
+  conversationId: z.string().max(500),
+  /** The person it is for when it goes to their personal chat; '' for a channel. */
+  userId: z.string().max(200).default(''),
   kind: z.enum(alertKinds),
   referralId: id,
   /** The line on top of the card: why this message was sent. */

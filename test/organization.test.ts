@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actions, ana, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import { fixture, future } from './helpers/fixtures.js';
-import { installationUpdate, invokeAction, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
+import { installationUpdate, invokeAction, membersAdded, message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -186,5 +186,64 @@ describe('assignment', () => {
     const stored = (await h.app.store.get('referral', referralId))!;
     expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'assigned to Sam Seller', 'accepted']);
     expect(stored.assignedTo).toEqual({ userId: sam.aadObjectId, name: 'Sam Seller' });
+  });
+});
+
+describe('reaching people who never wrote to the bot', () => {
+  const team = '19:sales-team@thread.tacv2';
+  const bo: TeamsUser = { tenantId: OUR_TENANT, aadObjectId: '00000000-0000-4000-8000-0000000000b0', name: 'Bo Newcomer', email: 'bo@partner.example' };
+  const account = (u: TeamsUser, userRole = 'user') => ({ id: `29:${u.aadObjectId}`, name: u.name, aadObjectId: u.aadObjectId, email: u.email, tenantId: u.tenantId, userRole });
+  const alertsFor = (conversationId: string) => h.connector.sent.filter((r) => r.method === 'POST' && r.conversationId === conversationId && (r.body as { summary?: string } | undefined)?.summary);
+
+  /** Ana installs the bot in a team of four: herself, Sam, Bo (who never writes) and a guest. */
+  const installInTeam = async () => {
+    await h.say(ana, 'help');
+    h.connector.teams.set(team, [account(ana), account(sam), account(bo), account(gus, 'guest')]);
+    const joined = { ...membersAdded(ana, { conversationId: team, conversationType: 'channel' }), channelData: { tenant: { id: OUR_TENANT }, team: { id: team, name: 'Sales' } } };
+    expect((await postActivity(h.app.url, joined)).status).toBe(200);
+    await h.app.directory.setRoles({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, { [bo.aadObjectId]: ['referrals-admin'] }, h.clock.now());
+  };
+
+  it('installed in a team, the bot registers its members (not its guests), and opens the chat of a referrals admin who never wrote', async () => {
+    await installInTeam();
+    const people = await h.app.directory.people(OUR_TENANT);
+    expect(people.map((p) => [p.name, p.roles.join()]).sort()).toEqual([['Ana Admin', 'admin'], ['Bo Newcomer', 'referrals-admin'], ['Sam Seller', 'seller']]);
+
+    await h.postReferral({ ...future, id: 'pc-reach-1' });
+    const opened = await h.connector.waitFor((c) => c.sent.find((r) => r.method === 'POST' && r.path === '/v3/conversations'));
+    expect(opened.body).toMatchObject({ isGroup: false, members: [{ id: `29:${bo.aadObjectId}` }], tenantId: OUR_TENANT });
+    const bosChat = async () => (await h.app.store.list('conversation', OUR_TENANT)).find((c) => c.userId === bo.aadObjectId);
+    await expect.poll(bosChat).toBeDefined();
+    const chat = (await bosChat())!;
+    expect(chat).toMatchObject({ kind: 'personal', channelUserId: `29:${bo.aadObjectId}` });
+    await h.connector.waitFor(() => alertsFor(chat.id).length === 1);
+    expect((alertsFor(chat.id)[0]!.body as { summary: string }).summary).toMatch(/^New referral from /);
+
+    // The next alert goes to the chat already open.
+    await h.postReferral({ ...future, id: 'pc-reach-2' });
+    await h.connector.waitFor(() => alertsFor(chat.id).length === 2);
+    expect(h.connector.sent.filter((r) => r.path === '/v3/conversations')).toHaveLength(1);
+  });
+
+  it('someone it cannot reach is reported to the admins once, not skipped in silence; reached again, they would be reported again', async () => {
+    await installInTeam();
+    h.connector.fault = (r) => (r.method === 'POST' && r.path === '/v3/conversations' ? { status: 403, code: 'Forbidden' } : undefined);
+    const reports = () => alertsFor(personalConversationId(ana)).filter((r) => (r.body as { summary: string }).summary.startsWith('Co-sell Bot cannot reach Bo Newcomer'));
+
+    await h.postReferral({ ...future, id: 'pc-unreached-1' });
+    await h.connector.waitFor(() => reports().length === 1);
+    expect(cardText(((reports()[0]!.body as { attachments: { content: Card }[] }).attachments[0]!.content))).toContain('Install Co-sell Bot in a team they belong to, or ask them to open its chat once.');
+    expect((await h.app.directory.person(OUR_TENANT, bo.aadObjectId))!.unreachableReportedDateTime).toBeDefined();
+
+    await h.postReferral({ ...future, id: 'pc-unreached-2' });
+    const dropped = () => h.app.store.list('outbox', OUR_TENANT).then((all) => all.filter((m) => m.userId === bo.aadObjectId && m.status === 'dropped'));
+    await expect.poll(async () => (await dropped()).length).toBe(2);
+    expect(reports()).toHaveLength(1);
+
+    // Teams lets the bot in again: Bo is reached and the mark is cleared.
+    h.connector.fault = undefined;
+    await h.postReferral({ ...future, id: 'pc-unreached-3' });
+    await expect.poll(async () => (await h.app.directory.person(OUR_TENANT, bo.aadObjectId))!.unreachableReportedDateTime).toBeUndefined();
+    expect(reports()).toHaveLength(1);
   });
 });
