@@ -114,7 +114,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const adapter = new FailClosedAdapter(authWith());
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
-    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates });
+    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
     const proactive = new CloudAdapter(authWith());

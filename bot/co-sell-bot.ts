@@ -10,7 +10,6 @@ import {
   type InvokeResponse,
   type MessagingExtensionQuery,
   type MessagingExtensionResponse,
-  type TeamsChannelAccount,
 } from 'botbuilder';
 import { z } from 'zod';
 import { customerChoice } from '../cards/format.js';
@@ -31,7 +30,7 @@ import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
 import { CustomerImport, sentFile } from './customer-import.js';
-import { registerAccounts, registerTeamRoster } from './roster.js';
+import { registerJoined, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
@@ -46,6 +45,8 @@ export interface BotDeps {
   registry: ConversationRegistry;
   /** Replaces a card message for everyone once the clicker has their answer. */
   cardUpdates: CardUpdates;
+  /** Local mode: a file sent to the bot may come from any host (the Agents Playground, tests). */
+  anyFileHost?: boolean;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -95,8 +96,8 @@ export class CoSellBot extends TeamsActivityHandler {
       await next();
     });
     // In a team: its members become people of the organization (sellers), reachable before they write.
-    this.onTeamsMembersAddedEvent(async (added, team, context, next) => {
-      await this.registerMembers(context, added, team.id);
+    this.onMembersAdded(async (context, next) => {
+      await this.registerMembers(context);
       await next();
     });
     this.onInstallationUpdateRemove(async (context, next) => {
@@ -277,16 +278,18 @@ export class CoSellBot extends TeamsActivityHandler {
   }
 
   /** The bot joining a team reads its whole roster; people joining later are registered as they come. */
-  private async registerMembers(context: TurnContext, added: TeamsChannelAccount[], teamId: string | undefined): Promise<void> {
+  private async registerMembers(context: TurnContext): Promise<void> {
+    const teamId = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
     if (!teamId) return;
     const { tenantId } = callerOf(context);
+    const added = context.activity.membersAdded ?? [];
     const botJoined = added.some((m) => m.id === context.activity.recipient.id);
     try {
-      const count = botJoined ? await registerTeamRoster(context, tenantId, teamId, this.deps.directory) : await registerAccounts(tenantId, added, this.deps.directory);
+      const count = botJoined ? await registerTeamRoster(context, tenantId, teamId, this.deps.directory) : await registerJoined(context, tenantId, teamId, added, this.deps.directory);
       if (count > 0) this.deps.log.info('team members registered', { tenantId, teamId, count });
     } catch (e) {
-      // They are registered when they first write; alerts for them meanwhile are reported to the admins.
-      this.deps.log.warn('could not read the team roster', { tenantId, teamId, error: (e as Error).message });
+      // Those not registered are when they first write; until then no alert is planned for them.
+      this.deps.log.warn('registering the team’s members failed part way', { tenantId, teamId, error: (e as Error).message });
     }
   }
 

@@ -26,10 +26,19 @@ export function sentFile(activity: Partial<Activity>): z.infer<typeof FileInfo> 
 
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 
+/**
+ * Teams hands a bot a file as a pre-authorized link to the sender's OneDrive (SharePoint). Nothing else
+ * is fetched: the URL comes in the activity, and the server must never be pointed at another host.
+ */
+export function isTeamsFileUrl(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' && /\.sharepoint(-mil)?\.(com|us|cn)$/i.test(hostname);
+}
+
 class TooLarge extends Error {}
 
 export class CustomerImport {
-  constructor(private readonly deps: { directory: Directory; log: Logger }) {}
+  constructor(private readonly deps: { directory: Directory; log: Logger; anyFileHost?: boolean }) {}
 
   /** Imports the file an admin sent, answering with the report; anyone else is refused before it is read. */
   async run(caller: Caller, activity: Partial<Activity>): Promise<Card> {
@@ -45,6 +54,10 @@ export class CustomerImport {
     }
     if (!/\.csv$/i.test(file.name) && file.content.fileType.toLowerCase() !== 'csv') {
       return report(file.name, { problem: 'Send a .csv file. In Excel: File > Save As > “CSV UTF-8 (Comma delimited)”.' });
+    }
+    if (!this.deps.anyFileHost && !isTeamsFileUrl(file.content.downloadUrl)) {
+      log.warn('customer file refused: not a Teams file URL', { tenantId: caller.tenantId, host: new URL(file.content.downloadUrl).host });
+      return report(file.name, { problem: 'Teams did not send this file as its own. Send it again from the chat’s attach button.' });
     }
     let bytes: Uint8Array;
     try {
@@ -66,7 +79,7 @@ export class CustomerImport {
 
 /** The file's bytes, stopping as soon as it is larger than an import may be. */
 async function download(url: string): Promise<Uint8Array> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'error' });
   if (!response.ok || !response.body) throw new Error(`download answered ${response.status}`);
   if (Number(response.headers.get('content-length')) > MAX_IMPORT_BYTES) throw new TooLarge();
   const chunks: Uint8Array[] = [];

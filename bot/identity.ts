@@ -17,6 +17,9 @@ export class NotAMemberError extends Error {
 /** Teams roster `userRole`: guests and anonymous users are never members of the organization. */
 export const isGuest = (member: { userRole?: string }) => member.userRole === 'guest' || member.userRole === 'anonymous';
 
+/** A roster entry's email: Teams gives the user principal name where the email is missing. */
+export const emailOf = (member: { email?: string; userPrincipalName?: string }) => member.email ?? member.userPrincipalName ?? '';
+
 const tenantOf = (activity: Activity) => (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? activity.conversation?.tenantId;
 
 /**
@@ -40,7 +43,7 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
   const caller = callerOf(context);
   const from = context.activity.from;
   const known = await directory.person(caller.tenantId, caller.userId);
-  if (known && known.channelUserId === from.id) return { caller, person: known };
+  if (known?.usedBot && known.channelUserId === from.id) return { caller, person: known };
   let name = from.name ?? '';
   let email: string | undefined;
   if (!known) {
@@ -48,7 +51,7 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
       const member = await TeamsInfo.getMember(context, from.id);
       if (isGuest(member)) throw new NotAMemberError();
       name = member.name || name;
-      email = member.email ?? member.userPrincipalName ?? undefined;
+      email = emailOf(member);
     } catch (e) {
       if (e instanceof NotAMemberError) throw e;
       log.warn('roster lookup failed; registering the user with the name Teams sent', { userId: caller.userId, error: (e as Error).message });

@@ -2,7 +2,7 @@
 // sent with the id Teams gave it, retried when the channel is busy or failing, and dropped
 // (with its conversation forgotten when Teams says it is gone) when retrying cannot help.
 import { TurnContext, type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference } from 'botbuilder';
-import { updateFor, type AlertPlanner } from '../services/alerts.js';
+import { personalChatOf, recipientKey, updateFor, type AlertPlanner } from '../services/alerts.js';
 import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Store } from '../services/store.js';
@@ -47,6 +47,7 @@ interface ChannelError {
 export class OutboxDispatcher {
   private readonly limiter = new RateLimiter();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly opening = new Map<string, Promise<ConversationRef | typeof UNREACHABLE | undefined>>();
   /** Pending messages known to be on disk: only these may be sent. */
   private onDisk = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -157,7 +158,7 @@ export class OutboxDispatcher {
         this.nextFree = Math.min(this.nextFree, at + tenantWait);
         continue;
       }
-      const where = message.conversationId || `user:${message.userId}`;
+      const where = recipientKey(message);
       if (!this.limiter.tryTake(where, message.orgId, at)) {
         this.nextFree = Math.min(this.nextFree, at + this.limiter.waitMs(where, message.orgId, at));
         continue;
@@ -176,7 +177,9 @@ export class OutboxDispatcher {
     const { store, adapter, appId, render } = this.deps;
     let conversation: ConversationRef | typeof UNREACHABLE | undefined;
     try {
-      conversation = queued.conversationId ? await store.get('conversation', queued.conversationId) : await this.personalChat(queued);
+      const stored = queued.conversationId ? await store.get('conversation', queued.conversationId) : undefined;
+      // A person's chat that is gone is opened again; an update of a message in it has nothing left to update.
+      conversation = stored ?? (queued.userId && queued.kind !== 'update' ? await this.opened(queued) : undefined);
     } catch (e) {
       return this.failed(queued, e as ChannelError, undefined);
     }
@@ -225,6 +228,9 @@ export class OutboxDispatcher {
       if (GONE.includes(error.code ?? '')) {
         await registry.forget(conversation.id);
         log.warn('conversation gone: reference removed', { conversationId: conversation.id, status, code: error.code });
+        // The chat is gone but the person is still there: the next attempt opens it again (Teams allows it
+        // where the bot is in a team of theirs) or reports them unreachable. Someone who blocked the bot is not pursued.
+        if (message.userId && message.kind !== 'update' && error.code !== 'ConversationBlockedByUser') return this.save(message, { conversationId: '', attempts, lastError: why });
       }
       log.warn('outbox message dropped', { id: message.id, conversationId: conversation.id, status, code: error.code });
       return this.save(message, { status: 'dropped', attempts, lastError: why });
@@ -239,6 +245,16 @@ export class OutboxDispatcher {
     await this.save(message, { attempts, retryAt: new Date(this.now() + wait).toISOString(), lastError: why });
   }
 
+  /** One opening of a person's chat at a time: their other messages wait for it rather than open it again. */
+  private opened(message: OutboxMessage): Promise<ConversationRef | typeof UNREACHABLE | undefined> {
+    const key = `${message.orgId}:${message.userId}`;
+    const running = this.opening.get(key);
+    if (running) return running;
+    const opening = this.personalChat(message).finally(() => this.opening.delete(key));
+    this.opening.set(key, opening);
+    return opening;
+  }
+
   /**
    * The personal chat of the person a message is for: the one they opened, or, for someone who never
    * wrote to the bot, one it opens itself (Teams lets it where the bot is installed in a team of theirs).
@@ -246,7 +262,7 @@ export class OutboxDispatcher {
   private async personalChat(message: OutboxMessage): Promise<ConversationRef | typeof UNREACHABLE | undefined> {
     const { store, adapter, appId, registry } = this.deps;
     const conversations = await store.list('conversation', message.orgId);
-    const own = conversations.find((c) => c.kind === 'personal' && c.userId === message.userId);
+    const own = personalChatOf(conversations, message.userId);
     if (own) return own;
     const person = await store.get('person', `${message.orgId}:${message.userId}`);
     // Any conversation of the tenant tells the regional service that reaches its people.
@@ -269,10 +285,13 @@ export class OutboxDispatcher {
     log.warn('outbox message dropped: the person cannot be reached', { id: message.id, orgId: message.orgId, userId: message.userId });
     await store.exclusive(async (commit) => {
       const person = await store.get('person', `${message.orgId}:${message.userId}`);
-      const report = person && !person.unreachableReportedDateTime && message.kind !== 'unreachable';
+      const due = person !== undefined && !person.unreachableReportedDateTime && message.kind !== 'unreachable';
+      const report = due ? await planner.unreachableWrites(person, message) : [];
+      // Marked only when an admin is told: with no admin to tell, the next alert tries again.
+      if (due && report.length === 0) log.warn('no admin could be told that a person cannot be reached', { orgId: message.orgId, userId: message.userId });
       await commit([
         { kind: 'outbox', put: { ...message, status: 'dropped', attempts: message.attempts + 1, lastError: why.slice(0, 500) } },
-        ...(report ? [{ kind: 'person' as const, put: { ...person, unreachableReportedDateTime: new Date(this.now()).toISOString() } }, ...(await planner.unreachableWrites(person, message))] : []),
+        ...(person && report.length > 0 ? [{ kind: 'person' as const, put: { ...person, unreachableReportedDateTime: new Date(this.now()).toISOString() } }, ...report] : []),
       ]);
     });
   }

@@ -97,7 +97,7 @@ export class AlertPlanner {
   }
 
   private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: Target[]): OutboxMessage[] {
-    const unique = [...new Map(targets.map((t) => [t.conversationId || `user:${t.userId}`, t])).values()];
+    const unique = [...new Map(targets.map((t) => [recipientKey(t), t])).values()];
     return unique.map((t) => outboxMessage({ orgId, ...t, referralId, kind, headline }, this.clock.now()));
   }
 }
@@ -108,9 +108,15 @@ interface Target {
   userId: string;
 }
 
+/** One key per place a message goes: its conversation, or the person whose chat is not open yet. */
+export const recipientKey = (t: Target) => t.conversationId || `user:${t.userId}`;
+
+/** A person's personal chat with the bot, if they have one. */
+export const personalChatOf = (conversations: ConversationRef[], userId: string) => conversations.find((c) => c.kind === 'personal' && c.userId === userId);
+
 /** Each person's personal chat with the bot; for someone who never wrote to it, the delivery opens one. */
 function personal(conversations: ConversationRef[], people: Person[]): Target[] {
-  return people.map((p) => ({ conversationId: conversations.find((c) => c.kind === 'personal' && c.userId === p.userId)?.id ?? '', userId: p.userId }));
+  return people.map((p) => ({ conversationId: personalChatOf(conversations, p.userId)?.id ?? '', userId: p.userId }));
 }
 
 export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { userId?: string; replaceActivityId?: string }, now: Date): OutboxMessage {

@@ -74,7 +74,7 @@ export function readCustomerFile(bytes: Uint8Array): CustomerFile {
     return refuse(`The file has ${data.length.toLocaleString('en-US')} customers; send at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} per file. Split it: a customer sent again is updated, not added twice.`);
   }
 
-  const absent = customerColumns.filter((c) => !('required' in c) && !fields.includes(c.field)).map((c) => c.field as OptionalCustomerField);
+  const absent = customerColumns.map((c) => c.field).filter((f): f is OptionalCustomerField => f !== 'name' && f !== 'country' && f !== 'duns' && !fields.includes(f));
   const rows: CustomerRow[] = [];
   const refused: { row: number; reason: string }[] = [];
   for (const { record, info } of data) {

@@ -45,8 +45,8 @@ const matches = (query: string, ...values: (string | undefined)[]) => {
   return words.every((word) => haystack.includes(word));
 };
 
-/** What a customer file may leave out: a customer already in the directory keeps its own value of it. */
-export type OptionalCustomerField = 'addressLine1' | 'addressLine2' | 'city' | 'state' | 'postalCode' | 'duns';
+/** An address field a customer file may leave out: a customer already in the directory keeps its own value of it. */
+export type OptionalCustomerField = 'addressLine1' | 'addressLine2' | 'city' | 'state' | 'postalCode';
 
 /** One row of a customer import: its line in the file, the customer it names, and the fields the file does not carry. */
 export interface CustomerRow {
@@ -67,6 +67,28 @@ export function sameCustomer(a: CustomerInput, b: CustomerInput): boolean {
   if (a.duns && b.duns) return a.duns === b.duns;
   const key = (c: CustomerInput) => [c.name, c.address.city, c.address.country].map((v) => fold(v).replace(/\s+/g, ' ').trim()).join('|');
   return key(a) === key(b);
+}
+
+/** A person's record from what is known of them now; what the profile leaves empty keeps its stored value. */
+function personRecord(orgId: string, userId: string, current: Person | undefined, profile: { name?: string; email?: string; channelUserId?: string; usedBot: boolean }, roles: Role[]): Person {
+  return Person.parse({
+    ...current,
+    id: `${orgId}:${userId}`,
+    orgId,
+    userId,
+    name: (profile.name || current?.name || 'Teams user').slice(0, 200),
+    email: (profile.email || current?.email || '').slice(0, 200),
+    channelUserId: profile.channelUserId || current?.channelUserId || '',
+    usedBot: profile.usedBot,
+    roles,
+  });
+}
+
+/** A row's customer with the address fields its file leaves out taken from a customer already in the directory. */
+function filledFrom(row: CustomerRow, stored: Customer): CustomerInput {
+  const address = { ...row.customer.address };
+  for (const field of row.absent) address[field] = stored.address[field];
+  return { ...row.customer, address };
 }
 
 export class Directory {
@@ -135,20 +157,13 @@ export class Directory {
     const org = await this.ensureOrganization(caller.tenantId);
     const known = await this.person(org.id, caller.userId);
     const same = (field: 'name' | 'email' | 'channelUserId') => (profile[field] ?? known?.[field]) === known?.[field];
-    if (known && same('name') && same('email') && same('channelUserId')) return known;
+    if (known?.usedBot && same('name') && same('email') && same('channelUserId')) return known;
     return this.store.exclusive(async (commit) => {
       const current = await this.person(org.id, caller.userId);
-      // The first to use the bot is its admin: people known only from a team's roster have no role that could set it up.
-      const first = !current && !(await this.store.list('person', org.id)).some((p) => p.roles.includes('admin'));
-      const person = Person.parse({
-        id: `${org.id}:${caller.userId}`,
-        orgId: org.id,
-        userId: caller.userId,
-        name: profile.name || current?.name || 'Unknown user',
-        email: profile.email ?? current?.email ?? '',
-        channelUserId: profile.channelUserId ?? current?.channelUserId ?? '',
-        roles: current?.roles ?? (first ? ['admin'] : ['seller']),
-      });
+      // The first to use the bot is its admin, even if a team's roster made them known before.
+      const noAdmin = !(await this.store.list('person', org.id)).some((p) => p.roles.includes('admin'));
+      const roles: Role[] = noAdmin ? ['admin'] : (current?.roles ?? ['seller']);
+      const person = personRecord(org.id, caller.userId, current, { ...profile, usedBot: true }, roles);
       await commit([{ kind: 'person', put: person }]);
       return person;
     });
@@ -167,10 +182,10 @@ export class Directory {
       let added = 0;
       for (const m of new Map(members.map((m) => [m.userId, m])).values()) {
         const current = known.get(m.userId);
-        if (current && current.name === (m.name || current.name) && current.email === (m.email || current.email) && current.channelUserId === m.channelUserId) continue;
+        const person = personRecord(orgId, m.userId, current, { ...m, usedBot: current?.usedBot ?? false }, current?.roles ?? ['seller']);
+        if (current && JSON.stringify(person) === JSON.stringify(current)) continue;
         if (!current) added++;
-        const name = (m.name || current?.name || 'Teams user').slice(0, 200);
-        writes.push({ kind: 'person', put: { ...current, id: `${orgId}:${m.userId}`, orgId, userId: m.userId, name, email: (m.email || current?.email || '').slice(0, 200), channelUserId: m.channelUserId, roles: current?.roles ?? ['seller'] } });
+        writes.push({ kind: 'person', put: person });
       }
       if (writes.length > 0) await commit(writes);
       return added;
@@ -322,6 +337,8 @@ export class Directory {
       const existing = await this.store.list('customer', caller.tenantId);
       const report: ImportReport = { added: 0, updated: 0, unchanged: 0, refused: [] };
       const taken: CustomerRow[] = [];
+      /** Each customer already in the directory that a row updates, with that row: one row per customer. */
+      const claimed = new Map<string, number>();
       const writes: Write[] = [];
       for (const row of rows) {
         const earlier = taken.find((t) => sameCustomer(t.customer, row.customer));
@@ -330,15 +347,18 @@ export class Directory {
           report.refused.push({ row: row.row, reason: why });
           continue;
         }
-        taken.push(row);
-        const match = existing.find((c) => sameCustomer(c, row.customer));
-        const next: Customer = { id: match?.id ?? randomUUID(), orgId: caller.tenantId, ...row.customer };
-        for (const field of match ? row.absent : []) {
-          if (field === 'duns') next.duns = match!.duns;
-          else next.address = { ...next.address, [field]: match!.address[field] };
+        const match = existing.find((c) => sameCustomer(c, filledFrom(row, c)));
+        if (match && claimed.has(match.id)) {
+          report.refused.push({ row: row.row, reason: `It names the same customer of your directory as row ${claimed.get(match.id)} (${match.name}).` });
+          continue;
         }
+        taken.push(row);
+        if (match) claimed.set(match.id, row.row);
+        // A D-U-N-S number names the customer: a row without one never takes it away.
+        const customer = match ? { ...filledFrom(row, match), duns: row.customer.duns ?? match.duns } : row.customer;
+        const next = Customer.parse({ id: match?.id ?? randomUUID(), orgId: caller.tenantId, ...customer });
         if (!match) report.added++;
-        else if (JSON.stringify(match) === JSON.stringify(Customer.parse(next))) {
+        else if (JSON.stringify(match) === JSON.stringify(next)) {
           report.unchanged++;
           continue;
         } else report.updated++;

@@ -53,6 +53,8 @@ export const Person = z.object({
     .array(z.object({ at: isoDateTime, byUserId: id, byName: z.string(), from: z.array(Role), to: z.array(Role) }))
     .max(200)
     .default([]),
+  /** False for someone known only from a team's roster, until they first use the bot. */
+  usedBot: z.boolean().default(true),
   /** When the organization's admins were told the bot cannot reach this person in Teams; cleared once it does. */
   unreachableReportedDateTime: isoDateTime.optional(),
 });

@@ -21,7 +21,9 @@ const users: TeamsUser[] = Array.from({ length: USERS }, (_, i) => ({
 }));
 const gone = users[USERS - 1]!;
 
-const isAlert = (r: SentRequest) => r.method === 'POST' && typeof (r.body as { summary?: unknown } | undefined)?.summary === 'string';
+const isAlert = (r: SentRequest) => r.method === 'POST' && typeof (r.body as { summary?: unknown } | undefined)?.summary === 'string' && !isReport(r);
+/** The admins' one report that the bot cannot reach the uninstalled user. */
+const isReport = (r: SentRequest) => r.method === 'POST' && String((r.body as { summary?: unknown } | undefined)?.summary).startsWith('Co-sell Bot cannot reach');
 const referralOf = (r: SentRequest) => {
   const card = JSON.stringify((r.body as { attachments: { content: unknown }[] }).attachments[0]!.content);
   return /"referralId":"([^"]+)"/.exec(card)![1]!;
@@ -53,6 +55,8 @@ it('delivers a burst exactly once, within the rate limits, across a restart', { 
   // The channel misbehaves: the uninstalled user's chat answers 403; others get 429 and 502 now and then.
   const attempts = new Map<string, number>();
   h.connector.fault = (r) => {
+    // Nor may the bot open a new chat with them: it is in no team of theirs.
+    if (r.method === 'POST' && r.path === '/v3/conversations') return { status: 403, code: 'Forbidden' };
     if (!isAlert(r)) return undefined;
     if (r.conversationId === personalConversationId(gone)) return { status: 403, code: 'BotNotInConversationRoster' };
     const n = (attempts.get(r.conversationId!) ?? 0) + 1;
@@ -91,11 +95,13 @@ it('delivers a burst exactly once, within the rate limits, across a restart', { 
     expect(peak(times, 2_000)).toBeLessThanOrEqual(8);
     expect(peak(times, 30_000)).toBeLessThanOrEqual(60);
   }
-  expect(peak(alertsTried.map((r) => r.at), 1_000)).toBeLessThanOrEqual(50);
+  expect(peak(h.connector.sent.filter((r) => isAlert(r) || isReport(r)).map((r) => r.at), 1_000)).toBeLessThanOrEqual(50);
   // The uninstalled user: reference removed, their alerts dropped, not retried.
   expect(await h.app.store.get('conversation', personalConversationId(gone))).toBeUndefined();
   expect(alertsTried.filter((r) => r.conversationId === personalConversationId(gone))).toHaveLength(1);
   const outbox = await h.app.store.list('outbox', OUR_TENANT);
   expect(outbox.filter((m) => m.status === 'pending')).toEqual([]);
-  expect(outbox.filter((m) => m.status === 'dropped').every((m) => m.conversationId === personalConversationId(gone))).toBe(true);
+  expect(outbox.filter((m) => m.status === 'dropped').every((m) => m.userId === gone.aadObjectId)).toBe(true);
+  // The admins heard once that the bot cannot reach them, not once per alert.
+  expect(h.connector.sent.filter((r) => isReport(r) && r.status === 200).map((r) => r.conversationId)).toEqual([personalConversationId(users[0]!)]);
 });

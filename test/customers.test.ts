@@ -3,6 +3,7 @@
 // are kept, and no organization sees another's customers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ana, cardText, fay, OUR_TENANT, sam, startHarness, type Harness } from './helpers/bot-harness.js';
+import { isTeamsFileUrl } from '../bot/customer-import.js';
 import { cardProblems } from './helpers/card-check.js';
 import { dealInput, makeWorld, type World } from './helpers/world.js';
 
@@ -57,6 +58,19 @@ describe('importing customers from a CSV file', () => {
     ]);
   });
 
+  it('one customer of the directory is updated by one row only, and a file without a City column still finds it by name and country', async () => {
+    await h.sendFile(ana, 'customers.csv', first);
+    // Nordic Retail has no D-U-N-S: two rows naming it with different numbers are two claims on one customer.
+    const twice = lines('Name,City,Country,D-U-N-S', 'Nordic Retail, AB,Stockholm,SE,222222222', '"Nordic Retail, AB",Stockholm,SE,333333333');
+    const text = cardText(await h.sendFile(ana, 'twice.csv', twice.replace('Nordic Retail, AB,', '"Nordic Retail, AB",')));
+    expect(text).toContain('Row 3: It names the same customer of your directory as row 2 (Nordic Retail, AB).');
+    expect((await own()).find((c) => c.name.startsWith('Nordic'))!.duns).toBe('222222222');
+
+    const noCity = cardText(await h.sendFile(ana, 'no-city.csv', lines('Name,Country,Postal code', 'Iberia Foods,ES,28015')));
+    expect(noCity).toContain('Your customer directory now has 2 customers.');
+    expect((await own()).find((c) => c.name === 'Iberia Foods')!.address).toMatchObject({ city: 'Madrid', postalCode: '28015', addressLine1: 'Calle Mayor 1' });
+  });
+
   it('refuses a whole file it cannot take, saying why, and leaves the directory as it was', async () => {
     await h.sendFile(ana, 'customers.csv', first);
     const before = await own();
@@ -83,6 +97,7 @@ describe('importing customers from a CSV file', () => {
     const card = await h.sendFile(sam, 'customers.csv', first);
     expect(cardText(card)).toContain('Only an admin of your organization can import customers. Ask Ana Admin.');
     expect(await own()).toEqual([]);
+    expect(h.connector.downloads).toEqual([]);
   });
 
   it('no organization sees another’s customers, in the typeahead or by id', async () => {
@@ -92,6 +107,14 @@ describe('importing customers from a CSV file', () => {
     const iberia = (await own())[0]!;
     expect(await h.app.directory.customer('6f1c2a10-0000-4000-8000-00000000fab1', iberia.id)).toBeUndefined();
     expect(await h.app.directory.customer(OUR_TENANT, iberia.id)).toMatchObject({ name: 'Iberia Foods' });
+  });
+});
+
+describe('where a customer file may come from', () => {
+  it('outside local mode, only a Teams (SharePoint) link over HTTPS is fetched', () => {
+    expect(isTeamsFileUrl('https://contoso-my.sharepoint.com/personal/ana/_layouts/15/download.aspx?UniqueId=1')).toBe(true);
+    expect(isTeamsFileUrl('https://contoso.sharepoint.us/x')).toBe(true);
+    for (const url of ['http://contoso-my.sharepoint.com/x', 'https://sharepoint.com.evil.example/x', 'https://169.254.169.254/latest/meta-data', 'https://127.0.0.1:8080/x', 'file:///etc/passwd']) expect(isTeamsFileUrl(url), url).toBe(false);
   });
 });
 

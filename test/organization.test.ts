@@ -213,7 +213,7 @@ describe('reaching people who never wrote to the bot', () => {
     const opened = await h.connector.waitFor((c) => c.sent.find((r) => r.method === 'POST' && r.path === '/v3/conversations'));
     expect(opened.body).toMatchObject({ isGroup: false, members: [{ id: `29:${bo.aadObjectId}` }], tenantId: OUR_TENANT });
     const bosChat = async () => (await h.app.store.list('conversation', OUR_TENANT)).find((c) => c.userId === bo.aadObjectId);
-    await expect.poll(bosChat).toBeDefined();
+    await expect.poll(bosChat, { timeout: 5_000 }).toBeDefined();
     const chat = (await bosChat())!;
     expect(chat).toMatchObject({ kind: 'personal', channelUserId: `29:${bo.aadObjectId}` });
     await h.connector.waitFor(() => alertsFor(chat.id).length === 1);
@@ -223,6 +223,44 @@ describe('reaching people who never wrote to the bot', () => {
     await h.postReferral({ ...future, id: 'pc-reach-2' });
     await h.connector.waitFor(() => alertsFor(chat.id).length === 2);
     expect(h.connector.sent.filter((r) => r.path === '/v3/conversations')).toHaveLength(1);
+  });
+
+  it('installed in a team before anyone wrote, the first member to use the bot becomes its admin', async () => {
+    h.connector.teams.set(team, [account(ana), account(sam), account(bo)]);
+    const joined = { ...membersAdded(sam, { conversationId: team, conversationType: 'channel' }), channelData: { tenant: { id: OUR_TENANT }, team: { id: team, name: 'Sales' } } };
+    expect((await postActivity(h.app.url, joined)).status).toBe(200);
+    expect((await h.app.directory.people(OUR_TENANT)).map((p) => [p.name, p.roles.join(), p.usedBot]).sort()).toEqual([
+      ['Ana Admin', 'seller', false],
+      ['Bo Newcomer', 'seller', false],
+      ['Sam Seller', 'seller', false],
+    ]);
+    expect(cardText(await h.say(sam, 'admin'))).toContain('Administration');
+    expect((await h.app.directory.person(OUR_TENANT, sam.aadObjectId))).toMatchObject({ roles: ['admin'], usedBot: true });
+    expect(cardText(await h.say(ana, 'admin'))).toContain('Only an admin of your organization can open the administration card. Ask Sam Seller.');
+  });
+
+  it('a chat Teams says is gone is opened again for the next alert', async () => {
+    await installInTeam();
+    await h.postReferral({ ...future, id: 'pc-gone-1' });
+    const bosChat = async () => (await h.app.store.list('conversation', OUR_TENANT)).find((c) => c.userId === bo.aadObjectId);
+    await expect.poll(async () => (await bosChat()) !== undefined && alertsFor((await bosChat())!.id).length, { timeout: 5_000 }).toBe(1);
+    const first = (await bosChat())!.id;
+
+    h.connector.fault = (r) => (r.method === 'POST' && r.conversationId === first ? { status: 404, code: 'ConversationNotFound' } : undefined);
+    await h.postReferral({ ...future, id: 'pc-gone-2' });
+    await expect.poll(async () => (await bosChat())?.id ?? first, { timeout: 5_000 }).not.toBe(first);
+    const second = (await bosChat())!.id;
+    await h.connector.waitFor(() => alertsFor(second).length === 1);
+    expect(h.connector.sent.filter((r) => r.path === '/v3/conversations')).toHaveLength(2);
+  });
+
+  it('with no admin to tell, nobody is marked as told: the next alert tries again', async () => {
+    await installInTeam();
+    await h.app.store.commit([{ kind: 'conversation', delete: personalConversationId(ana) }]);
+    h.connector.fault = (r) => (r.method === 'POST' && r.path === '/v3/conversations' ? { status: 403, code: 'Forbidden' } : undefined);
+    await h.postReferral({ ...future, id: 'pc-untold' });
+    await expect.poll(() => h.log.entries.some((e) => e.msg === 'no admin could be told that a person cannot be reached'), { timeout: 5_000 }).toBe(true);
+    expect((await h.app.directory.person(OUR_TENANT, bo.aadObjectId))!.unreachableReportedDateTime).toBeUndefined();
   });
 
   it('someone it cannot reach is reported to the admins once, not skipped in silence; reached again, they would be reported again', async () => {
@@ -237,13 +275,13 @@ describe('reaching people who never wrote to the bot', () => {
 
     await h.postReferral({ ...future, id: 'pc-unreached-2' });
     const dropped = () => h.app.store.list('outbox', OUR_TENANT).then((all) => all.filter((m) => m.userId === bo.aadObjectId && m.status === 'dropped'));
-    await expect.poll(async () => (await dropped()).length).toBe(2);
+    await expect.poll(async () => (await dropped()).length, { timeout: 5_000 }).toBe(2);
     expect(reports()).toHaveLength(1);
 
     // Teams lets the bot in again: Bo is reached and the mark is cleared.
     h.connector.fault = undefined;
     await h.postReferral({ ...future, id: 'pc-unreached-3' });
-    await expect.poll(async () => (await h.app.directory.person(OUR_TENANT, bo.aadObjectId))!.unreachableReportedDateTime).toBeUndefined();
+    await expect.poll(async () => (await h.app.directory.person(OUR_TENANT, bo.aadObjectId))!.unreachableReportedDateTime, { timeout: 5_000 }).toBeUndefined();
     expect(reports()).toHaveLength(1);
   });
 });

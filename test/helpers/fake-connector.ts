@@ -52,6 +52,8 @@ export interface FakeConnector {
   readonly teams: Map<string, FakeMember[]>;
   /** Files a user sent, served at `${url}/files/:name` as Teams serves a file's download URL. */
   readonly files: Map<string, Uint8Array | string>;
+  /** The names of the files downloaded, in order. */
+  readonly downloads: string[];
   /**
    * The activities the bot sent or updated (POST/PUT .../activities), in order, optionally of one
    * conversation; `id` is the id the fake assigned (sends) or the updated message's id (PUT).
@@ -87,6 +89,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const members = new Map<string, FakeMember>();
   const teams = new Map<string, FakeMember[]>();
   const files = new Map<string, Uint8Array | string>();
+  const downloads: string[] = [];
   const pageSize = 2;
   const waiters = new Set<() => void>();
   const failures: number[] = [];
@@ -147,6 +150,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     const segments = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
     if (segments[0] === 'files' && method === 'GET') {
       const file = files.get(segments[1] ?? '');
+      downloads.push(segments[1] ?? '');
       res.writeHead(file === undefined ? 404 : 200, { 'Content-Type': 'application/octet-stream' });
       res.end(file);
       return;
@@ -203,6 +207,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     members,
     teams,
     files,
+    downloads,
     activities(conversationId) {
       return sent
         .filter((r) => info.get(r)?.activityWrite && (conversationId === undefined || r.conversationId === conversationId))
