@@ -4,7 +4,7 @@
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact, Organization, Referral, Solution } from '../services/model.js';
 import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
-import { dealTypeLabels } from '../services/referral-rules.js';
+import { closeDatePassed, dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
 import { coSellStatusLabels, currencies, dateTime, day, daysLeft, heartTitle, helpTypeLabels, money, partnerSolutionChoices, personChoice, shortId, solutionChoices, stageStyle } from './format.js';
@@ -123,6 +123,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
     // Who did what last stays on the card when it is opened again later.
     lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? `Last change: ${last.action} by ${last.byName}, ${dateTime(last.at)}` : '',
+    closeDateText: closeDatePassed(r, o.now) ? `The estimated close date, ${day(r.details.closingDateTime)}, has passed: set a new one with Edit.` : '',
     respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
     invitedByText: r.inviteContext
       ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${clip(r.inviteContext.notes, limits.noteChars)}”` : ''}`

@@ -30,6 +30,7 @@ import {
   mayAssign,
   closeDateProblem,
   dealTypeOf,
+  hasLapsed,
   invitationOptions,
   microsoftNeedsProblems,
   qualifiesForRegistration,
@@ -252,8 +253,8 @@ export class LifecycleService {
   async accept(caller: Caller, referralId: string, version: number, raw: AcceptInput): Promise<ReferralView> {
     return this.change(caller, referralId, version, async (current, { person, now }) => {
       this.checkTransition(current, 'Accepted');
-      this.checkDeadline(current, now);
       const { data: input, fields } = inputProblems(AcceptInput, raw);
+      // Accepting commits to a close date: it must be ahead, even the one the sender gave.
       const date = parsedPart(DateInput, raw.closingDateTime);
       if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
       if (current.team.length === 0 && (raw.team ?? []).length === 0) fields.team ??= 'Add at least one team member with name, phone and email.';
@@ -426,8 +427,7 @@ export class LifecycleService {
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkAccepted(current, 'edited');
       const { data: input, fields } = inputProblems(EditInput, raw);
-      const date = parsedPart(DateInput, raw.closingDateTime);
-      if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
+      this.checkNewCloseDate(current, raw.closingDateTime, now, fields);
       if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'edited',
@@ -680,6 +680,9 @@ export class LifecycleService {
         throw new CoSellError('forbidden', 'Only people on this deal’s team and your referrals admins can change it.');
       }
       const now = this.clock.now();
+      if (hasLapsed(current, now)) {
+        throw new CoSellError('not_allowed', `The time to answer this referral ran out on ${current.expirationDateTime!.slice(0, 10)}: it has expired, and can no longer be accepted, declined or handed over.`);
+      }
       const outcome = await apply(current, { person, now });
       const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
       const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
@@ -743,7 +746,8 @@ export class LifecycleService {
       participants,
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
-      allowed: allowedActions(referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId),
+      // A lapsed referral offers what an expired one does, before the clock has marked it.
+      allowed: allowedActions(hasLapsed(referral, this.clock.now()) ? 'Expired' : referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId),
       invitations,
       needsRegistration: solutions.some(qualifiesForRegistration),
     };
@@ -760,15 +764,15 @@ export class LifecycleService {
     }
   }
 
-  private checkDeadline(current: Referral, now: Date): void {
-    if (current.expirationDateTime && Date.parse(current.expirationDateTime) <= now.getTime()) {
-      throw new CoSellError('not_allowed', `The time to answer this referral ran out on ${current.expirationDateTime.slice(0, 10)}.`);
-    }
-  }
-
   private checkNotPast(date: string, field: string, now: Date, fields: Record<string, string>): void {
     const problem = closeDateProblem(date, now);
     if (problem) fields[field] ??= problem;
+  }
+
+  /** A close date the seller sets must be ahead; one left as it was may have passed (the card asks for a new one), so it blocks nothing else. */
+  private checkNewCloseDate(current: Referral, raw: unknown, now: Date, fields: Record<string, string>): void {
+    const date = parsedPart(DateInput, raw);
+    if (date && date.slice(0, 10) !== current.details.closingDateTime.slice(0, 10)) this.checkNotPast(date, 'closingDateTime', now, fields);
   }
 
   private async checkSolutions(ids: string[], field: string, fields: Record<string, string>): Promise<void> {

@@ -113,6 +113,12 @@ export function microsoftNeedsProblems(hasContact: boolean, consent: boolean): R
   };
 }
 
+/** A Received referral whose time to answer has run out is expired for every action, whether or not the clock has marked it yet. */
+export const hasLapsed = (r: Referral, now: Date) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime();
+
+/** An Accepted deal whose estimated close date is behind us: the card asks for a new date. */
+export const closeDatePassed = (r: Referral, now: Date) => r.substatus === 'Accepted' && closeDateProblem(r.details.closingDateTime, now) !== undefined;
+
 /** Close dates are days: today is fine, yesterday is not. The message when the date is in the past. */
 export function closeDateProblem(date: string, now: Date): string | undefined {
   return date.slice(0, 10) < now.toISOString().slice(0, 10) ? 'The close date can’t be in the past.' : undefined;

@@ -70,6 +70,20 @@ describe('Received', () => {
     expect(await w.service.expireDue()).toEqual([]);
   });
 
+  it('past the deadline a referral is expired for every action, decline and hand-over included, before the clock marks it', async () => {
+    const { theirs } = await p2p();
+    w.clock.advance(14 * DAY_MS);
+    expect((await w.service.get(w.fabrikam, theirs.id)).allowed).toMatchObject({ accept: false, decline: false, assign: false });
+    for (const late of [
+      w.service.decline(w.fabrikam, theirs.id, theirs.version, { reason: 'NoCapacity' }),
+      w.service.accept(w.fabrikam, theirs.id, theirs.version, acceptInput),
+      w.service.assign(w.fabrikam, theirs.id, theirs.version, { userId: 'u-fay' }),
+    ]) {
+      expect((await refusal(late)).message).toMatch(/ran out on 2026-12-05: it has expired/);
+    }
+    expect((await w.service.get(w.fabrikam, theirs.id)).referral).toEqual(theirs);
+  });
+
   it('gives Microsoft the same 14-day window to decide on a help request', async () => {
     await w.service.createDeal(w.admin, dealInput({ helpType: 'QuotesOrLicensing', customerContact, consentToShare: true }));
     w.clock.advance(13 * DAY_MS);
@@ -100,6 +114,16 @@ describe('Accepted', () => {
     const { ours, theirs } = await p2p();
     expect((await refusal(w.service.edit(w.fabrikam, theirs.id, 1, { name: 'Mine now' }))).message).toBe('Only an Accepted deal can be edited; this one is Received.');
     expect((await refusal(w.service.edit(w.admin, ours.id, 1, { closingDateTime: '2025-12-31' }))).fields.closingDateTime).toBeDefined();
+  });
+
+  it('a passed close date blocks no other edit: the name changes, the old date stays until a new one ahead is set', async () => {
+    const ours = (await w.service.createDeal(w.admin, dealInput({ closingDateTime: '2026-12-31' }))).referral;
+    w.clock.set('2027-01-10T09:00:00Z');
+    // The edit form sends the stored date back as it was.
+    const renamed = await w.service.edit(w.admin, ours.id, 1, { name: 'Renamed late', closingDateTime: '2026-12-31' });
+    expect(renamed.referral).toMatchObject({ name: 'Renamed late', details: { closingDateTime: '2026-12-31T00:00:00.000Z' } });
+    expect((await refusal(w.service.edit(w.admin, ours.id, 2, { closingDateTime: '2027-01-09' }))).fields.closingDateTime).toMatch(/past/);
+    expect((await w.service.edit(w.admin, ours.id, 2, { closingDateTime: '2027-02-28' })).referral.details.closingDateTime).toBe('2027-02-28T00:00:00.000Z');
   });
 
   it('adds team members (no duplicates), changes solutions (only allowed ones) and adds notes', async () => {
