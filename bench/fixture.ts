@@ -90,12 +90,13 @@ function referral(i: number, stage: Stage, now: number): Referral {
     },
     solutionIds: pick(SOLUTIONS, i),
     externalReferenceId: i % 3 === 0 ? `CRM-${100000 + i}` : '',
-    notes: stage === 'Received' ? [] : [{ at: iso(updated), byOrgId: ORG_ID, byName: 'Ana Admin', text: 'Customer wants a proof of concept before the end of the quarter.' }],
+    notes: stage === 'Received' ? [] : [{ at: iso(updated), byOrgId: ORG_ID, byName: 'Ana Admin', text: 'Customer wants a proof of concept before the end of the quarter.', visibility: 'shared' as const }],
     ...(inbound
       ? {
           inviteContext: {
             invitedBy: { organizationId: SENDER.id, organizationName: SENDER.name, userName: 'Fay Fabrikam' },
             notes: 'Can you run the migration assessment? The customer expects a proposal within two weeks.',
+            contacts: [],
             invitedDateTime: iso(created),
           },
         }

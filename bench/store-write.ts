@@ -22,7 +22,7 @@ function realisticReferral(orgId: string, substatus: Stage): Referral {
   const referral = makeReferral({ orgId, substatus });
   const [created] = referral.history;
   const history = ['Accepted', 'Updated', 'Updated', substatus].map((action) => ({ ...created!, action, changes: { substatus: { from: 'Received', to: substatus } } }));
-  const note = { at: referral.createdDateTime, byOrgId: orgId, byName: 'Ana Silva', text: 'Customer wants a proof of concept before the end of the quarter.' };
+  const note = { at: referral.createdDateTime, byOrgId: orgId, byName: 'Ana Silva', text: 'Customer wants a proof of concept before the end of the quarter.', visibility: 'shared' as const };
   return { ...referral, history: [created!, ...history], notes: [note] };
 }
 

@@ -44,6 +44,8 @@ export const changingVerbs = {
   addTeam: verb(dealForms.addTeam, 'addTeam', 'Team members added', (l, c, id, v, input) => l.addTeamMembers(c, id, v, input)),
   solutions: verb(dealForms.solutions, 'solutions', 'Solutions saved', (l, c, id, v, input) => l.setSolutions(c, id, v, input)),
   addNote: verb(dealForms.addNote, 'addNote', 'Note added', (l, c, id, v, input) => l.addNote(c, id, v, input)),
+  editMember: verb(dealForms.editMember, 'addTeam', 'Team member saved', (l, c, id, v, input) => l.editTeamMember(c, id, v, input)),
+  removeMember: verb(dealForms.removeMember, 'addTeam', 'Team member removed', (l, c, id, v, input) => l.removeTeamMember(c, id, v, input)),
   assign: verb(dealForms.assign, 'assign', 'Assigned', (l, c, id, v, input) => l.assign(c, id, v, input)),
   invite: verb(dealForms.invite, 'invite', 'Invitation sent', (l, c, id, v, input) => l.invite(c, id, v, input)),
   won: verb(dealForms.won, 'won', 'Marked won', (l, c, id, v, input) => l.markWon(c, id, v, input)),
@@ -58,7 +60,7 @@ export type DealVerb = (typeof dealVerbs)[number];
 const Ref = z.object({ referralId: z.string().min(1, 'referralId is missing') });
 const VersionedRef = Ref.extend({ version: z.coerce.number({ message: 'version must be a number' }).int().positive() });
 const Open = Ref.extend({ view: z.enum(['deal', 'notes', 'team']).default('deal'), page: z.coerce.number().int().min(0).default(0) });
-const ShowForm = VersionedRef.extend({ form: z.enum(dealFormIds as [DealFormId, ...DealFormId[]]) });
+const ShowForm = VersionedRef.extend({ form: z.enum(dealFormIds as [DealFormId, ...DealFormId[]]), memberEmail: z.string().optional() });
 
 export interface DealActionResult {
   card: Card;
@@ -83,7 +85,7 @@ export class DealActions {
         const { referralId, view, page } = parse(Open, data);
         // `deal 6e46aef7`: people type the short id the cards show.
         const current = await lifecycle.getByIdOrPrefix(caller, referralId, SHORT_ID_LENGTH);
-        return { card: view === 'deal' ? await this.card(caller, person, current) : dealLogCard(current.referral, view, page) };
+        return { card: view === 'deal' ? await this.card(caller, person, current) : dealLogCard(current, view, page) };
       }
       case 'favorite': {
         const { referralId, favorite } = parse(FavoriteData, data);
@@ -91,11 +93,15 @@ export class DealActions {
         return { card: await this.card(caller, person, view, { banner: banner('good', view.favorite ? 'Added to your favorites.' : 'Removed from your favorites.') }) };
       }
       case 'showForm': {
-        const { referralId, version, form } = parse(ShowForm, data);
+        const { referralId, version, form, memberEmail } = parse(ShowForm, data);
         const view = await lifecycle.get(caller, referralId);
         if (view.referral.version !== version) return { card: await this.card(caller, person, view, { banner: staleBanner(view) }) };
         if (!view.allowed[changingVerbs[form].may]) return { card: await this.card(caller, person, view, { banner: banner('attention', notNow(view)) }) };
-        return { card: await this.card(caller, person, view, { form }) };
+        if (form !== 'editMember') return { card: await this.card(caller, person, view, { form }) };
+        // A team member's form starts from what is stored of them, and carries who they were.
+        const member = view.referral.team.find((m) => m.email.toLowerCase() === (memberEmail ?? '').toLowerCase());
+        if (!member) return { card: await this.card(caller, person, view, { banner: banner('attention', 'That person is not on your team of this deal any more.') }) };
+        return { card: await this.card(caller, person, view, { form, values: { ...member }, carried: { memberEmail: member.email } }) };
       }
       default:
         return this.change(verb, caller, person, data);
@@ -112,7 +118,7 @@ export class DealActions {
     const entry = changingVerbs[id];
     const recent = id === 'addTeam' ? await lifecycle.recentContacts(caller, 20) : [];
     try {
-      const view = await entry.apply(lifecycle, caller, referralId, version, data, { view: current, recent });
+      const view = await entry.apply(lifecycle, caller, referralId, version, data, { view: current, recent, action: data });
       const card = await this.card(caller, person, view, { banner: banner('good', `${entry.done} by ${person.name}.`) });
       return { card, everyone: card };
     } catch (e) {
@@ -122,7 +128,8 @@ export class DealActions {
         const values = submitted(entry.fields, data);
         const { byField, unplaced } = placeErrors(entry.fields, e.fields);
         const note = unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.';
-        return { card: await this.card(caller, person, view, { form: id, values, errors: byField, banner: banner('attention', note) }) };
+        const carried = typeof data.memberEmail === 'string' ? { memberEmail: data.memberEmail } : undefined;
+        return { card: await this.card(caller, person, view, { form: id, values, errors: byField, banner: banner('attention', note), carried }) };
       }
       // A conflict, a rule that says no, or a permission: show the deal as it is now and say why.
       return { card: await this.card(caller, person, view, { banner: banner(e.code === 'conflict' ? 'warning' : 'attention', e.message) }) };

@@ -3,14 +3,19 @@
 import type { z } from 'zod';
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact } from '../services/model.js';
-import type { AcceptInput, AssignInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, SolutionsInput, TeamInput, WonInput } from '../services/inputs.js';
+import type { AcceptInput, AssignInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, RemoveMemberInput, SolutionsInput, TeamInput, TeamMemberInput, WonInput } from '../services/inputs.js';
 import { contactFields, contactOf, dealFields, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
 
 export interface DealFormContext {
   view: ReferralView;
   /** Recent contacts of the organization, offered by the team form. */
   recent: Contact[];
+  /** What the button itself carried besides the inputs (the team member a form is about). */
+  action: Record<string, unknown>;
 }
+
+/** The team member a form is about, as its button carried them. */
+const memberEmail = (ctx: DealFormContext) => (typeof ctx.action.memberEmail === 'string' ? ctx.action.memberEmail : '');
 
 const { name: dealName, dealValue, currency, closingDateTime: closeDate, externalReferenceId: crmId, campaignId, notes, solutionIds } = dealFields;
 const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'Reason', kind: 'choice', choices, required: true, placeholder: 'Pick a reason', errorMessage: 'Pick a reason from the list.' }) as const;
@@ -71,9 +76,24 @@ export const dealForms = {
   }),
   addNote: defineForm({
     title: 'Add a note',
-    fields: [{ id: 'text', label: 'Note (everyone on the deal reads it)', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'Write the note first.' }],
+    fields: [
+      { id: 'text', label: 'Note (every organization on the deal reads it)', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'Write the note first.' },
+      { id: 'internal', label: 'Who reads it', kind: 'toggle', title: 'Only my organization: an internal note' },
+    ],
     submit: { title: 'Add note', style: 'positive' },
-    toInput: (v): z.input<typeof NoteInput> => ({ text: v.text }),
+    toInput: (v): z.input<typeof NoteInput> => ({ text: v.text, internal: v.internal === 'true' }),
+  }),
+  editMember: defineForm({
+    title: 'Change a team member',
+    fields: contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'member', { required: true }),
+    submit: { title: 'Save member', style: 'positive' },
+    toInput: (v, ctx: DealFormContext): z.input<typeof TeamMemberInput> => ({ email: memberEmail(ctx), member: { firstName: v.firstName, lastName: v.lastName, phoneNumber: v.phoneNumber, email: v.email } }),
+  }),
+  removeMember: defineForm({
+    title: 'Remove a team member',
+    fields: [],
+    submit: { title: 'Remove', style: 'destructive' },
+    toInput: (_v, ctx: DealFormContext): z.input<typeof RemoveMemberInput> => ({ email: memberEmail(ctx) }),
   }),
   assign: defineForm({
     title: 'Hand this referral to someone',

@@ -1,7 +1,7 @@
 // The deal card: a referral as the viewer's organization sees it, the buttons the viewer may use
 // now, and at most one form (accept, decline, edit, ...). Long notes and teams are cut so the card
 // fits Teams; the whole notes log and team open in a card of their own.
-import type { ReferralView } from '../services/lifecycle.js';
+import type { DealNote, ReferralView, TeamGroup } from '../services/lifecycle.js';
 import type { Contact, Organization, Referral, Solution } from '../services/model.js';
 import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { closeDatePassed, dealTypeLabels } from '../services/referral-rules.js';
@@ -26,8 +26,34 @@ export interface DealCardOptions {
   recentContacts?: Contact[];
   /** The organization's people, for the assign form. */
   people?: { userId: string; name: string }[];
+  /** What the form's submit button carries back besides the inputs (the team member it is about). */
+  carried?: Record<string, string>;
   /** Teams user ids (29:...) that get their own view through refresh; at most 60 are used. */
   refreshUserIds?: string[];
+}
+
+const fullName = (m: Contact) => [m.firstName, m.lastName].filter(Boolean).join(' ');
+/** Who wrote a note, for which organization, and whether only that organization reads it. */
+const noteHeader = (n: DealNote) => `${dateTime(n.at)} · ${n.byName}, ${n.orgName}${n.visibility === 'internal' ? ' · internal, only your organization reads it' : ''}`;
+
+/** The team by organization, each under its name when there are several: a bold line, then its people. */
+function teamEntries(teams: TeamGroup[]): { text: string; weight: 'Bolder' | 'Default' }[] {
+  const groups = teams.filter((g) => g.members.length > 0);
+  if (groups.length === 1 && groups[0]!.own) return groups[0]!.members.map((m) => ({ text: personLine(m), weight: 'Default' }));
+  return groups.flatMap((g) => [{ text: g.own ? `${g.orgName} (yours)` : g.orgName, weight: 'Bolder' as const }, ...g.members.map((m) => ({ text: personLine(m), weight: 'Default' as const }))]);
+}
+
+/** The lines up to the `max`th person, organization names included; the rest is "and N more". */
+function firstMembers<L extends { weight: string }>(lines: L[], max: number): L[] {
+  let people = 0;
+  const shown: L[] = [];
+  for (const line of lines) {
+    if (line.weight === 'Default' && ++people > max) break;
+    shown.push(line);
+  }
+  // An organization's name with none of its people after it says nothing.
+  while (shown.at(-1)?.weight === 'Bolder') shown.pop();
+  return shown;
 }
 
 const options = (labels: Record<string, string>, keys?: readonly string[]): Choice[] => (keys ?? Object.keys(labels)).map((value) => ({ title: labels[value]!, value }));
@@ -109,7 +135,10 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   ];
   const last = r.history.at(-1)!;
   const refused = [view.invitations.microsoft, view.invitations.partners].filter((v) => !v.allowed).map((v) => (v.allowed ? '' : v.reason));
-  const notes = r.notes.slice(-limits.notes).reverse();
+  const notes = view.notes.slice(-limits.notes).reverse();
+  const teamShown = firstMembers(teamEntries(view.teams), limits.team);
+  const teamCount = view.teams.reduce((n, g) => n + g.members.length, 0);
+  const ownMembers = view.teams.find((g) => g.own)?.members.length ?? 0;
   const clipped = notes.some((n) => n.text.length > limits.noteChars);
   return {
     referralId: r.id,
@@ -128,17 +157,19 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     invitedByText: r.inviteContext
       ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${clip(r.inviteContext.notes, limits.noteChars)}”` : ''}`
       : '',
+    contactsText: r.inviteContext?.contacts.length ? `Your contacts at ${r.inviteContext.invitedBy.organizationName}: ${clip(r.inviteContext.contacts.map(fullName).join(', '), limits.noteChars)}` : '',
     facts,
-    team: r.team.slice(0, limits.team).map((m) => ({ text: personLine(m) })),
-    teamMore: r.team.length > limits.team ? `and ${r.team.length - limits.team} more` : '',
-    teamCount: r.team.length,
-    moreTeam: r.team.length > limits.team,
+    team: teamShown,
+    teamMore: teamCount > limits.team ? `and ${teamCount - limits.team} more` : '',
+    teamCount,
+    // The whole team's card is also where the organization's own people are changed or removed.
+    moreTeam: teamCount > limits.team || (c.addTeam && ownMembers > 0),
     solutions: view.solutions.slice(0, limits.solutions).map((s) => ({ text: solutionLine(s) })),
     solutionsMore: view.solutions.length > limits.solutions ? `and ${view.solutions.length - limits.solutions} more` : '',
     participants: view.participants.map((p) => ({ text: `${p.orgName}: ${p.stage}` })),
-    notes: notes.map((n) => ({ header: `${dateTime(n.at)} · ${n.byName}`, text: clip(n.text, limits.noteChars) })),
-    noteCount: r.notes.length,
-    moreNotes: r.notes.length > notes.length || clipped,
+    notes: notes.map((n) => ({ header: noteHeader(n), text: clip(n.text, limits.noteChars) })),
+    noteCount: view.notes.length,
+    moreNotes: view.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
     can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote || c.assign },
     // One click: the referral as it came, accepted; anything to change is an Edit away afterwards.
@@ -197,7 +228,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
     ...inputsOf(def.fields, { values: { ...defaults(view, o.now), ...o.values }, errors: o.errors ?? {}, choices, hidden, titleChars: limits.titleChars }),
     {
       type: 'ActionSet',
-      actions: [execute(def.submit.title, id, ref, { style: def.submit.style }), execute('Cancel', 'open', { referralId: r.id }, { inputs: 'none' })],
+      actions: [execute(def.submit.title, id, { ...ref, ...o.carried }, { style: def.submit.style }), execute('Cancel', 'open', { referralId: r.id }, { inputs: 'none' })],
     },
   ];
 }
@@ -235,17 +266,41 @@ function reasonLabel(stage: string, reason: string): string {
 export type DealLogView = 'notes' | 'team';
 
 /** Entries per page of the whole log: a page of the longest notes still fits a card. */
-const LOG_PAGE = { notes: 2, team: 25 } as const;
+const LOG_PAGE = { notes: 2, team: 20 } as const;
 
-/** The whole notes log or team of a deal, a page at a time, newest notes first. */
-export function dealLogCard(referral: Referral, view: DealLogView, page: number): Card {
-  const entries =
-    view === 'notes'
-      ? [...referral.notes].reverse().map((n) => [plain(`${dateTime(n.at)} · ${n.byName}`, { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(n.text, { spacing: 'None' })])
-      : referral.team.map((m) => [plain(personLine(m), { spacing: 'None' })]);
+/** The whole notes log or team of a deal, a page at a time, newest notes first; the team by organization, the viewer's own people with Edit and Remove. */
+export function dealLogCard(deal: ReferralView, view: DealLogView, page: number): Card {
+  const referral = deal.referral;
+  const ref = { referralId: referral.id, version: referral.version };
+  const people = deal.teams.flatMap((group) => group.members.map((member) => ({ group, member })));
   const size = LOG_PAGE[view];
-  const pages = Math.max(1, Math.ceil(entries.length / size));
+  const count = view === 'notes' ? deal.notes.length : people.length;
+  const pages = Math.max(1, Math.ceil(count / size));
   const current = Math.min(Math.max(0, page), pages - 1);
+  const shown =
+    view === 'notes'
+      ? [...deal.notes]
+          .reverse()
+          .slice(current * size, (current + 1) * size)
+          .flatMap((n) => [plain(noteHeader(n), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(n.text, { spacing: 'None' })])
+      : people.slice(current * size, (current + 1) * size).flatMap(({ group, member }, i, page) => [
+          // Each organization's name over its people, again at the top of a page.
+          ...(i === 0 || page[i - 1]!.group !== group ? [plain(group.own ? `${group.orgName} (yours)` : group.orgName, { weight: 'Bolder', spacing: 'Medium' })] : []),
+          group.own && deal.allowed.addTeam
+            ? {
+                type: 'ColumnSet',
+                spacing: 'None',
+                columns: [
+                  { type: 'Column', width: 'stretch', verticalContentAlignment: 'Center', items: [plain(personLine(member))] },
+                  {
+                    type: 'Column',
+                    width: 'auto',
+                    items: [{ type: 'ActionSet', actions: [execute('Edit', 'showForm', { ...ref, form: 'editMember', memberEmail: member.email }, { inputs: 'none' }), execute('Remove', 'removeMember', { ...ref, memberEmail: member.email }, { style: 'destructive', inputs: 'none' })] }],
+                  },
+                ],
+              }
+            : plain(personLine(member), { spacing: 'None' }),
+        ]);
   const at = (p: number) => ({ referralId: referral.id, view, page: p });
   return {
     type: 'AdaptiveCard',
@@ -254,8 +309,8 @@ export function dealLogCard(referral: Referral, view: DealLogView, page: number)
     fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${shortId(referral.id)}`,
     body: [
       plain(referral.name, { size: 'Large', weight: 'Bolder' }),
-      heading(`${view === 'notes' ? 'Notes' : 'Team'} · ${entries.length} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
-      ...entries.slice(current * size, (current + 1) * size).flat(),
+      heading(`${view === 'notes' ? 'Notes' : 'Team'} · ${count} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
+      ...shown,
       {
         type: 'ActionSet',
         actions: [

@@ -131,7 +131,15 @@ export const TeamInput = z.object({ members: Team });
 export const SolutionsInput = z.object({ solutionIds: SolutionIds });
 export const AssignInput = z.object({ userId: z.string().trim().min(1, 'Pick who takes this referral.').max(200) });
 
-export const NoteInput = z.object({ text: text(4000).pipe(z.string().min(1, 'Write the note first.')) });
+export const NoteInput = z.object({
+  text: text(4000).pipe(z.string().min(1, 'Write the note first.')),
+  /** Only the author's organization reads it. */
+  internal: CheckboxInput.default(false),
+});
+
+/** One of the organization's own team members, by email, and what they become. */
+export const TeamMemberInput = z.object({ email: z.string().trim().min(1, 'Which team member? The card sent none.'), member: Contact });
+export const RemoveMemberInput = z.object({ email: z.string().trim().min(1, 'Which team member? The card sent none.') });
 
 export const InviteInput = z
   .object({

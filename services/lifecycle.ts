@@ -17,11 +17,13 @@ import {
   InviteInput,
   LostInput,
   NoteInput,
+  RemoveMemberInput,
   SolutionsInput,
   TeamInput,
+  TeamMemberInput,
   WonInput,
 } from './inputs.js';
-import type { Contact, DealType, Draft, Engagement, HistoryEntry, Organization, Person, Referral, Solution, Stage } from './model.js';
+import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Solution, Stage } from './model.js';
 import { declineReasons, Draft as DraftSchema, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
@@ -51,9 +53,28 @@ export interface Participant {
   direction: Referral['direction'];
 }
 
+/** A note as a viewer reads it: with its author's organization. */
+export interface DealNote extends Note {
+  orgName: string;
+  /** Written by the viewer's own organization. */
+  own: boolean;
+}
+
+/** One organization's people on the deal. */
+export interface TeamGroup {
+  orgId: string;
+  orgName: string;
+  own: boolean;
+  members: Contact[];
+}
+
 /** A referral as the caller's organization sees it, with what the caller may do now. */
 export interface ReferralView {
   referral: Referral;
+  /** The deal's notes this organization may read, from every organization on it, oldest first. */
+  notes: DealNote[];
+  /** The whole team, by organization, the viewer's own first. */
+  teams: TeamGroup[];
   dealType: DealType;
   participants: Participant[];
   solutions: Solution[];
@@ -257,7 +278,6 @@ export class LifecycleService {
       // Accepting commits to a close date: it must be ahead, even the one the sender gave.
       const date = parsedPart(DateInput, raw.closingDateTime);
       if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
-      if (current.team.length === 0 && (raw.team ?? []).length === 0) fields.team ??= 'Add at least one team member with name, phone and email.';
       if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'accepted',
@@ -373,12 +393,13 @@ export class LifecycleService {
           details: incoming.details,
           team: incoming.team,
           solutionIds: incoming.solutionIds,
-          notes: incoming.notes ? [{ at: now.toISOString(), byOrgId: sender.orgId, byName: sender.name, text: incoming.notes }] : [],
+          notes: incoming.notes ? [{ at: now.toISOString(), byOrgId: sender.orgId, byName: sender.name, text: incoming.notes, visibility: 'shared' }] : [],
           externalReferenceId: incoming.externalReferenceId,
           campaignId: '',
           inviteContext: {
             invitedBy: { organizationId: sender.orgId, organizationName: sender.name, userName: 'Partner Center' },
             notes: incoming.inviteNotes,
+            contacts: [],
             invitedDateTime: now.toISOString(),
           },
           expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
@@ -468,7 +489,8 @@ export class LifecycleService {
     const input = parseInput(NoteInput, raw);
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkAccepted(current, 'given notes');
-      return { action: 'note added', next: { ...current, notes: withNote(current.notes, person, now, input.text) } };
+      const added = note(person, now, input.text, input.internal ? 'internal' : 'shared');
+      return { action: input.internal ? 'internal note added' : 'note added', next: { ...current, notes: [...current.notes, added] } };
     });
   }
 
@@ -480,6 +502,31 @@ export class LifecycleService {
       if (team.length === current.team.length) throw validationError({ members: 'These people are already on the team.' });
       if (team.length > MAX_TEAM) throw validationError({ members: `A team has at most ${MAX_TEAM} people.` });
       return { action: 'team members added', next: { ...current, team } };
+    });
+  }
+
+  /** Changes one of the organization's own team members (found by their email). */
+  async editTeamMember(caller: Caller, referralId: string, version: number, raw: z.input<typeof TeamMemberInput>): Promise<ReferralView> {
+    const input = parseInput(TeamMemberInput, raw);
+    return this.change(caller, referralId, version, (current) => {
+      this.checkAccepted(current, 'given team changes');
+      const at = memberIndex(current.team, input.email);
+      const clash = current.team.findIndex((m, i) => i !== at && m.email.toLowerCase() === input.member.email.toLowerCase());
+      if (clash >= 0) throw validationError({ 'member.email': 'Someone else on the team has this email.' });
+      const team = current.team.map((m, i) => (i === at ? input.member : m));
+      return { action: `team member changed: ${input.member.firstName} ${input.member.lastName}`.trim(), next: { ...current, team } };
+    });
+  }
+
+  /** Takes one of the organization's own people off the team; one at least remains. */
+  async removeTeamMember(caller: Caller, referralId: string, version: number, raw: z.input<typeof RemoveMemberInput>): Promise<ReferralView> {
+    const input = parseInput(RemoveMemberInput, raw);
+    return this.change(caller, referralId, version, (current) => {
+      this.checkAccepted(current, 'given team changes');
+      const at = memberIndex(current.team, input.email);
+      if (current.team.length === 1) throw new CoSellError('not_allowed', 'Keep at least one person on your team: add someone before removing the last.');
+      const gone = current.team[at]!;
+      return { action: `team member removed: ${gone.firstName} ${gone.lastName}`.trim(), next: { ...current, team: current.team.filter((_, i) => i !== at) } };
     });
   }
 
@@ -725,23 +772,37 @@ export class LifecycleService {
 
   private async view(person: Person, referral: Referral): Promise<ReferralView> {
     const engagement = await this.engagementOf(referral);
-    const others = engagement.participants.filter((p) => p.referralId !== referral.id);
-    const participants = await Promise.all(
-      others.map(async (p): Promise<Participant> => {
-        const [org, theirs] = await Promise.all([this.directory.organization(p.orgId), this.store.get('referral', p.referralId)]);
-        return {
-          orgId: p.orgId,
-          orgName: org?.name ?? p.orgId,
-          kind: org?.kind ?? 'partner',
-          stage: theirs?.substatus ?? 'Received',
-          direction: theirs?.direction ?? 'Incoming',
-        };
-      }),
+    const others = await Promise.all(
+      engagement.participants
+        .filter((p) => p.referralId !== referral.id)
+        .map(async (p) => {
+          const [org, theirs] = await Promise.all([this.directory.organization(p.orgId), this.store.get('referral', p.referralId)]);
+          return { orgId: p.orgId, org, theirs };
+        }),
     );
+    const participants = others.map(({ orgId, org, theirs }): Participant => ({
+      orgId,
+      orgName: org?.name ?? orgId,
+      kind: org?.kind ?? 'partner',
+      stage: theirs?.substatus ?? 'Received',
+      direction: theirs?.direction ?? 'Incoming',
+    }));
+    const ownName = await this.orgName(referral.orgId);
+    // The deal's shared record: every organization's shared notes and people; internal notes stay with their author's organization.
+    const notes: DealNote[] = [
+      ...referral.notes.map((n) => ({ ...n, orgName: ownName, own: true })),
+      ...others.flatMap(({ org, orgId, theirs }) => (theirs?.notes ?? []).filter((n) => n.visibility === 'shared').map((n) => ({ ...n, orgName: org?.name ?? orgId, own: false }))),
+    ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const teams: TeamGroup[] = [
+      { orgId: referral.orgId, orgName: ownName, own: true, members: referral.team },
+      ...others.filter(({ theirs }) => (theirs?.team.length ?? 0) > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirs!.team })),
+    ];
     const solutions = await this.solutionsOf(referral);
     const invitations = invitationOptions(referral, engagement, this.microsoftOrgId);
     return {
       referral,
+      notes,
+      teams,
       dealType: dealTypeOf(engagement, this.microsoftOrgId),
       participants,
       solutions,
@@ -893,12 +954,19 @@ function paginate(referrals: Referral[], page: number, pageSize: number, favorit
   return { items, page: current, pageSize: size, total: referrals.length, hasMore: current < last };
 }
 
-function note(person: Person, now: Date, text: string) {
-  return { at: now.toISOString(), byOrgId: person.orgId, byName: person.name, text };
+function note(person: Person, now: Date, text: string, visibility: Note['visibility'] = 'shared'): Note {
+  return { at: now.toISOString(), byOrgId: person.orgId, byName: person.name, text, visibility };
 }
 
 function withNote(notes: Referral['notes'], person: Person, now: Date, text: string | undefined): Referral['notes'] {
   return text ? [...notes, note(person, now, text)] : notes;
+}
+
+/** Where one of the team's people is, by email; not on the team is the caller's mistake. */
+function memberIndex(team: Contact[], email: string): number {
+  const at = team.findIndex((m) => m.email.toLowerCase() === email.toLowerCase());
+  if (at < 0) throw new CoSellError('not_found', 'That person is not on your team of this deal any more.');
+  return at;
 }
 
 function mergeContacts(team: Contact[], added: Contact[]): Contact[] {
@@ -960,7 +1028,8 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     customerProfile: { ...deal.customerProfile, team: parts.customerTeam },
     consent: deal.consent,
     details: parts.details,
-    team: parts.team,
+    // The invited organization's team is its own people, added when it accepts; the inviter's stay on the inviter's referral.
+    team: [],
     solutionIds: parts.solutionIds,
     notes: [],
     externalReferenceId: '',
@@ -968,6 +1037,7 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     inviteContext: {
       invitedBy: { organizationId: by.orgId, organizationName: byOrgName, userName: by.name },
       notes: parts.notes,
+      contacts: parts.team,
       invitedDateTime: now.toISOString(),
     },
     expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),

@@ -165,6 +165,11 @@ export const Note = z.object({
   byOrgId: id,
   byName: z.string(),
   text: required('A note', 4000),
+  /**
+   * Shared notes are read by every organization on the deal; an internal one only by the author's.
+   * Notes written before notes were shared were private to their organization: they stay internal.
+   */
+  visibility: z.enum(['shared', 'internal']).default('internal'),
 });
 export type Note = z.infer<typeof Note>;
 
@@ -231,6 +236,8 @@ export const Referral = z.object({
     .object({
       invitedBy: z.object({ organizationId: id, organizationName: z.string(), userName: z.string() }),
       notes: text(4000).default(''),
+      /** The inviter's people who work with the invited organization; the rest of the inviter's team is on its own referral. */
+      contacts: z.array(Contact).max(50).default([]),
       invitedDateTime: isoDateTime,
     })
     .optional(),

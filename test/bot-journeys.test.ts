@@ -98,7 +98,7 @@ describe('new deal', () => {
     expect(text).toContain('Private · Outbound');
     expect(text).toContain('$75,000');
     expect(text).toContain('080912399'); // the D-U-N-S of the customer picked
-    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Assign', 'Invite', 'Mark won', 'Mark lost', '♡ Add to favorites']);
+    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Assign', 'Invite', 'Mark won', 'Mark lost', '♡ Add to favorites', 'Whole team (1)']);
     expect((await h.app.lifecycle.list({ tenantId: MICROSOFT, userId: mia.aadObjectId }, 'inbound').catch(() => undefined))).toBeUndefined();
   });
 

@@ -81,13 +81,15 @@ function versionProblems(card: Card, expected?: number): string[] {
 const allowedForms = (view: ReferralView): DealFormId[] => dealFormIds.filter((id) => view.allowed[changingVerbs[id].may]);
 /** Verbs the card sends straight away (one-click Accept, the inline Decline): no showForm button opens their form. */
 const directVerbs: readonly DealFormId[] = ['accept', 'decline'];
+/** Forms reached from the whole team's card (a member's Edit and Remove), not from the deal card. */
+const teamCardVerbs: readonly DealFormId[] = ['editMember', 'removeMember'];
 
 /** Differences between a deal card without a form and what view.allowed permits. */
 function buttonProblems(card: Card, view: ReferralView): string[] {
   const problems: string[] = [];
   const all = buttons(card);
   const shown = all.filter((b) => b.verb === 'showForm').map((b) => String(dataOf(b).form));
-  const viaForm = allowedForms(view).filter((id) => !directVerbs.includes(id));
+  const viaForm = allowedForms(view).filter((id) => !directVerbs.includes(id) && !teamCardVerbs.includes(id));
   if (shown.join() !== viaForm.join()) problems.push(`form buttons [${shown.join(', ')}], allowed [${viaForm.join(', ')}]`);
   for (const verb of directVerbs) {
     const [count, allowed] = [all.filter((b) => b.verb === verb).length, allowedForms(view).includes(verb)];
@@ -391,7 +393,7 @@ describe('deal card', () => {
     const asIs = { name: r.name, dealValue: String(r.details.dealValue), currency: r.details.currency, closingDateTime: r.details.closingDateTime.slice(0, 10), externalReferenceId: 'PC-CRM-4711', campaignId: 'CMP-PC-9' };
     expect(accept.data).toStrictEqual({ referralId: r.id, version: r.version, ...asIs });
     // What deal-actions.ts makes of the data: absent fields read as '', which the service takes as "clear it".
-    expect(dealForms.accept.toInput(submitted(dealForms.accept.fields, dataOf(accept)), { view, recent: [] })).toEqual({ ...asIs, notes: '', team: [] });
+    expect(dealForms.accept.toInput(submitted(dealForms.accept.fields, dataOf(accept)), { view, recent: [], action: {} })).toEqual({ ...asIs, notes: '', team: [] });
   });
 
   it('a Received referral is declined on its card: a required reason, optional notes, who will be told, then Decline', () => {
@@ -628,10 +630,10 @@ describe('forms.ts', () => {
   });
 
   it('defineForm’s toInput turns submitted values into the service’s input', () => {
-    const accept = (data: Record<string, unknown>) => dealForms.accept.toInput(submitted(dealForms.accept.fields, data), { view: views.received, recent: [] });
+    const accept = (data: Record<string, unknown>) => dealForms.accept.toInput(submitted(dealForms.accept.fields, data), { view: views.received, recent: [], action: {} });
     expect(accept({ name: 'N', firstName: 'Fay', phoneNumber: '123456', email: 'fay@f.example' }).team).toEqual([{ firstName: 'Fay', lastName: '', phoneNumber: '123456', email: 'fay@f.example' }]);
     expect(accept({ name: 'N' }).team).toEqual([]);
-    const invite = dealForms.invite.toInput(submitted(dealForms.invite.fields, { inviteMicrosoft: 'true', helpType: 'GeneralOrOther', partnerOrgId: 'none' }), { view: views.coSellOut, recent: [] });
+    const invite = dealForms.invite.toInput(submitted(dealForms.invite.fields, { inviteMicrosoft: 'true', helpType: 'GeneralOrOther', partnerOrgId: 'none' }), { view: views.coSellOut, recent: [], action: {} });
     expect(invite).toEqual({ microsoft: undefined, partners: [] }); // Microsoft is on the deal already; no partner picked
   });
 
@@ -666,7 +668,8 @@ describe('text from people is text (never markdown or HTML)', () => {
         return form;
       }),
     );
-    expect(drawn.length).toBe(9 + 4 + 9 + 1 + 1); // out, received, accepted (each with its forms, assign included: the viewer is an admin), lost, declined
+    // out, received, accepted (each with its forms, assign and a team member's Edit and Remove included: the viewer is an admin), lost, declined
+    expect(drawn.length).toBe(11 + 4 + 11 + 1 + 1);
   });
 
   it('each hostile field reaches the card as a TextRun: notes, invitation, team, contacts, participants, reasons', () => {
@@ -684,9 +687,9 @@ describe('text from people is text (never markdown or HTML)', () => {
   });
 
   it('the notes and team logs', () => {
-    expectLiteral(dealLogCard(hostile.out.referral, 'notes', 0), 'notes');
-    expectLiteral(dealLogCard(hostile.out.referral, 'team', 0), 'team', HOSTILE_SHORT);
-    expect(runs(dealLogCard(hostile.out.referral, 'notes', 0))[0]).toBe(HOSTILE); // the deal's name on top
+    expectLiteral(dealLogCard(hostile.out, 'notes', 0), 'notes');
+    expectLiteral(dealLogCard(hostile.out, 'team', 0), 'team', HOSTILE_SHORT);
+    expect(runs(dealLogCard(hostile.out, 'notes', 0))[0]).toBe(HOSTILE); // the deal's name on top
   });
 
   it('the list card (rows and a find query) and the welcome card', () => {
@@ -749,12 +752,18 @@ describe('size at the limits', () => {
   function huge(base: ReferralView): ReferralView {
     const r = base.referral;
     const customerProfile = { ...r.customerProfile, name: text('Customer', 200), address: { ...r.customerProfile.address, city: text('City', 100) }, team: range(10).map((i) => person(`Contact${pad(i)}`)) };
-    const notes = range(60).map((i) => ({ at: hoursAgo(60 - i), byOrgId: r.orgId, byName: text(`Writer ${pad(i)}`, 200), text: text(`[note-${pad(i)}]`, 4000) }));
-    const inviteContext = { invitedBy: { organizationId: FABRIKAM, organizationName: text('Sender org', 200), userName: text('Sender', 200) }, notes: text('Invitation', 4000), invitedDateTime: hoursAgo(1) };
+    const notes = range(60).map((i) => ({ at: hoursAgo(60 - i), byOrgId: r.orgId, byName: text(`Writer ${pad(i)}`, 200), text: text(`[note-${pad(i)}]`, 4000), visibility: 'shared' as const }));
     const [team, solutionIds] = [range(50).map((i) => person(`Member${pad(i)}`)), longSolutions.map((s) => s.id)];
+    const inviteContext = { invitedBy: { organizationId: FABRIKAM, organizationName: text('Sender org', 200), userName: text('Sender', 200) }, notes: text('Invitation', 4000), contacts: team, invitedDateTime: hoursAgo(1) };
     const referral: Referral = { ...r, name: text('Deal', 200), customerProfile, team, solutionIds, notes, externalReferenceId: text('CRM', 100), campaignId: text('CMP', 100), inviteContext };
     const participants = longPartners.slice(0, 10).map((o) => ({ orgId: o.id, orgName: o.name, kind: 'partner' as const, stage: 'Received' as const, direction: 'Incoming' as const }));
-    return { ...base, referral, solutions: longSolutions, participants, needsRegistration: true };
+    // Every note also read with its organization's long name, and a second organization's 50 people.
+    const viewNotes = notes.map((n) => ({ ...n, orgName: text('Org', 200), own: true }));
+    const teams = [
+      { orgId: r.orgId, orgName: text('Own org', 200), own: true, members: team },
+      { orgId: FABRIKAM, orgName: text('Sender org', 200), own: false, members: range(50).map((i) => person(`Theirs${pad(i)}`)) },
+    ];
+    return { ...base, referral, notes: viewNotes, teams, solutions: longSolutions, participants, needsRegistration: true };
   }
 
   /** Everything a form can carry: long choices, 60 refresh ids, notes typed at their longest, a long banner. */
@@ -798,11 +807,13 @@ describe('size at the limits', () => {
   it('the card says what it left out', () => {
     const view = huge(views.privateOut);
     const card = dealCard(view, options());
-    expect(buttons(card).map((b) => b.title)).toEqual(expect.arrayContaining(['All notes (60)', 'Whole team (50)']));
+    expect(buttons(card).map((b) => b.title)).toEqual(expect.arrayContaining(['All notes (60)', 'Whole team (100)']));
+    // Our 50 first, under our name; the other organization's 50 are past the cut.
     const shownTeam = runs(card).filter((t) => t.startsWith('Member')).length;
+    expect(runs(card).filter((t) => t.startsWith('Theirs'))).toEqual([]);
     const shownSolutions = runs(card).filter((t) => t.startsWith('Solution ')).length;
     expect(shownTeam * shownSolutions).toBeGreaterThan(0);
-    expect(textBlocks(card)).toEqual(expect.arrayContaining([`and ${50 - shownTeam} more`, `and ${50 - shownSolutions} more`]));
+    expect(textBlocks(card)).toEqual(expect.arrayContaining([`and ${100 - shownTeam} more`, `and ${50 - shownSolutions} more`]));
     const contacts = facts(card).filter((f) => f.title === 'Customer contact');
     expect(contacts.at(-1)!.value).toBe(`and ${10 - (contacts.length - 1)} more`);
     expect(runs(card).filter((t) => t.startsWith('[note-'))[0]).toMatch(/^\[note-59\].*…$/); // newest first, cut visibly
@@ -810,20 +821,27 @@ describe('size at the limits', () => {
   });
 
   it('the notes log and team log fit at every page, newest notes first, with Previous and Next', () => {
-    const r = huge(views.privateOut).referral;
-    for (const [log, total, pages] of [['notes', 60, 30], ['team', 50, 2]] as const) {
+    const v = huge(views.privateOut);
+    const r = v.referral;
+    const nav = ['Previous', 'Next', 'Back to the deal'];
+    // 50 of ours (each with Edit and Remove) and 50 of the other organization's.
+    for (const [log, total, pages] of [['notes', 60, 30], ['team', 100, 5]] as const) {
       for (let p = 0; p < pages; p++) {
-        const card = dealLogCard(r, log, p);
+        const card = dealLogCard(v, log, p);
         expect(cardProblems(card), `${log} ${p}`).toEqual([]);
         expect(bytes(card), `${log} ${p}`).toBeLessThanOrEqual(DEAL_MAX_BYTES);
         expect(textBlocks(card)[0]).toBe(`${log === 'notes' ? 'Notes' : 'Team'} · ${total} · page ${p + 1} of ${pages}`);
-        expect(buttons(card).map((b) => b.title)).toEqual([...(p > 0 ? ['Previous'] : []), ...(p < pages - 1 ? ['Next'] : []), 'Back to the deal']);
+        expect(buttons(card).map((b) => String(b.title)).filter((t) => nav.includes(t))).toEqual([...(p > 0 ? ['Previous'] : []), ...(p < pages - 1 ? ['Next'] : []), 'Back to the deal']);
+        const own = log === 'team' ? [20, 20, 10, 0, 0][p]! : 0;
+        expect(buttons(card).filter((b) => b.title === 'Remove'), `${log} ${p}`).toHaveLength(own);
       }
     }
-    const first = runs(dealLogCard(r, 'notes', 0)).filter((t) => t.startsWith('[note-'));
+    const first = runs(dealLogCard(v, 'notes', 0)).filter((t) => t.startsWith('[note-'));
     expect(first.map((t) => [t.slice(0, 9), t.length])).toEqual([['[note-59]', 4000], ['[note-58]', 4000]]); // whole, newest first
-    expect(textBlocks(dealLogCard(r, 'notes', 99))[0]).toBe('Notes · 60 · page 30 of 30');
-    expect(dealLogCard(r, 'team', 0).fallbackText).toBe(`A co-sell deal's team. Update Teams to read it, or type: deal ${shortId(r.id)}`);
+    expect(textBlocks(dealLogCard(v, 'notes', 99))[0]).toBe('Notes · 60 · page 30 of 30');
+    expect(dealLogCard(v, 'team', 0).fallbackText).toBe(`A co-sell deal's team. Update Teams to read it, or type: deal ${shortId(r.id)}`);
+    // Each organization's name heads its people, again on the page where the next organization starts.
+    expect(runs(dealLogCard(v, 'team', 2)).filter((t) => t.startsWith('Own org') || t.startsWith('Sender org')).map((t) => (t.startsWith('Own org') ? 'ours' : 'theirs'))).toEqual(['ours', 'theirs']);
   });
 
   const rows = (n: number) =>

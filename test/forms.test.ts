@@ -155,7 +155,8 @@ describe('the partner step keeps work', () => {
     const created = await press(ana, review, 'Create deal');
     expect(cardText(created)).toContain('Fabrikam Consulting: Received');
     const theirs = (await h.app.store.list('referral', FABRIKAM))[0]!;
-    expect(theirs.team.map((m) => m.email)).toEqual(['bo@partner.example']);
+    expect(theirs.inviteContext!.contacts.map((m) => m.email)).toEqual(['bo@partner.example']);
+    expect(theirs.team).toEqual([]); // their own people come when they accept
     expect(theirs.details.closingDateTime.slice(0, 10)).toBe('2027-04-30');
     // Create again, even after a restart (a redelivery Teams makes, or a second press): the same deal, never a second.
     await h.restart();

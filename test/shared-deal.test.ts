@@ -1,0 +1,90 @@
+// One deal, several organizations: what one organization writes on the deal the others read (notes
+// unless internal, the whole team by organization), and each changes only its own people.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Referral } from '../services/model.js';
+import { dealInput, FABRIKAM, makeWorld, member, partnerInvitation, refusal, type World } from './helpers/world.js';
+
+let w: World;
+beforeEach(async () => {
+  w = await makeWorld();
+});
+afterEach(() => w.close());
+
+/** A P2P deal: our Accepted referral and Fabrikam's, accepted by Fay with herself on its team. */
+async function sharedDeal(): Promise<{ ours: Referral; theirs: Referral }> {
+  const ours = (await w.service.createDeal(w.admin, dealInput({ partners: [partnerInvitation(FABRIKAM)] }))).referral;
+  const invited = (await w.service.list(w.fabrikam, 'inbound')).items[0]!.referral;
+  const theirs = (await w.service.accept(w.fabrikam, invited.id, invited.version, { name: invited.name, dealValue: 12000, currency: 'USD', closingDateTime: '2027-03-31', team: [member('Fay', 'fay@fabrikam.example')] })).referral;
+  return { ours, theirs };
+}
+
+describe('notes are shared with every organization on the deal', () => {
+  it('a shared note is read by the other organization, labelled with its author’s; an internal one is not', async () => {
+    const { ours, theirs } = await sharedDeal();
+    w.clock.advance(60_000);
+    await w.service.addNote(w.admin, ours.id, ours.version, { text: 'Kick-off on Monday with both teams' });
+    w.clock.advance(60_000);
+    await w.service.addNote(w.admin, ours.id, ours.version + 1, { text: 'Our margin is thin here', internal: true });
+    w.clock.advance(60_000);
+    await w.service.addNote(w.fabrikam, theirs.id, theirs.version, { text: 'Fabrikam brings two architects' });
+
+    const seenByFabrikam = (await w.service.get(w.fabrikam, theirs.id)).notes;
+    expect(seenByFabrikam.map((n) => [n.text, n.orgName, n.own])).toEqual([
+      ['Kick-off on Monday with both teams', 'Organization aaaaaaaa', false],
+      ['Fabrikam brings two architects', 'Fabrikam Consulting', true],
+    ]);
+    const seenByUs = (await w.service.get(w.admin, ours.id)).notes;
+    expect(seenByUs.map((n) => [n.text, n.visibility, n.own])).toEqual([
+      ['Kick-off on Monday with both teams', 'shared', true],
+      ['Our margin is thin here', 'internal', true],
+      ['Fabrikam brings two architects', 'shared', false],
+    ]);
+    expect((await w.service.get(w.admin, ours.id)).referral.history.at(-1)!.action).toBe('internal note added');
+  });
+
+  it('a note written before notes were shared stays with its organization', async () => {
+    const { ours, theirs } = await sharedDeal();
+    const stored = (await w.store.get('referral', ours.id))!;
+    const legacy = { at: '2026-11-21T09:00:00.000Z', byOrgId: ours.orgId, byName: 'Ana Admin', text: 'Written when notes were private' };
+    await w.store.commit([{ kind: 'referral', put: { ...stored, notes: [legacy as never] } }]);
+    expect((await w.service.get(w.fabrikam, theirs.id)).notes.map((n) => n.text)).not.toContain('Written when notes were private');
+    expect((await w.service.get(w.admin, ours.id)).notes[0]).toMatchObject({ text: 'Written when notes were private', visibility: 'internal' });
+  });
+});
+
+describe('the whole team, by organization', () => {
+  it('each organization sees everyone, its own people first; an invitation no longer mixes the inviter’s people into the partner’s team', async () => {
+    const { ours, theirs } = await sharedDeal();
+    expect(theirs.team.map((m) => m.email)).toEqual(['fay@fabrikam.example']);
+    expect(theirs.inviteContext!.contacts.map((m) => m.email)).toEqual(['ana@partner.example']);
+    const teams = (view: { teams: { orgName: string; own: boolean; members: { email: string }[] }[] }) => view.teams.map((g) => [g.orgName, g.own, g.members.map((m) => m.email)]);
+    expect(teams(await w.service.get(w.admin, ours.id))).toEqual([
+      ['Organization aaaaaaaa', true, ['ana@partner.example']],
+      ['Fabrikam Consulting', false, ['fay@fabrikam.example']],
+    ]);
+    expect(teams(await w.service.get(w.fabrikam, theirs.id))).toEqual([
+      ['Fabrikam Consulting', true, ['fay@fabrikam.example']],
+      ['Organization aaaaaaaa', false, ['ana@partner.example']],
+    ]);
+  });
+
+  it('an organization changes and removes its own people, keeps at least one, and cannot touch another’s', async () => {
+    const { ours, theirs } = await sharedDeal();
+    const changed = await w.service.editTeamMember(w.fabrikam, theirs.id, theirs.version, { email: 'FAY@fabrikam.example', member: { ...member('Fay', 'fay@fabrikam.example'), phoneNumber: '+34 600 000 000' } });
+    expect(changed.referral.team).toEqual([{ ...member('Fay', 'fay@fabrikam.example'), phoneNumber: '+34 600 000 000' }]);
+    expect(changed.referral.history.at(-1)!.changes.team).toBeDefined();
+
+    const last = await refusal(w.service.removeTeamMember(w.fabrikam, theirs.id, changed.referral.version, { email: 'fay@fabrikam.example' }));
+    expect(last.message).toMatch(/Keep at least one person on your team/);
+    const two = await w.service.addTeamMembers(w.fabrikam, theirs.id, changed.referral.version, { members: [member('Gil', 'gil@fabrikam.example')] });
+    const clash = await refusal(w.service.editTeamMember(w.fabrikam, theirs.id, two.referral.version, { email: 'gil@fabrikam.example', member: member('Gil', 'fay@fabrikam.example') }));
+    expect(clash.fields['member.email']).toBe('Someone else on the team has this email.');
+    const removed = await w.service.removeTeamMember(w.fabrikam, theirs.id, two.referral.version, { email: 'fay@fabrikam.example' });
+    expect(removed.referral.team.map((m) => m.email)).toEqual(['gil@fabrikam.example']);
+    expect(removed.referral.history.at(-1)!.action).toBe('team member removed: Fay Tester');
+
+    // Our people are on our referral: Fabrikam finds no such person on its own team.
+    expect((await refusal(w.service.removeTeamMember(w.fabrikam, theirs.id, removed.referral.version, { email: 'ana@partner.example' }))).code).toBe('not_found');
+    expect((await w.service.get(w.admin, ours.id)).referral.team.map((m) => m.email)).toEqual(['ana@partner.example']);
+  });
+});
