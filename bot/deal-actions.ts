@@ -59,7 +59,7 @@ export type DealVerb = (typeof dealVerbs)[number];
 
 const Ref = z.object({ referralId: z.string().min(1, 'referralId is missing') });
 const VersionedRef = Ref.extend({ version: z.coerce.number({ message: 'version must be a number' }).int().positive() });
-const Open = Ref.extend({ view: z.enum(['deal', 'notes', 'team']).default('deal'), page: z.coerce.number().int().min(0).default(0) });
+const Open = Ref.extend({ view: z.enum(['deal', 'notes', 'team', 'history']).default('deal'), page: z.coerce.number().int().min(0).default(0) });
 const ShowForm = VersionedRef.extend({ form: z.enum(dealFormIds as [DealFormId, ...DealFormId[]]), memberEmail: z.string().optional() });
 
 export interface DealActionResult {

@@ -152,6 +152,14 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
     // Who did what last stays on the card when it is opened again later.
     lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? `Last change: ${last.action} by ${last.byName}, ${dateTime(last.at)}` : '',
+    // An invitation still to answer on a deal another organization has already closed: say so before the seller decides.
+    outcomeText:
+      r.substatus === 'Received'
+        ? view.participants
+            .filter((p) => p.stage === 'Won' || p.stage === 'Lost')
+            .map((p) => `${p.orgName} marked this deal ${p.stage} on ${day(p.since)}. Decide knowing it.`)
+            .join(' ')
+        : '',
     closeDateText: closeDatePassed(r, o.now) ? `The estimated close date, ${day(r.details.closingDateTime)}, has passed: set a new one with Edit.` : '',
     respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
     invitedByText: r.inviteContext
@@ -169,6 +177,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     participants: view.participants.map((p) => ({ text: `${p.orgName}: ${p.stage}` })),
     notes: notes.map((n) => ({ header: noteHeader(n), text: clip(n.text, limits.noteChars) })),
     noteCount: view.notes.length,
+    historyCount: r.history.length,
     moreNotes: view.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
     can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote || c.assign },
@@ -263,10 +272,49 @@ function reasonLabel(stage: string, reason: string): string {
   return labels[reason] ?? reason;
 }
 
-export type DealLogView = 'notes' | 'team';
+export type DealLogView = 'notes' | 'team' | 'history';
 
-/** Entries per page of the whole log: a page of the longest notes still fits a card. */
-const LOG_PAGE = { notes: 2, team: 20 } as const;
+/** Entries per page of the whole log: a page of the longest notes (or changes) still fits a card. */
+const LOG_PAGE = { notes: 2, team: 20, history: 8 } as const;
+
+/** The names people know the recorded fields by; the stage says what the status would. */
+const fieldLabels: Record<string, string> = {
+  name: 'Deal name',
+  substatus: 'Stage',
+  statusReason: 'Reason',
+  'details.dealValue': 'Value',
+  'details.currency': 'Currency',
+  'details.closingDateTime': 'Close date',
+  'details.assistanceRequestCode': 'Help from Microsoft',
+  externalReferenceId: 'CRM id',
+  campaignId: 'Campaign id',
+  team: 'Team',
+  solutionIds: 'Solutions',
+  assignedTo: 'Assigned to',
+  notes: 'Note',
+  registration: 'Registration',
+  'customerProfile.name': 'Customer',
+  'customerProfile.team': 'Customer contacts',
+  consent: 'Consent to share',
+};
+const unlisted = new Set(['status', 'expirationDateTime', 'senderUpdatedDateTime']);
+
+/** A recorded value as a line of text: people by name, lists joined, long text cut. */
+function shownValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(none)';
+  if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || '(none)', 300);
+  if (typeof value === 'object') return clip('name' in value ? String((value as { name: unknown }).name) : JSON.stringify(value), 300);
+  return clip(String(value), 300);
+}
+
+/** One history entry: who did what when, then each field from old to new. */
+function historyItems(h: Referral['history'][number]): Element[] {
+  const changes = Object.entries(h.changes).filter(([field]) => !unlisted.has(field));
+  return [
+    plain(`${dateTime(h.at)} · ${h.byName} · ${h.action}`, { weight: 'Bolder', spacing: 'Medium' }),
+    ...changes.map(([field, c]) => plain(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from)} → ${shownValue(c.to)}`, { size: 'Small', spacing: 'None' })),
+  ];
+}
 
 /** The whole notes log or team of a deal, a page at a time, newest notes first; the team by organization, the viewer's own people with Edit and Remove. */
 export function dealLogCard(deal: ReferralView, view: DealLogView, page: number): Card {
@@ -274,11 +322,13 @@ export function dealLogCard(deal: ReferralView, view: DealLogView, page: number)
   const ref = { referralId: referral.id, version: referral.version };
   const people = deal.teams.flatMap((group) => group.members.map((member) => ({ group, member })));
   const size = LOG_PAGE[view];
-  const count = view === 'notes' ? deal.notes.length : people.length;
+  const count = view === 'notes' ? deal.notes.length : view === 'history' ? referral.history.length : people.length;
   const pages = Math.max(1, Math.ceil(count / size));
   const current = Math.min(Math.max(0, page), pages - 1);
   const shown =
-    view === 'notes'
+    view === 'history'
+      ? [...referral.history].reverse().slice(current * size, (current + 1) * size).flatMap(historyItems)
+      : view === 'notes'
       ? [...deal.notes]
           .reverse()
           .slice(current * size, (current + 1) * size)
@@ -309,7 +359,7 @@ export function dealLogCard(deal: ReferralView, view: DealLogView, page: number)
     fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${shortId(referral.id)}`,
     body: [
       plain(referral.name, { size: 'Large', weight: 'Bolder' }),
-      heading(`${view === 'notes' ? 'Notes' : 'Team'} · ${count} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
+      heading(`${{ notes: 'Notes', team: 'Team', history: 'History' }[view]} · ${count} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
       ...shown,
       {
         type: 'ActionSet',

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { Directory } from './directory.js';
-import type { ConversationRef, OutboxMessage, Person, Referral } from './model.js';
+import { declineReasons, lostReasons, type ConversationRef, type OutboxMessage, type Person, type Referral } from './model.js';
 import type { Store, Write } from './store.js';
 
 export type CoSellEvent =
@@ -11,8 +11,8 @@ export type CoSellEvent =
   | { type: 'received'; referral: Referral }
   /** A reminder that a Received referral expires soon. */
   | { type: 'reminder'; referral: Referral; daysLeft: number }
-  /** An invited organization answered (Accepted, Declined) or let the referral expire. */
-  | { type: 'answered'; referral: Referral }
+  /** An organization's referral reached an outcome: accepted, declined or expired (an invitation), won or lost. */
+  | { type: 'outcome'; referral: Referral }
   /** A referrals admin handed the referral to someone of the organization. */
   | { type: 'assigned'; referral: Referral };
 
@@ -43,17 +43,17 @@ export class AlertPlanner {
         const conversations = await this.store.list('conversation', r.orgId);
         return assignee ? this.toConversations(r.orgId, r.id, 'assigned', `Assigned to you: ${r.name}`, personal(conversations, [assignee])) : [];
       }
-      case 'answered': {
+      case 'outcome': {
         const org = (await this.directory.organization(r.orgId))?.name ?? r.orgId;
-        const answer =
-          r.substatus === 'Accepted' ? 'accepted' : r.substatus === 'Declined' ? `declined (${r.statusReason})` : 'did not answer in 14 days: it expired';
-        const sender = await this.senderReferral(r);
-        const toSender = sender ? await this.toConversations(sender.orgId, sender.id, 'answered', `${org} ${answer}: ${r.name}`, await this.senderTargets(r, sender)) : [];
-        // Everyone who got the alert sees its outcome: their alert cards are updated. (One still being
+        const headline = `${org} ${outcomeWords(r)}: ${r.name}`;
+        // Every other organization still on the deal hears it, the one that invited this one first.
+        const others = await this.otherReferrals(r);
+        const told = await Promise.all(others.map(async (o) => this.toConversations(o.orgId, o.id, 'answered', headline, await this.peopleOn(o, r))));
+        // Everyone who got this referral's alert sees its outcome: their alert cards are updated. (One still being
         // sent is updated by the delivery loop, which sees that the referral moved on.)
         const sent = (await this.store.list('outbox', r.orgId, { referralId: r.id })).filter((m) => m.status === 'sent' && m.kind !== 'update' && m.activityId);
         const updates = sent.map((m) => updateFor(m, r, this.clock.now()));
-        return [...toSender, ...updates];
+        return [...told.flat(), ...updates];
       }
     }
   }
@@ -69,11 +69,26 @@ export class AlertPlanner {
     return [...channel, ...personal(conversations, [...fallback, ...onTeam(people, r)])];
   }
 
-  /** The sender: who invited, and the people on the sender's own referral. */
-  private async senderTargets(received: Referral, sender: Referral): Promise<Target[]> {
-    const people = await this.store.list('person', sender.orgId);
-    const inviter = people.filter((p) => p.userId === received.history[0]?.byUserId);
-    return personal(await this.store.list('conversation', sender.orgId), [...inviter, ...onTeam(people, sender)]);
+  /** The referrals of the other organizations on the deal that take part in it still, the inviter's first. */
+  private async otherReferrals(r: Referral): Promise<Referral[]> {
+    const engagement = await this.store.get('engagement', r.engagementId);
+    const found = await Promise.all((engagement?.participants ?? []).filter((p) => p.referralId !== r.id).map((p) => this.store.get('referral', p.referralId)));
+    const inviter = r.inviteContext?.invitedBy.organizationId;
+    return found
+      .filter((o): o is Referral => o !== undefined && o.substatus !== 'Declined' && o.substatus !== 'Expired')
+      .sort((a, b) => Number(b.orgId === inviter) - Number(a.orgId === inviter));
+  }
+
+  /**
+   * Who hears about another organization's outcome on a referral: its team, whoever it is assigned
+   * to, whoever created it or sent the invitation; with nobody of those, its referrals admins.
+   */
+  private async peopleOn(o: Referral, about: Referral): Promise<Target[]> {
+    const people = await this.store.list('person', o.orgId);
+    const named = new Set([o.assignedTo?.userId, o.direction === 'Outgoing' ? o.history[0]?.byUserId : undefined, about.history[0]?.byUserId].filter((id): id is string => id !== undefined));
+    const chosen = [...people.filter((p) => named.has(p.userId)), ...onTeam(people, o)];
+    if (chosen.length > 0) return personal(await this.store.list('conversation', o.orgId), chosen);
+    return this.referralTargets(o);
   }
 
   /**
@@ -87,13 +102,6 @@ export class AlertPlanner {
     const targets = personal(conversations, admins).filter((t) => t.conversationId !== '');
     const headline = `Co-sell Bot cannot reach ${person.name} in Teams, so this alert did not reach them. Install Co-sell Bot in a team they belong to, or ask them to open its chat once.`;
     return this.toConversations(person.orgId, about.referralId, 'unreachable', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
-  }
-
-  private async senderReferral(received: Referral): Promise<Referral | undefined> {
-    const senderOrgId = received.inviteContext?.invitedBy.organizationId;
-    const engagement = await this.store.get('engagement', received.engagementId);
-    const participant = engagement?.participants.find((p) => p.orgId === senderOrgId);
-    return participant ? this.store.get('referral', participant.referralId) : undefined;
   }
 
   private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: Target[]): OutboxMessage[] {
@@ -117,6 +125,24 @@ export const personalChatOf = (conversations: ConversationRef[], userId: string)
 /** Each person's personal chat with the bot; for someone who never wrote to it, the delivery opens one. */
 function personal(conversations: ConversationRef[], people: Person[]): Target[] {
   return people.map((p) => ({ conversationId: personalChatOf(conversations, p.userId)?.id ?? '', userId: p.userId }));
+}
+
+/** What an organization did, in the words of an alert to the others on the deal. */
+function outcomeWords(r: Referral): string {
+  switch (r.substatus) {
+    case 'Accepted':
+      return 'accepted';
+    case 'Declined':
+      return `declined (${declineReasons[r.statusReason as keyof typeof declineReasons] ?? r.statusReason})`;
+    case 'Expired':
+      return 'did not answer in 14 days: it expired';
+    case 'Won':
+      return 'marked the deal Won';
+    case 'Lost':
+      return `marked the deal Lost (${lostReasons[r.statusReason as keyof typeof lostReasons] ?? r.statusReason})`;
+    default:
+      return r.substatus;
+  }
 }
 
 export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { userId?: string; replaceActivityId?: string }, now: Date): OutboxMessage {

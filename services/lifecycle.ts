@@ -51,6 +51,8 @@ export interface Participant {
   kind: Organization['kind'];
   stage: Stage;
   direction: Referral['direction'];
+  /** When their referral last changed. */
+  since: string;
 }
 
 /** A note as a viewer reads it: with its author's organization. */
@@ -258,7 +260,9 @@ export class LifecycleService {
     const solutionIds = parsedPart(SolutionIds, raw.solutionIds);
     if (solutionIds) await this.checkSolutions(solutionIds, 'solutionIds', fields);
     const help = parsedPart(HelpType, raw.helpType ?? 'None');
-    if (help !== undefined && help !== 'None') {
+    if (help !== undefined && help !== 'None' && person.orgId === this.microsoftOrgId) {
+      fields.helpType ??= 'You are Microsoft: your own deal asks no help from Microsoft. Invite partners instead.';
+    } else if (help !== undefined && help !== 'None') {
       this.checkMicrosoftNeeds(raw.customerContact !== undefined, raw.consentToShare === true || String(raw.consentToShare) === 'true', fields);
     }
     const seen = new Set<string>();
@@ -281,7 +285,7 @@ export class LifecycleService {
       if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
         action: 'accepted',
-        events: answered,
+        events: outcome,
         next: {
           ...current,
           ...stageFields('Accepted'),
@@ -302,7 +306,7 @@ export class LifecycleService {
       this.checkTransition(current, 'Declined');
       return {
         action: 'declined',
-        events: answered,
+        events: outcome,
         next: {
           ...current,
           ...stageFields('Declined'),
@@ -322,7 +326,7 @@ export class LifecycleService {
       );
       const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
       if (expired.length > 0) {
-        const events = expired.flatMap(answered);
+        const events = expired.flatMap(outcome);
         await commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
       }
       return expired;
@@ -545,7 +549,8 @@ export class LifecycleService {
     const input = parseInput(InviteInput, raw);
     return this.change(caller, referralId, version, async (current, { person, now }) => {
       const engagement = await this.engagementOf(current);
-      const options = invitationOptions(current, engagement, this.microsoftOrgId);
+      const taking = await this.takingPart(engagement, current);
+      const options = invitationOptions(current, taking, this.microsoftOrgId);
       if (input.microsoft && !options.microsoft.allowed) throw new CoSellError('not_allowed', options.microsoft.reason);
       if (input.partners.length > 0 && !options.partners.allowed) throw new CoSellError('not_allowed', options.partners.reason);
 
@@ -573,12 +578,11 @@ export class LifecycleService {
         ...(await Promise.all(input.partners.map((p) => this.invitationForPartner(next, person, now, p)))),
       ];
       const names = await Promise.all(invited.map((r) => this.orgName(r.orgId)));
-      const before = dealTypeOf(engagement, this.microsoftOrgId);
-      const grown: Engagement = {
-        ...engagement,
-        participants: [...engagement.participants, ...invited.map((r) => ({ orgId: r.orgId, referralId: r.id }))],
-      };
-      const after = dealTypeOf(grown, this.microsoftOrgId);
+      const before = dealTypeOf(taking, this.microsoftOrgId);
+      const invitedParticipants = invited.map((r) => ({ orgId: r.orgId, referralId: r.id }));
+      // The engagement keeps everyone ever invited (one who declined stays in its record); the type follows who takes part now.
+      const grown: Engagement = { ...engagement, participants: [...engagement.participants, ...invitedParticipants] };
+      const after = dealTypeOf({ ...taking, participants: [...taking.participants, ...invitedParticipants] }, this.microsoftOrgId);
       return {
         action: `invited ${names.join(', ')}${before === after ? '' : ` (deal type ${before} → ${after})`}`,
         next,
@@ -599,6 +603,7 @@ export class LifecycleService {
       }
       return {
         action: 'won',
+        events: outcome,
         next: { ...current, ...stageFields('Won'), ...(needsRegistration ? { registration: input.registration } : {}) },
       };
     });
@@ -610,6 +615,7 @@ export class LifecycleService {
       this.checkTransition(current, 'Lost');
       return {
         action: 'lost',
+        events: outcome,
         next: {
           ...current,
           ...stageFields('Lost'),
@@ -751,6 +757,12 @@ export class LifecycleService {
     return referral;
   }
 
+  /** The engagement as it stands for the viewer's referral: without the other organizations that declined or let their invitation expire. */
+  private async takingPart(engagement: Engagement, viewer: Referral): Promise<Engagement> {
+    const stages = await Promise.all(engagement.participants.map(async (p) => (await this.store.get('referral', p.referralId))?.substatus));
+    return { ...engagement, participants: engagement.participants.filter((p, i) => p.referralId === viewer.id || !hasLeft(stages[i])) };
+  }
+
   private async engagementOf(referral: Referral): Promise<Engagement> {
     const engagement = await this.store.get('engagement', referral.engagementId);
     if (!engagement) throw new Error(`Engagement ${referral.engagementId} of referral ${referral.id} is missing`);
@@ -786,6 +798,7 @@ export class LifecycleService {
       kind: org?.kind ?? 'partner',
       stage: theirs?.substatus ?? 'Received',
       direction: theirs?.direction ?? 'Incoming',
+      since: theirs?.updatedDateTime ?? referral.createdDateTime,
     }));
     const ownName = await this.orgName(referral.orgId);
     // The deal's shared record: every organization's shared notes and people; internal notes stay with their author's organization.
@@ -798,12 +811,13 @@ export class LifecycleService {
       ...others.filter(({ theirs }) => (theirs?.team.length ?? 0) > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirs!.team })),
     ];
     const solutions = await this.solutionsOf(referral);
-    const invitations = invitationOptions(referral, engagement, this.microsoftOrgId);
+    const current = await this.takingPart(engagement, referral);
+    const invitations = invitationOptions(referral, current, this.microsoftOrgId);
     return {
       referral,
       notes,
       teams,
-      dealType: dealTypeOf(engagement, this.microsoftOrgId),
+      dealType: dealTypeOf(current, this.microsoftOrgId),
       participants,
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
@@ -929,11 +943,14 @@ function stageFields(stage: Stage): Pick<Referral, 'status' | 'substatus'> {
 
 const isArchived = (r: Referral) => r.status === 'Closed';
 
+/** An organization that declined or let its invitation expire takes no part in the deal any more. */
+const hasLeft = (stage: Stage | undefined) => stage === 'Declined' || stage === 'Expired';
+
 /** Whether the caller's request has changed this referral already: its history names the request. */
 export const actedOn = (r: Referral, caller: Caller) => caller.requestId !== undefined && r.history.some((h) => h.requestId === caller.requestId);
 
-/** An invited organization's answer is news for the sender. */
-const answered = (r: Referral): CoSellEvent[] => (r.direction === 'Incoming' ? [{ type: 'answered', referral: r }] : []);
+/** An organization's outcome is news for every other organization on the deal. */
+const outcome = (r: Referral): CoSellEvent[] => [{ type: 'outcome', referral: r }];
 /**
  * Most recently updated first, within `group` (lower first). Each time is parsed once: dates may
  * carry any offset, and lists sort thousands of deals per request.

@@ -102,7 +102,7 @@ describe('a new inbound referral', () => {
     const alertId = String(h.connector.activities(personalConversationId(fay)).find((a) => a.summary)!.id);
     await pressOn(fay, card, 'Decline', { reason: 'NoCapacity' }, alertId);
     const [told] = await waitForAlerts(ana, 1);
-    expect(summaryOf(told!)).toBe('Fabrikam Consulting declined (NoCapacity): Litware migration');
+    expect(summaryOf(told!)).toBe('Fabrikam Consulting declined (We have no capacity right now): Litware migration');
     expect(button(cardOf(told!), 'Edit').data.referralId).toBe(deal.referral.id);
     expect(cardText(cardOf(told!))).toContain('Fabrikam Consulting: Declined');
   });

@@ -98,7 +98,7 @@ describe('new deal', () => {
     expect(text).toContain('Private · Outbound');
     expect(text).toContain('$75,000');
     expect(text).toContain('080912399'); // the D-U-N-S of the customer picked
-    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Assign', 'Invite', 'Mark won', 'Mark lost', '♡ Add to favorites', 'Whole team (1)']);
+    expect(actions(card).map((a) => a.title)).toEqual(['Edit', 'Add team member', 'Solutions', 'Add note', 'Assign', 'Invite', 'Mark won', 'Mark lost', '♡ Add to favorites', 'Whole team (1)', 'History (1)']);
     expect((await h.app.lifecycle.list({ tenantId: MICROSOFT, userId: mia.aadObjectId }, 'inbound').catch(() => undefined))).toBeUndefined();
   });
 
@@ -180,7 +180,7 @@ describe('one-click actions on the deal card', () => {
   it('Accept accepts the referral as it came, in one click, and offers Edit right there', async () => {
     const { card, id } = await receivedByFay();
     expect(cardText(card)).toContain('14 days left to respond');
-    expect(actions(card).map((a) => a.title)).toEqual(['Accept', 'Assign', '♡ Add to favorites', 'Decline']);
+    expect(actions(card).map((a) => a.title)).toEqual(['Accept', 'Assign', '♡ Add to favorites', 'History (1)', 'Decline']);
     const accepted = await press(fay, card, 'Accept', {}, 'msg-card-1');
     expect(cardText(accepted)).toContain('Accepted by Fay Fabrikam.');
     expect(actions(accepted).map((a) => a.title)).toContain('Edit');
@@ -220,7 +220,7 @@ describe('one-click actions on the deal card', () => {
     expect(cardText(declined)).toContain('Declined by Fay Fabrikam.');
     expect(cardText(declined)).toContain('Archived: Declined');
     expect(cardText(declined)).toContain('We have no capacity right now');
-    expect(actions(declined).map((a) => a.title)).toEqual(['♡ Add to favorites']);
+    expect(actions(declined).map((a) => a.title)).toEqual(['♡ Add to favorites', 'History (2)']);
     expect(cardText(await h.say(fay, 'archive'))).toContain('Contoso labs rollout');
   });
 

@@ -100,7 +100,7 @@ function buttonProblems(card: Card, view: ReferralView): string[] {
   for (const heart of hearts) if (dataOf(heart).favorite !== !view.favorite) problems.push(`the heart sends favorite=${String(dataOf(heart).favorite)} on a deal whose favorite is ${view.favorite}`);
   // Besides forms, Accept, Decline and the heart, only the buttons that open the whole notes log or team.
   const known = ['showForm', 'favorite', ...directVerbs];
-  const other = all.filter((b) => !known.includes(String(b.verb)) && !(b.verb === 'open' && ['notes', 'team'].includes(String(dataOf(b).view))));
+  const other = all.filter((b) => !known.includes(String(b.verb)) && !(b.verb === 'open' && ['notes', 'team', 'history'].includes(String(dataOf(b).view))));
   if (other.length > 0) problems.push(`unexpected buttons: ${other.map((b) => `${b.title} (${b.verb})`).join(', ')}`);
   return problems;
 }
@@ -368,7 +368,7 @@ describe('deal card', () => {
   it('a terminal deal (won, lost, declined, expired) has only the heart and says it is archived', () => {
     for (const name of ['won', 'lost', 'declined', 'expired'] as const) {
       const card = dealCard(views[name], { now });
-      expect(buttons(card).map((b) => b.verb)).toEqual(['favorite']);
+      expect(buttons(card).map((b) => b.verb)).toEqual(['favorite', 'open']);
       expect(runs(card).join('\n')).toMatch(new RegExp(`Archived: ${views[name].referral.substatus} on .* Nothing can change any more`));
     }
   });
@@ -377,7 +377,7 @@ describe('deal card', () => {
     const card = dealCard(views.received, { now });
     expect(textBlocks(card)).toContain('14 days left to respond (until 20 Dec 2026, 09:00 UTC)');
     expect(runs(card)).toContain('From Microsoft (Mia Microsoft): “The customer asked for an EU migration partner. Can you take the data migration?”');
-    expect(buttons(card).map((b) => `${b.title}:${b.verb}`)).toEqual(['Accept:accept', 'Assign:showForm', '♡ Add to favorites:favorite', 'Decline:decline']);
+    expect(buttons(card).map((b) => `${b.title}:${b.verb}`)).toEqual(['Accept:accept', 'Assign:showForm', '♡ Add to favorites:favorite', 'History (1):open', 'Decline:decline']);
     // The decline reason is required: a button that sends the card's inputs would have Teams ask for a reason first.
     expect(buttons(card).filter((b) => b.associatedInputs !== 'none').map((b) => `${b.title}:${b.verb}`), 'buttons that check the decline inputs').toEqual(['Decline:decline']);
     expect(textBlocks(dealCard(views.received, { now: new Date(now.getTime() + 13.5 * DAY_MS) })).join()).toContain('1 day left to respond');
@@ -438,7 +438,7 @@ describe('deal card', () => {
     const off = buttons(dealCard(views.privateOut, { now })).find((b) => b.verb === 'favorite')!;
     const on = buttons(dealCard(views.favorite, { now })).find((b) => b.verb === 'favorite')!;
     expect([off.title, dataOf(off).favorite, on.title, dataOf(on).favorite]).toEqual(['♡ Add to favorites', true, '♥ Remove from favorites', false]);
-    expect(buttons(dealCard(views.readOnly, { now })).map((b) => b.verb)).toEqual(['favorite']);
+    expect(buttons(dealCard(views.readOnly, { now })).map((b) => b.verb)).toEqual(['favorite', 'open']);
   });
 
   it('refresh names at most 60 users and the deal', () => {
@@ -756,7 +756,7 @@ describe('size at the limits', () => {
     const [team, solutionIds] = [range(50).map((i) => person(`Member${pad(i)}`)), longSolutions.map((s) => s.id)];
     const inviteContext = { invitedBy: { organizationId: FABRIKAM, organizationName: text('Sender org', 200), userName: text('Sender', 200) }, notes: text('Invitation', 4000), contacts: team, invitedDateTime: hoursAgo(1) };
     const referral: Referral = { ...r, name: text('Deal', 200), customerProfile, team, solutionIds, notes, externalReferenceId: text('CRM', 100), campaignId: text('CMP', 100), inviteContext };
-    const participants = longPartners.slice(0, 10).map((o) => ({ orgId: o.id, orgName: o.name, kind: 'partner' as const, stage: 'Received' as const, direction: 'Incoming' as const }));
+    const participants = longPartners.slice(0, 10).map((o) => ({ orgId: o.id, orgName: o.name, kind: 'partner' as const, stage: 'Received' as const, direction: 'Incoming' as const, since: hoursAgo(2) }));
     // Every note also read with its organization's long name, and a second organization's 50 people.
     const viewNotes = notes.map((n) => ({ ...n, orgName: text('Org', 200), own: true }));
     const teams = [

@@ -33,7 +33,7 @@ describe('tenant isolation', () => {
   it('participants see each other’s stage, not each other’s details', async () => {
     const ours = (await w.service.createDeal(w.admin, dealInput({ partners: [partnerInvitation(FABRIKAM)] }))).referral;
     const view = await w.service.get(w.fabrikam, (await w.service.list(w.fabrikam, 'inbound')).items[0]!.referral.id);
-    expect(view.participants).toEqual([{ orgId: w.admin.tenantId, orgName: 'Organization aaaaaaaa', kind: 'partner', stage: 'Accepted', direction: 'Outgoing' }]);
+    expect(view.participants).toEqual([{ orgId: w.admin.tenantId, orgName: 'Organization aaaaaaaa', kind: 'partner', stage: 'Accepted', direction: 'Outgoing', since: ours.updatedDateTime }]);
     expect((await refusal(w.service.get(w.fabrikam, ours.id))).code).toBe('not_found');
   });
 

@@ -1,8 +1,12 @@
 // One deal, several organizations: what one organization writes on the deal the others read (notes
 // unless internal, the whole team by organization), and each changes only its own people.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dealCard, dealLogCard } from '../cards/deal.js';
+import { AlertPlanner } from '../services/alerts.js';
+import { DAY_MS } from '../services/clock.js';
+import { LifecycleService } from '../services/lifecycle.js';
 import type { Referral } from '../services/model.js';
-import { dealInput, FABRIKAM, makeWorld, member, partnerInvitation, refusal, type World } from './helpers/world.js';
+import { customerContact, dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, refusal, type World } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -86,5 +90,68 @@ describe('the whole team, by organization', () => {
     // Our people are on our referral: Fabrikam finds no such person on its own team.
     expect((await refusal(w.service.removeTeamMember(w.fabrikam, theirs.id, removed.referral.version, { email: 'ana@partner.example' }))).code).toBe('not_found');
     expect((await w.service.get(w.admin, ours.id)).referral.team.map((m) => m.email)).toEqual(['ana@partner.example']);
+  });
+});
+
+describe('everyone on the deal hears the outcome', () => {
+  it('won, accepted and lost reach the other organizations’ people; an invitation still to answer shows the creator’s outcome', async () => {
+    const service = new LifecycleService(w.store, w.directory, w.clock, new AlertPlanner(w.store, w.directory, w.clock));
+    const ours = (await service.createDeal(w.admin, dealInput({ partners: [partnerInvitation(FABRIKAM), partnerInvitation(NORTHWIND)] }))).referral;
+    const inbound = async (c: typeof w.fabrikam) => (await service.list(c, 'inbound')).items[0]!.referral;
+    const fab = await inbound(w.fabrikam);
+    const accepted = await service.accept(w.fabrikam, fab.id, fab.version, { name: fab.name, dealValue: 12000, currency: 'USD', closingDateTime: '2027-03-31', team: [member('Fay', 'fay@fabrikam.example')] });
+    const planned = async (orgId: string) => (await w.store.list('outbox', orgId)).filter((m) => m.kind === 'answered').map((m) => [m.headline, m.userId]);
+    // Fabrikam's acceptance: we (who invited) and Northwind (still deciding) hear it.
+    expect(await planned(ours.orgId)).toEqual([['Fabrikam Consulting accepted: Contoso supply chain', 'u-ana']]);
+    expect(await planned(NORTHWIND)).toEqual([['Fabrikam Consulting accepted: Contoso supply chain', 'u-ned']]);
+
+    w.clock.advance(DAY_MS);
+    await service.markWon(w.admin, ours.id, ours.version, {});
+    expect((await planned(FABRIKAM)).map(([h]) => h)).toEqual(['Organization aaaaaaaa marked the deal Won: Contoso supply chain']);
+    expect((await planned(FABRIKAM)).map(([, u]) => u)).toEqual(['u-fay']);
+    expect(await planned(NORTHWIND)).toContainEqual(['Organization aaaaaaaa marked the deal Won: Contoso supply chain', 'u-ned']);
+    const nw = await service.get(w.northwind, (await inbound(w.northwind)).id);
+    expect(nw.participants.find((p) => p.orgId === ours.orgId)).toMatchObject({ stage: 'Won', since: '2026-11-22T09:00:00.000Z' });
+    expect(JSON.stringify(dealCard(nw, { now: w.clock.now() }))).toContain('Organization aaaaaaaa marked this deal Won on 22 Nov 2026. Decide knowing it.');
+
+    await service.markLost(w.fabrikam, accepted.referral.id, accepted.referral.version, { reason: 'NoBudget' });
+    expect(await planned(ours.orgId)).toContainEqual(['Fabrikam Consulting marked the deal Lost (The customer has no budget): Contoso supply chain', 'u-ana']);
+  });
+});
+
+describe('Microsoft takes part as it stands now', () => {
+  it('can be asked again after it declined, and the deal type follows', async () => {
+    const ours = (await w.service.createDeal(w.admin, dealInput({ helpType: 'QuotesOrLicensing', customerContact, consentToShare: true }))).referral;
+    const ms = (await w.service.list(w.microsoft, 'inbound')).items[0]!.referral;
+    await w.service.decline(w.microsoft, ms.id, ms.version, { reason: 'NoCapacity' });
+    const after = await w.service.get(w.admin, ours.id);
+    expect(after.dealType).toBe('private');
+    expect(after.invitations.microsoft).toEqual({ allowed: true });
+    const again = await w.service.invite(w.admin, ours.id, ours.version, { microsoft: { helpType: 'GeneralOrOther', notes: 'The customer is ready now' } as never, partners: [] });
+    expect(again.dealType).toBe('co-sell');
+    expect(again.referral.history.at(-1)!.action).toBe('invited Microsoft (deal type private → co-sell)');
+    expect((await w.service.list(w.microsoft, 'inbound')).items.map((i) => i.referral.substatus)).toEqual(['Received']);
+    // Microsoft's own card still says what it was for Microsoft: its declined referral of a co-sell deal.
+    expect((await w.service.get(w.microsoft, ms.id)).dealType).toBe('co-sell');
+  });
+
+  it('a Microsoft seller’s own deal asks no help from Microsoft', async () => {
+    const fields = (await refusal(w.service.createDeal(w.microsoft, dealInput({ helpType: 'QuotesOrLicensing', customerContact, consentToShare: true })))).fields;
+    expect(fields.helpType).toMatch(/You are Microsoft/);
+  });
+});
+
+describe('the history card', () => {
+  it('shows who changed what, from what to what, newest first, paged', async () => {
+    const ours = (await w.service.createDeal(w.admin, dealInput())).referral;
+    w.clock.advance(60_000);
+    const edited = await w.service.edit(w.admin, ours.id, 1, { name: 'Bigger deal', dealValue: 90000, notes: 'Scope grew' });
+    const card = JSON.stringify(dealLogCard(edited, 'history', 0));
+    expect(card).toContain('History · 2 · page 1 of 1');
+    expect(card).toContain('21 Nov 2026, 09:01 UTC · Ana Admin · edited');
+    expect(card).toContain('Deal name: Contoso supply chain → Bigger deal');
+    expect(card).toContain('Value: 50000 → 90000');
+    expect(card).toContain('Note: Scope grew');
+    expect(card.indexOf('· edited')).toBeLessThan(card.indexOf('· created'));
   });
 });
