@@ -51,7 +51,7 @@ export const dealForms = {
   }),
   edit: defineForm({
     title: 'Edit the deal',
-    fields: [dealName, dealValue, currency, closeDate, crmId, campaignId, notes('Add a note (optional)')],
+    fields: [dealName, dealValue, currency, closeDate, dealFields.salesStage, dealFields.customerMarketplaceIntent, crmId, campaignId, dealFields.shareWithMicrosoftSellers, notes('Add a note (optional)')],
     submit: { title: 'Save', style: 'positive' },
     toInput: (v): EditInput => ({ ...v }),
   }),

@@ -7,7 +7,7 @@ import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
 import { closeDatePassed, dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { coSellStatusLabels, currencies, dateTime, day, daysLeft, heartTitle, helpTypeLabels, money, partnerSolutionChoices, personChoice, shortId, solutionChoices, stageStyle } from './format.js';
+import { addressLine, coSellStatusLabels, currencies, dateTime, day, daysLeft, heartTitle, helpTypeLabels, intentLabels, money, partnerSolutionChoices, personChoice, pipelineChoices, salesStageLabels, shortId, sizeLabels, solutionChoices, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
 import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
@@ -89,6 +89,9 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
     externalReferenceId: r.externalReferenceId,
     campaignId: r.campaignId,
     solutionIds: r.solutionIds.join(','),
+    salesStage: r.salesStage,
+    customerMarketplaceIntent: r.customerMarketplaceIntent,
+    shareWithMicrosoftSellers: String(r.consent.consentToShareReferralWithMicrosoftSellers),
     // Asking Microsoft is the only choice when partners can't be invited; otherwise it is opt-in.
     inviteMicrosoft: String(!view.invitations.partners.allowed),
     helpType: r.details.assistanceRequestCode === 'None' ? 'GeneralOrOther' : r.details.assistanceRequestCode,
@@ -114,17 +117,20 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const r = view.referral;
   const form = o.form ?? '';
   const c = view.allowed;
-  const address = [r.customerProfile.address.city, r.customerProfile.address.country].filter(Boolean).join(', ');
+  const address = addressLine(r.customerProfile.address);
   const contacts = r.customerProfile.team;
   const help = r.details.assistanceRequestCode;
   const facts = [
     { title: 'Customer', value: [r.customerProfile.name, address].filter(Boolean).join(' · ') },
     ...(r.customerProfile.duns ? [{ title: 'D-U-N-S', value: r.customerProfile.duns }] : []),
+    ...(r.customerProfile.size ? [{ title: 'Customer size', value: sizeLabels[r.customerProfile.size] }] : []),
     ...contacts.slice(0, limits.contacts).map((m) => ({ title: 'Customer contact', value: personLine(m) })),
     ...(contacts.length > limits.contacts ? [{ title: 'Customer contact', value: `and ${contacts.length - limits.contacts} more` }] : []),
     ...(r.assignedTo ? [{ title: 'Assigned to', value: r.assignedTo.name }] : []),
     { title: 'Estimated value', value: money(r.details.dealValue, r.details.currency) },
     { title: 'Estimated close', value: day(r.details.closingDateTime) },
+    ...(r.status !== 'Closed' ? [{ title: 'Sales stage', value: salesStageLabels[r.salesStage] }] : []),
+    { title: 'Marketplace purchase', value: intentLabels[r.customerMarketplaceIntent] },
     // "None" keeps the creator's deal private; on a referral someone sent, it only means no help was named.
     ...(help !== 'None' ? [{ title: r.direction === 'Incoming' ? 'Help requested' : 'Help from Microsoft', value: helpTypeLabels[help] }] : []),
     ...(r.externalReferenceId ? [{ title: 'CRM id', value: r.externalReferenceId }] : []),
@@ -210,6 +216,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   if (chosen && !partners.some((p) => p.id === chosen.id)) partners.unshift(chosen);
   const choices: Choices = {
     currencies: currencies.map((v) => ({ title: v, value: v })),
+    ...pipelineChoices,
     declineReasons: options(declineReasons),
     lostReasons: options(lostReasons),
     helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
@@ -296,6 +303,8 @@ const fieldLabels: Record<string, string> = {
   'customerProfile.name': 'Customer',
   'customerProfile.team': 'Customer contacts',
   consent: 'Consent to share',
+  salesStage: 'Sales stage',
+  customerMarketplaceIntent: 'Marketplace purchase',
 };
 const unlisted = new Set(['status', 'expirationDateTime', 'senderUpdatedDateTime']);
 

@@ -1,6 +1,6 @@
 // How amounts, dates and stages read on a card.
 import { DAY_MS } from '../services/clock.js';
-import type { Customer, Organization, Solution, Stage } from '../services/model.js';
+import { customerSizes, marketplaceIntents, salesStages, type Address, type Customer, type CustomerSize, type MarketplaceIntent, type Organization, type SalesStage, type Solution, type Stage } from '../services/model.js';
 
 /** Formatters are costly to build and cards show many amounts and dates: each is built once. */
 const formatters = new Map<string, Intl.NumberFormat>();
@@ -75,6 +75,32 @@ export const helpTypeLabels = {
   PostSalesCustomerSuccess: 'Post-sales customer success',
   WorkloadSpecificValueProposition: 'Workload-specific value proposition',
 } as const;
+
+export const salesStageLabels: Record<SalesStage, string> = { Qualify: 'Qualify', Develop: 'Develop', Propose: 'Propose', Close: 'Close' };
+export const intentLabels: Record<MarketplaceIntent, string> = { Yes: 'Yes', No: 'No', HaveNotDecided: 'Have not decided' };
+export const sizeLabels: Record<CustomerSize, string> = {
+  '1to9employees': '1 to 9 employees',
+  '10to50employees': '10 to 50 employees',
+  '51to250employees': '51 to 250 employees',
+  '251to1000employees': '251 to 1,000 employees',
+  '1001to5000employees': '1,001 to 5,000 employees',
+  '5001to10000employees': '5,001 to 10,000 employees',
+  '10001to20000employees': '10,001 to 20,000 employees',
+  Morethan20000employees: 'More than 20,000 employees',
+  '1to50employees': '1 to 50 employees',
+  '51to500employees': '51 to 500 employees',
+  Morethan500employees: 'More than 500 employees',
+};
+
+/** The pickers of Partner Center's pipeline fields; the size offers the current bands (the older three are read, not offered). */
+export const pipelineChoices = {
+  salesStages: salesStages.map((v) => ({ title: salesStageLabels[v], value: v })),
+  marketplaceIntents: marketplaceIntents.map((v) => ({ title: intentLabels[v], value: v })),
+  customerSizes: customerSizes.slice(0, 8).map((v) => ({ title: sizeLabels[v], value: v })),
+};
+
+/** A customer's address on one line: street, city, postal code, state, country. */
+export const addressLine = (a: Address) => [a.addressLine1, a.addressLine2, a.city, [a.postalCode, a.state].filter(Boolean).join(' '), a.country].filter(Boolean).join(', ');
 
 /**
  * Solutions to pick, grouped by owner: the viewer's company first, then Microsoft, then each partner.

@@ -11,6 +11,9 @@ export type FieldKind = 'text' | 'multiline' | 'email' | 'tel' | 'number' | 'dat
 /** Lists the card builders fill at render time. */
 export type ChoiceSource =
   | 'currencies'
+  | 'salesStages'
+  | 'marketplaceIntents'
+  | 'customerSizes'
   | 'declineReasons'
   | 'lostReasons'
   | 'helpTypes'
@@ -228,6 +231,10 @@ export const dealFields = {
   closingDateTime: { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
   externalReferenceId: { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
   campaignId: { id: 'campaignId', label: 'Campaign id (optional)', kind: 'text', maxLength: 100, half: true },
+  // Partner Center's pipeline: a new deal starts at Qualify, and the customer has not decided (its own defaults).
+  salesStage: { id: 'salesStage', label: 'Sales stage', kind: 'choice', choices: 'salesStages', half: true, placeholder: 'Qualify' },
+  customerMarketplaceIntent: { id: 'customerMarketplaceIntent', label: 'Buying through the marketplace?', kind: 'choice', choices: 'marketplaceIntents', half: true, placeholder: 'Have not decided' },
+  shareWithMicrosoftSellers: { id: 'shareWithMicrosoftSellers', label: 'Microsoft sellers', kind: 'toggle', title: 'Share this deal with Microsoft’s sellers without asking for help (partner-led)' },
   notes: (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
   solutionIds: {
     id: 'solutionIds',

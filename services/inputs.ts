@@ -1,7 +1,7 @@
 // What callers send to the lifecycle service. Card forms, the HTTP intake and tests all
 // parse through these schemas, so a field means the same thing everywhere.
 import { z } from 'zod';
-import { Address, Contact, DeclineReason, Duns, HelpType, LostReason, Money, Registration, id } from './model.js';
+import { Address, Contact, CustomerSize, DeclineReason, Duns, HelpType, LostReason, MarketplaceIntent, Money, Registration, SalesStage, id } from './model.js';
 
 /** Form inputs arrive as strings; an empty one means "not given". */
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -45,6 +45,15 @@ export const CustomerInput = z.object({
   address: Address,
   duns: z.preprocess(blankToUndefined, Duns.optional()),
 });
+
+/** What Partner Center's pipeline asks of a deal besides its details; each has a default, so an omitted one is no error. */
+const pipelineFields = {
+  salesStage: z.preprocess(blankToUndefined, SalesStage.default('Qualify')),
+  customerMarketplaceIntent: z.preprocess(blankToUndefined, MarketplaceIntent.default('HaveNotDecided')),
+  customerSize: z.preprocess(blankToUndefined, CustomerSize.optional()),
+  /** Shared with Microsoft's sellers without asking for help: partner-led. */
+  shareWithMicrosoftSellers: CheckboxInput.default(false),
+};
 export type CustomerInput = z.infer<typeof CustomerInput>;
 
 /** The most people one deal's team holds, and the most partners invited at once: cards must fit Teams. */
@@ -89,6 +98,7 @@ export const CreateDealInput = z.object({
   team: Team,
   solutionIds: SolutionIds,
   helpType: choice(HelpType).default('None'),
+  ...pipelineFields,
   partners: z.array(PartnerInvitation).max(MAX_PARTNERS, `Invite at most ${MAX_PARTNERS} partners at a time.`).default([]),
 });
 export type CreateDealInput = z.input<typeof CreateDealInput>;
@@ -122,6 +132,9 @@ export const EditInput = z
       notes: optionalText(4000),
       externalReferenceId: clearableText(100),
       campaignId: clearableText(100),
+      salesStage: z.preprocess(blankToUndefined, SalesStage.optional()),
+      customerMarketplaceIntent: z.preprocess(blankToUndefined, MarketplaceIntent.optional()),
+      shareWithMicrosoftSellers: z.preprocess((v) => (v === undefined ? undefined : v === true || v === 'true'), z.boolean().optional()),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? `These fields can't be edited: ${issue.keys.join(', ')}.` : undefined) },
   );

@@ -172,9 +172,12 @@ export class LifecycleService {
           name: input.customer.name,
           address: input.customer.address,
           duns: input.customer.duns,
+          ...(input.customerSize ? { size: input.customerSize } : {}),
           team: input.customerContact ? [input.customerContact] : [],
         },
-        consent: { consentToShareInfoWithOthers: input.consentToShare, consentToContact: input.consentToShare },
+        consent: { consentToShareInfoWithOthers: input.consentToShare, consentToContact: input.consentToShare, consentToShareReferralWithMicrosoftSellers: input.shareWithMicrosoftSellers },
+        salesStage: input.salesStage,
+        customerMarketplaceIntent: input.customerMarketplaceIntent,
         details: {
           dealValue: input.dealValue,
           currency: input.currency,
@@ -394,6 +397,8 @@ export class LifecycleService {
           ...stageFields('Received'),
           customerProfile: incoming.customerProfile,
           consent: incoming.consent,
+          salesStage: incoming.salesStage,
+          customerMarketplaceIntent: incoming.customerMarketplaceIntent,
           details: incoming.details,
           team: incoming.team,
           solutionIds: incoming.solutionIds,
@@ -467,6 +472,9 @@ export class LifecycleService {
           },
           externalReferenceId: input.externalReferenceId ?? current.externalReferenceId,
           campaignId: input.campaignId ?? current.campaignId,
+          salesStage: input.salesStage ?? current.salesStage,
+          customerMarketplaceIntent: input.customerMarketplaceIntent ?? current.customerMarketplaceIntent,
+          consent: { ...current.consent, consentToShareReferralWithMicrosoftSellers: input.shareWithMicrosoftSellers ?? current.consent.consentToShareReferralWithMicrosoftSellers },
           notes: withNote(current.notes, person, now, input.notes),
         },
       };
@@ -566,7 +574,7 @@ export class LifecycleService {
           next = {
             ...next,
             customerProfile: { ...next.customerProfile, team: mergeContacts(next.customerProfile.team, [contact]) },
-            consent: { consentToShareInfoWithOthers: consent, consentToContact: consent },
+            consent: { ...next.consent, consentToShareInfoWithOthers: consent, consentToContact: consent },
             details: { ...next.details, assistanceRequestCode: input.microsoft.helpType },
           };
         }
@@ -578,11 +586,12 @@ export class LifecycleService {
         ...(await Promise.all(input.partners.map((p) => this.invitationForPartner(next, person, now, p)))),
       ];
       const names = await Promise.all(invited.map((r) => this.orgName(r.orgId)));
-      const before = dealTypeOf(taking, this.microsoftOrgId);
+      const shared = await this.sharedWithMicrosoftSellers(current, engagement);
+      const before = dealTypeOf(taking, this.microsoftOrgId, shared);
       const invitedParticipants = invited.map((r) => ({ orgId: r.orgId, referralId: r.id }));
       // The engagement keeps everyone ever invited (one who declined stays in its record); the type follows who takes part now.
       const grown: Engagement = { ...engagement, participants: [...engagement.participants, ...invitedParticipants] };
-      const after = dealTypeOf({ ...taking, participants: [...taking.participants, ...invitedParticipants] }, this.microsoftOrgId);
+      const after = dealTypeOf({ ...taking, participants: [...taking.participants, ...invitedParticipants] }, this.microsoftOrgId, shared);
       return {
         action: `invited ${names.join(', ')}${before === after ? '' : ` (deal type ${before} → ${after})`}`,
         next,
@@ -763,6 +772,12 @@ export class LifecycleService {
     return { ...engagement, participants: engagement.participants.filter((p, i) => p.referralId === viewer.id || !hasLeft(stages[i])) };
   }
 
+  /** Whether the deal's creator shared it with Microsoft's sellers (partner-led): on the creator's own referral. */
+  private async sharedWithMicrosoftSellers(referral: Referral, engagement: Engagement): Promise<boolean> {
+    const creators = referral.orgId === engagement.createdByOrgId ? referral : await this.store.get('referral', engagement.participants.find((p) => p.orgId === engagement.createdByOrgId)?.referralId ?? '');
+    return creators?.consent.consentToShareReferralWithMicrosoftSellers ?? false;
+  }
+
   private async engagementOf(referral: Referral): Promise<Engagement> {
     const engagement = await this.store.get('engagement', referral.engagementId);
     if (!engagement) throw new Error(`Engagement ${referral.engagementId} of referral ${referral.id} is missing`);
@@ -817,7 +832,7 @@ export class LifecycleService {
       referral,
       notes,
       teams,
-      dealType: dealTypeOf(current, this.microsoftOrgId),
+      dealType: dealTypeOf(current, this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement)),
       participants,
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
@@ -1043,6 +1058,8 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     direction: 'Incoming',
     ...stageFields('Received'),
     customerProfile: { ...deal.customerProfile, team: parts.customerTeam },
+    salesStage: deal.salesStage,
+    customerMarketplaceIntent: deal.customerMarketplaceIntent,
     consent: deal.consent,
     details: parts.details,
     // The invited organization's team is its own people, added when it accepts; the inviter's stay on the inviter's referral.

@@ -201,6 +201,33 @@ export const Money = {
   currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
 };
 
+/** Partner Center's sales stages of an open deal. */
+export const salesStages = ['Qualify', 'Develop', 'Propose', 'Close'] as const;
+export const SalesStage = z.enum(salesStages, { message: 'Pick a sales stage from the list.' });
+export type SalesStage = z.infer<typeof SalesStage>;
+
+/** Whether the customer means to buy through the commercial marketplace (Partner Center's CustomerMarketplaceIntent). */
+export const marketplaceIntents = ['Yes', 'No', 'HaveNotDecided'] as const;
+export const MarketplaceIntent = z.enum(marketplaceIntents, { message: 'Pick Yes, No or Have not decided.' });
+export type MarketplaceIntent = z.infer<typeof MarketplaceIntent>;
+
+/** Partner Center's customer size bands. */
+export const customerSizes = [
+  '1to9employees',
+  '10to50employees',
+  '51to250employees',
+  '251to1000employees',
+  '1001to5000employees',
+  '5001to10000employees',
+  '10001to20000employees',
+  'Morethan20000employees',
+  '1to50employees',
+  '51to500employees',
+  'Morethan500employees',
+] as const;
+export const CustomerSize = z.enum(customerSizes, { message: 'Pick a customer size from the list.' });
+export type CustomerSize = z.infer<typeof CustomerSize>;
+
 export const Referral = z.object({
   id,
   engagementId: id,
@@ -213,12 +240,17 @@ export const Referral = z.object({
     name: required('Customer name'),
     address: Address,
     duns: Duns.optional(),
+    size: CustomerSize.optional(),
     team: z.array(Contact).default([]),
   }),
   consent: z.object({
     consentToShareInfoWithOthers: z.boolean().default(false),
     consentToContact: z.boolean().default(false),
+    /** Shared with Microsoft's sellers without asking for their help: a partner-led deal. */
+    consentToShareReferralWithMicrosoftSellers: z.boolean().default(false),
   }),
+  salesStage: SalesStage.default('Qualify'),
+  customerMarketplaceIntent: MarketplaceIntent.default('HaveNotDecided'),
   details: z.object({
     dealValue: Money.dealValue,
     currency: Money.currency,
@@ -272,7 +304,7 @@ export const Favorites = z.object({
 });
 export type Favorites = z.infer<typeof Favorites>;
 
-export const dealTypes = ['private', 'co-sell', 'p2p'] as const;
+export const dealTypes = ['private', 'partner-led', 'co-sell', 'p2p'] as const;
 export type DealType = (typeof dealTypes)[number];
 
 /** Where the bot can reach someone: a personal chat, or a team channel. Channel-neutral. */

@@ -1,7 +1,7 @@
 // The Partner Center referral resource as it arrives on the intake webhook, and its mapping
 // onto our referral: the field names are the same, so this is a mapping, not a rewrite.
 import { z } from 'zod';
-import { Address, Contact, HelpType, id, Money } from './model.js';
+import { Address, Contact, CustomerSize, HelpType, id, MarketplaceIntent, Money, SalesStage } from './model.js';
 
 const PcContact = Contact.extend({
   contactPreference: z.object({ locale: z.string().optional(), disableNotifications: z.boolean().optional() }).optional(),
@@ -22,7 +22,7 @@ export const PartnerCenterReferral = z.object({
   customerProfile: z.object({
     name: z.string().trim().min(1, 'customerProfile.name is required').max(200),
     address: Address,
-    size: z.string().optional(),
+    size: CustomerSize.optional().catch(undefined),
     team: z.array(PcContact).max(50).default([]),
     ids: z.array(z.object({ type: z.string().optional(), id: z.string().optional(), value: z.string().optional() }).loose()).default([]),
   }),
@@ -32,8 +32,12 @@ export const PartnerCenterReferral = z.object({
       consentToToShareInfoWithOthers: z.boolean().optional(),
       consentToShareInfoWithOthers: z.boolean().optional(),
       consentToContact: z.boolean().optional(),
+      consentToShareReferralWithMicrosoftSellers: z.boolean().optional(),
     })
     .default({}),
+  // Values Partner Center has and we do not know are taken as absent, never refused: a new stage must not drop a referral.
+  salesStage: SalesStage.optional().catch(undefined),
+  customerMarketplaceIntent: MarketplaceIntent.optional().catch(undefined),
   details: z.object({
     notes: z.string().trim().max(4000).default(''),
     dealValue: Money.dealValue,
@@ -65,12 +69,22 @@ export interface ImportedReferral {
   senderOrgId: string;
   senderName: string;
   inviteNotes: string;
-  customerProfile: { name: string; address: z.infer<typeof Address>; duns?: string; team: Contact[] };
-  consent: { consentToShareInfoWithOthers: boolean; consentToContact: boolean };
+  customerProfile: { name: string; address: z.infer<typeof Address>; duns?: string; size?: CustomerSize; team: Contact[] };
+  consent: { consentToShareInfoWithOthers: boolean; consentToContact: boolean; consentToShareReferralWithMicrosoftSellers: boolean };
+  salesStage: SalesStage;
+  customerMarketplaceIntent: MarketplaceIntent;
   details: { dealValue: number; currency: string; closingDateTime: string; assistanceRequestCode: HelpType };
   team: Contact[];
   solutionIds: string[];
   notes: string;
+}
+
+/** The intent Partner Center also states among the requirements: `{attributes: [{id: "HaveNotDecided", type: "CustomerMarketplaceIntent"}]}`. */
+function intentIn(requirements: unknown): MarketplaceIntent | undefined {
+  const attributes = (requirements as { additionalRequirements?: { attributes?: unknown } } | undefined)?.additionalRequirements?.attributes;
+  const found = Array.isArray(attributes) ? attributes.find((a) => (a as { type?: unknown })?.type === 'CustomerMarketplaceIntent') : undefined;
+  const parsed = MarketplaceIntent.safeParse((found as { id?: unknown } | undefined)?.id);
+  return parsed.success ? parsed.data : undefined;
 }
 
 const stripPreference = ({ contactPreference: _p, ...c }: z.infer<typeof PcContact>): Contact => c;
@@ -92,12 +106,16 @@ export function fromPartnerCenter(pc: PartnerCenterReferral, microsoftTenantId: 
       name: pc.customerProfile.name,
       address: pc.customerProfile.address,
       duns: /^\d{9}$/.test(String(duns?.id ?? duns?.value ?? '')) ? String(duns?.id ?? duns?.value) : undefined,
+      ...(pc.customerProfile.size ? { size: pc.customerProfile.size } : {}),
       team: pc.customerProfile.team.map(stripPreference),
     },
     consent: {
       consentToShareInfoWithOthers: pc.consent.consentToShareInfoWithOthers ?? pc.consent.consentToToShareInfoWithOthers ?? false,
       consentToContact: pc.consent.consentToContact ?? false,
+      consentToShareReferralWithMicrosoftSellers: pc.consent.consentToShareReferralWithMicrosoftSellers ?? false,
     },
+    salesStage: pc.salesStage ?? 'Qualify',
+    customerMarketplaceIntent: pc.customerMarketplaceIntent ?? intentIn(pc.details.requirements) ?? 'HaveNotDecided',
     details: {
       dealValue: pc.details.dealValue,
       currency: pc.details.currency,

@@ -5,15 +5,18 @@ import { isTerminal } from './model.js';
 
 export const RESPONSE_WINDOW_DAYS = 14;
 
-/** Deal type follows from who takes part. */
-export function dealTypeOf(engagement: Engagement, microsoftOrgId: string): DealType {
+/**
+ * Deal type follows from who takes part, and whether the creator shared the deal with Microsoft's
+ * sellers without asking for their help (partner-led, as Partner Center calls it).
+ */
+export function dealTypeOf(engagement: Engagement, microsoftOrgId: string, sharedWithMicrosoftSellers = false): DealType {
   // A referral Microsoft sent through Partner Center has Microsoft as creator, though not as a participant here.
   if (engagement.createdByOrgId === microsoftOrgId || engagement.participants.some((p) => p.orgId === microsoftOrgId)) return 'co-sell';
   if (engagement.participants.some((p) => p.orgId !== engagement.createdByOrgId)) return 'p2p';
-  return 'private';
+  return sharedWithMicrosoftSellers ? 'partner-led' : 'private';
 }
 
-export const dealTypeLabels: Record<DealType, string> = { private: 'Private', 'co-sell': 'Co-sell', p2p: 'Partner to partner' };
+export const dealTypeLabels: Record<DealType, string> = { private: 'Private', 'partner-led': 'Partner-led', 'co-sell': 'Co-sell', p2p: 'Partner to partner' };
 
 const attachableStatuses: readonly CoSellStatus[] = [
   'CoSellReady',

@@ -499,7 +499,7 @@ const shownFields = (form: DealFormId, view: ReferralView): readonly FieldDef[] 
 
 /** A value each field accepts, by the list it picks from (choice sets keep any value; these are real ones). */
 const picks: Partial<Record<string, string>> = { currencies: 'GBP', declineReasons: 'Duplicate', lostReasons: 'NoBudget', helpTypes: 'QuotesOrLicensing', partners: ADATUM, recent: 'sam@partner.example' };
-Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example', people: 'u-sam' });
+Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example', people: 'u-sam', salesStages: 'Propose', marketplaceIntents: 'Yes', customerSizes: '51to250employees' });
 const typed = (form: DealFormId, f: FieldDef): string => (f.kind === 'toggle' ? 'true' : f.kind === 'date' ? '2027-01-31' : f.choices ? picks[f.choices]! : `kept ${form} ${f.id}`);
 
 describe('deal card forms', () => {

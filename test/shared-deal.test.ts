@@ -6,6 +6,8 @@ import { AlertPlanner } from '../services/alerts.js';
 import { DAY_MS } from '../services/clock.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import type { Referral } from '../services/model.js';
+import { fromPartnerCenter, PartnerCenterReferral } from '../services/partner-center.js';
+import { fixture } from './helpers/fixtures.js';
 import { customerContact, dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, refusal, type World } from './helpers/world.js';
 
 let w: World;
@@ -153,5 +155,48 @@ describe('the history card', () => {
     expect(card).toContain('Value: 50000 → 90000');
     expect(card).toContain('Note: Scope grew');
     expect(card.indexOf('· edited')).toBeLessThan(card.indexOf('· created'));
+  });
+});
+
+describe('Partner Center’s pipeline fields', () => {
+  it('a deal carries its sales stage, marketplace intent, customer size and full address; shared with Microsoft’s sellers it is partner-led, until Microsoft is asked', async () => {
+    const address = { addressLine1: 'Calle Mayor 1', addressLine2: 'Planta 3', city: 'Madrid', state: 'Madrid', postalCode: '28013', country: 'ES' };
+    const created = await w.service.createDeal(w.admin, dealInput({ customer: { name: 'Iberia Foods', address }, salesStage: 'Develop', customerMarketplaceIntent: 'Yes', customerSize: '51to250employees', shareWithMicrosoftSellers: true }));
+    expect(created.referral).toMatchObject({ salesStage: 'Develop', customerMarketplaceIntent: 'Yes', customerProfile: { address, size: '51to250employees' }, consent: { consentToShareReferralWithMicrosoftSellers: true } });
+    expect(created.dealType).toBe('partner-led');
+    const card = JSON.stringify(dealCard(created, { now: w.clock.now() }));
+    for (const shown of ['Partner-led · Outbound', 'Calle Mayor 1, Planta 3, Madrid, 28013 Madrid, ES', '51 to 250 employees', '"Sales stage"', '"Develop"', '"Marketplace purchase"']) expect(card).toContain(shown);
+
+    const moved = await w.service.edit(w.admin, created.referral.id, 1, { salesStage: 'Propose', customerMarketplaceIntent: 'No' });
+    expect(moved.referral.history.at(-1)!.changes).toMatchObject({ salesStage: { from: 'Develop', to: 'Propose' }, customerMarketplaceIntent: { from: 'Yes', to: 'No' } });
+    expect(JSON.stringify(dealLogCard(moved, 'history', 0))).toContain('Sales stage: Develop → Propose');
+    const invited = await w.service.invite(w.admin, created.referral.id, 2, { microsoft: { helpType: 'GeneralOrOther', customerContact, consentToShare: true } as never, partners: [] });
+    expect(invited.dealType).toBe('co-sell');
+    expect(invited.referral.history.at(-1)!.action).toBe('invited Microsoft (deal type partner-led → co-sell)');
+    // Microsoft's referral carries the pipeline as the partner gave it.
+    expect((await w.service.list(w.microsoft, 'inbound')).items[0]!.referral).toMatchObject({ salesStage: 'Propose', customerMarketplaceIntent: 'No' });
+
+    // A private deal becomes partner-led when the seller shares it with Microsoft's sellers.
+    const plain = await w.service.createDeal(w.admin, dealInput());
+    expect(plain.dealType).toBe('private');
+    expect((await w.service.edit(w.admin, plain.referral.id, 1, { shareWithMicrosoftSellers: 'true' as never })).dealType).toBe('partner-led');
+  });
+
+  it('a bad pipeline value is refused by field; Partner Center’s own values are mapped, unknown ones taken as absent', async () => {
+    const fields = (await refusal(w.service.createDeal(w.admin, dealInput({ salesStage: 'Negotiate' as never, customerMarketplaceIntent: 'Maybe' as never, customerSize: 'huge' as never })))).fields;
+    expect(fields).toMatchObject({ salesStage: 'Pick a sales stage from the list.', customerMarketplaceIntent: 'Pick Yes, No or Have not decided.', customerSize: 'Pick a customer size from the list.' });
+
+    const pc = PartnerCenterReferral.parse({
+      ...fixture,
+      id: 'pc-pipeline',
+      salesStage: 'Develop',
+      customerProfile: { ...fixture.customerProfile, size: '1001to5000employees' },
+      consent: { consentToShareReferralWithMicrosoftSellers: true },
+      details: { ...fixture.details, requirements: { additionalRequirements: { attributes: [{ id: 'No', type: 'CustomerMarketplaceIntent' }] } } },
+    });
+    expect(fromPartnerCenter(pc, 'ms')).toMatchObject({ salesStage: 'Develop', customerMarketplaceIntent: 'No', customerProfile: { size: '1001to5000employees' }, consent: { consentToShareReferralWithMicrosoftSellers: true } });
+    const odd = PartnerCenterReferral.parse({ ...fixture, id: 'pc-odd', salesStage: 'Negotiate', customerProfile: { ...fixture.customerProfile, size: 'Enormous' } });
+    expect(fromPartnerCenter(odd, 'ms')).toMatchObject({ salesStage: 'Qualify', customerMarketplaceIntent: 'HaveNotDecided' });
+    expect(fromPartnerCenter(odd, 'ms').customerProfile.size).toBeUndefined();
   });
 });
