@@ -49,6 +49,8 @@ export const changingVerbs = {
   assign: verb(dealForms.assign, 'assign', 'Assigned', (l, c, id, v, input) => l.assign(c, id, v, input)),
   invite: verb(dealForms.invite, 'invite', 'Invitation sent', (l, c, id, v, input) => l.invite(c, id, v, input)),
   won: verb(dealForms.won, 'won', 'Marked won', (l, c, id, v, input) => l.markWon(c, id, v, input)),
+  register: verb(dealForms.register, 'register', 'Registered', (l, c, id, v, input) => l.register(c, id, v, input)),
+  registrationStatus: verb(dealForms.registrationStatus, 'registrationStatus', 'Registration status saved', (l, c, id, v, input) => l.setRegistrationStatus(c, id, v, input)),
   lost: verb(dealForms.lost, 'lost', 'Marked lost', (l, c, id, v, input) => l.markLost(c, id, v, input)),
 } satisfies Record<DealFormId, ChangingVerb>;
 

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import type { ReferralView } from '../services/lifecycle.js';
 import type { Contact } from '../services/model.js';
-import type { AcceptInput, AssignInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, RemoveMemberInput, SolutionsInput, TeamInput, TeamMemberInput, WonInput } from '../services/inputs.js';
+import type { AcceptInput, AssignInput, DeclineInput, EditInput, InviteInput, LostInput, NoteInput, RegisterInput, RegistrationStatusInput, RemoveMemberInput, SolutionsInput, TeamInput, TeamMemberInput, WonInput } from '../services/inputs.js';
 import { contactFields, contactOf, dealFields, defineForm, partnerFields, partnerInvitationOf, patterns, picked, type FieldDef } from './forms.js';
 
 export interface DealFormContext {
@@ -137,20 +137,42 @@ export const dealForms = {
   }),
   won: defineForm({
     title: 'Mark the deal Won',
-    fields: [
-      { id: 'contractSignedDate', label: 'Contract signed on', kind: 'date', required: true, group: 'registration', errorMessage: 'Pick the date the contract was signed.', errors: ['registration.contractSignedDate'], hint: 'This deal has a co-sell incentivized solution: register the win' },
-      { id: 'wonValue', label: 'Won value', kind: 'text', required: true, half: true, regex: patterns.amount, group: 'registration', errorMessage: 'Enter the value as a number, such as 50000.', errors: ['registration.wonValue'] },
-      { id: 'regCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, group: 'registration', errors: ['registration.currency'] },
-      { id: 'contractId', label: 'Contract or invoice number', kind: 'text', required: true, maxLength: 100, half: true, group: 'registration', errorMessage: 'Enter the contract or invoice number.', errors: ['registration.contractId', 'registration'] },
-      { id: 'azureSubscriptionId', label: 'Azure subscription id (optional)', kind: 'text', maxLength: 100, half: true, group: 'registration', errors: ['registration.azureSubscriptionId'] },
-      { id: 'regNotes', label: 'Registration notes (optional)', kind: 'multiline', maxLength: 2000, group: 'registration', errors: ['registration.notes'] },
-    ],
+    fields: [notes('Notes (optional)')],
     submit: { title: 'Mark won', style: 'positive' },
-    toInput: (v, { view }: DealFormContext): WonInput => ({
-      registration: view.needsRegistration
-        ? { contractSignedDate: v.contractSignedDate, wonValue: v.wonValue, currency: v.regCurrency, contractId: v.contractId, azureSubscriptionId: v.azureSubscriptionId, notes: v.regNotes }
-        : undefined,
+    toInput: (v): WonInput => ({ notes: v.notes }),
+  }),
+  register: defineForm({
+    title: 'Register the win with Partner Center',
+    fields: [
+      { id: 'contractValue', label: 'Contract value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'Enter the value as a number, such as 50000.' },
+      { id: 'regCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errors: ['currency'] },
+      { id: 'signDate', label: 'Signed on', kind: 'date', required: true, half: true, errorMessage: 'Pick the date the contract was signed.' },
+      { id: 'termMonths', label: 'Term (months)', kind: 'text', required: true, half: true, regex: '^\\d{1,3}$', errorMessage: 'Give the term in months, such as 12.' },
+      { id: 'startDate', label: 'Contract starts', kind: 'date', required: true, half: true, errorMessage: 'Pick the contract’s start date.' },
+      { id: 'endDate', label: 'Contract ends', kind: 'date', required: true, half: true, errorMessage: 'Pick the contract’s end date.' },
+      { id: 'azureSolutionIds', label: 'Deployed on Azure', kind: 'multi', choices: 'registrable' },
+      { id: 'marketplaceSolutionIds', label: 'Transacted through the commercial marketplace', kind: 'multi', choices: 'registrable' },
+    ],
+    submit: { title: 'Register', style: 'positive' },
+    toInput: (v): RegisterInput => ({
+      contractValue: v.contractValue,
+      currency: v.regCurrency,
+      signDate: v.signDate,
+      termMonths: v.termMonths,
+      startDate: v.startDate,
+      endDate: v.endDate,
+      azureSolutionIds: v.azureSolutionIds,
+      marketplaceSolutionIds: v.marketplaceSolutionIds,
     }),
+  }),
+  registrationStatus: defineForm({
+    title: 'Where the registration stands',
+    fields: [
+      { id: 'status', label: 'Status in Partner Center', kind: 'choice', choices: 'registrationStatuses', required: true, errorMessage: 'Pick a status from the list.' },
+      { id: 'statusReason', label: 'What Partner Center said (optional)', kind: 'multiline', maxLength: 500 },
+    ],
+    submit: { title: 'Save status', style: 'positive' },
+    toInput: (v): RegistrationStatusInput => ({ status: v.status, statusReason: v.statusReason }),
   }),
   lost: defineForm({
     title: 'Mark the deal Lost',

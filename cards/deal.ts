@@ -2,8 +2,8 @@
 // now, and at most one form (accept, decline, edit, ...). Long notes and teams are cut so the card
 // fits Teams; the whole notes log and team open in a card of their own.
 import type { DealNote, ReferralView, TeamGroup } from '../services/lifecycle.js';
-import type { Contact, Organization, Referral, Solution } from '../services/model.js';
-import { declineReasons, helpTypes, lostReasons } from '../services/model.js';
+import type { Contact, Organization, Referral, Registration, RegistrationStatus, Solution } from '../services/model.js';
+import { declineReasons, helpTypes, lostReasons, registrationStatuses } from '../services/model.js';
 import { closeDatePassed, dealTypeLabels } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
@@ -101,9 +101,13 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
     // Everyone on the team works with the partner unless the seller says otherwise (by place on the team).
     partnerTeam: r.team.map((_, i) => String(i)).join(','),
     partnerHelpType: 'GeneralOrOther',
-    contractSignedDate: now.toISOString().slice(0, 10),
-    wonValue: String(r.details.dealValue),
+    contractValue: String(r.details.dealValue),
     regCurrency: r.details.currency,
+    signDate: now.toISOString().slice(0, 10),
+    startDate: now.toISOString().slice(0, 10),
+    termMonths: '12',
+    status: r.registration?.status ?? '',
+    statusReason: r.registration?.statusReason ?? '',
   };
 }
 
@@ -136,10 +140,12 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     ...(r.externalReferenceId ? [{ title: 'CRM id', value: r.externalReferenceId }] : []),
     ...(r.campaignId ? [{ title: 'Campaign id', value: r.campaignId }] : []),
     ...(r.statusReason ? [{ title: 'Reason', value: reasonLabel(r.substatus, r.statusReason) }] : []),
-    ...(r.registration ? [{ title: 'Registered', value: `${r.registration.contractId}, ${money(r.registration.wonValue, r.registration.currency)}` }] : []),
+    ...(r.registration ? registrationFacts(r.registration) : []),
     { title: 'Deal id', value: shortId(r.id) },
   ];
   const last = r.history.at(-1)!;
+  // A registration comes after the win: the archive names the change that closed the deal.
+  const closing = [...r.history].reverse().find((h) => h.changes.substatus) ?? last;
   const refused = [view.invitations.microsoft, view.invitations.partners].filter((v) => !v.allowed).map((v) => (v.allowed ? '' : v.reason));
   const notes = view.notes.slice(-limits.notes).reverse();
   const teamShown = firstMembers(teamEntries(view.teams), limits.team);
@@ -155,7 +161,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     stage: r.substatus,
     stageStyle: stageStyle[r.substatus],
     archived: r.status === 'Closed',
-    archivedText: `Archived: ${r.substatus} on ${dateTime(last.at)} by ${last.byName}. Nothing can change any more.`,
+    archivedText: `Archived: ${r.substatus} on ${dateTime(closing.at)} by ${closing.byName}. Nothing can change any more.`,
     // Who did what last stays on the card when it is opened again later.
     lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? `Last change: ${last.action} by ${last.byName}, ${dateTime(last.at)}` : '',
     // An invitation still to answer on a deal another organization has already closed: say so before the seller decides.
@@ -199,6 +205,20 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   };
 }
 
+export const registrationStatusLabels: Record<RegistrationStatus, string> = { ReviewPending: 'Review pending', ActionRequired: 'Action required', Approved: 'Approved', Failed: 'Failed' };
+
+/** A registration on the card: where its review stands, and its contract. */
+function registrationFacts(g: Registration): { title: string; value: string }[] {
+  const c = g.contract;
+  return [
+    { title: 'Registration', value: `${registrationStatusLabels[g.status]}${g.statusReason ? `: ${g.statusReason}` : ''}` },
+    { title: 'Contract', value: `${money(c.value, c.currency)}, ${c.term} ${c.term === 1 ? 'month' : 'months'}, ${day(c.startDateTime)} to ${day(c.endDateTime)}, signed ${day(c.signDateTime)}` },
+    ...(g.solutionDetails.length > 0
+      ? [{ title: 'Registered', value: g.solutionDetails.map((s) => [s.name, s.isDeployedOnAzure ? 'on Azure' : '', s.isMarketplaceTransacted ? 'marketplace' : ''].filter(Boolean).join(', ')).join('; ') }]
+      : []),
+  ];
+}
+
 /** A solution with its co-sell status; Microsoft's own (always attachable) need none. */
 function solutionLine(s: Solution): string {
   return s.coSellStatus === 'NotCoSellReady' ? s.name : `${s.name} (${coSellStatusLabels[s.coSellStatus]})`;
@@ -217,6 +237,8 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   const choices: Choices = {
     currencies: currencies.map((v) => ({ title: v, value: v })),
     ...pipelineChoices,
+    registrable: view.registrable.map((s) => ({ title: s.name, value: s.id })),
+    registrationStatuses: registrationStatuses.map((v) => ({ title: registrationStatusLabels[v], value: v })),
     declineReasons: options(declineReasons),
     lostReasons: options(lostReasons),
     helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
@@ -232,11 +254,10 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   if (!view.invitations.microsoft.allowed) hidden.add('microsoft').add('contact');
   if (r.customerProfile.team.length > 0) hidden.add('contact');
   if (!view.invitations.partners.allowed) hidden.add('partner');
-  if (!view.needsRegistration) hidden.add('registration');
   const ref = { referralId: r.id, version: r.version };
   const notes: string[] = [];
   if (id === 'decline' && r.inviteContext) notes.push(`${r.inviteContext.invitedBy.organizationName} will be told you declined.`);
-  if (id === 'won') notes.push('Congratulations! Nothing can change on this deal afterwards.');
+  if (id === 'won') notes.push('Congratulations! Nothing can change on this deal afterwards; a co-sell or partner-led win with your incentive-eligible solution can then be registered.');
   if (id === 'invite') for (const v of [view.invitations.microsoft, view.invitations.partners]) if (!v.allowed) notes.push(v.reason);
   return [
     heading(def.title, { weight: 'Bolder', size: 'Medium' }),
@@ -308,9 +329,14 @@ const fieldLabels: Record<string, string> = {
 };
 const unlisted = new Set(['status', 'expirationDateTime', 'senderUpdatedDateTime']);
 
-/** A recorded value as a line of text: people by name, lists joined, long text cut. */
-function shownValue(value: unknown): string {
+/** A recorded value as a line of text: people by name, lists joined, dates as days, a registration by its status and contract, long text cut. */
+function shownValue(value: unknown, field = ''): string {
   if (value === null || value === undefined || value === '') return '(none)';
+  if (field === 'registration' && typeof value === 'object') {
+    const g = value as Registration;
+    return `${registrationStatusLabels[g.status] ?? g.status}${g.contract ? `, ${money(g.contract.value, g.contract.currency)} for ${g.contract.term} months` : ''}`;
+  }
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(value)) return day(value);
   if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || '(none)', 300);
   if (typeof value === 'object') return clip('name' in value ? String((value as { name: unknown }).name) : JSON.stringify(value), 300);
   return clip(String(value), 300);
@@ -321,7 +347,7 @@ function historyItems(h: Referral['history'][number]): Element[] {
   const changes = Object.entries(h.changes).filter(([field]) => !unlisted.has(field));
   return [
     plain(`${dateTime(h.at)} · ${h.byName} · ${h.action}`, { weight: 'Bolder', spacing: 'Medium' }),
-    ...changes.map(([field, c]) => plain(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from)} → ${shownValue(c.to)}`, { size: 'Small', spacing: 'None' })),
+    ...changes.map(([field, c]) => plain(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from, field)} → ${shownValue(c.to, field)}`, { size: 'Small', spacing: 'None' })),
   ];
 }
 

@@ -12,6 +12,8 @@ export type FieldKind = 'text' | 'multiline' | 'email' | 'tel' | 'number' | 'dat
 export type ChoiceSource =
   | 'currencies'
   | 'salesStages'
+  | 'registrable'
+  | 'registrationStatuses'
   | 'marketplaceIntents'
   | 'customerSizes'
   | 'declineReasons'

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NewDealFlow } from '../bot/new-deal-flow.js';
-import { dealCard } from '../cards/deal.js';
+import { dealCard, dealLogCard } from '../cards/deal.js';
 import { listCard } from '../cards/list.js';
 import type { Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
@@ -192,6 +192,29 @@ try {
   cards.push({ name: 'deal-hostile', title: 'A hostile referral: every name and note shown as text', card: dealCard(await service.get(fay, evil.id), { now, refreshUserIds }) });
   const open = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name.startsWith('Alpine'))!.referral;
   cards.push({ name: 'deal-decline-refused', title: 'A decline that reached the bot without a reason: the form asks for it', card: dealCard(await service.get(fay, open.id), { now, form: 'decline', errors: { reason: 'Pick a reason from the list.' }, refreshUserIds }) });
+
+  // A partner-led win with our incentive-eligible solution: the registration form, then the registered card with the whole history.
+  const dataEstate = (await directory.ownSolutions(OUR_TENANT)).find((x) => x.coSellStatus === 'AzureIpCoSellIncentivized')!;
+  const led = await service.createDeal(ana, {
+    customer: { name: 'Iberia Foods', address: { addressLine1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'ES' } },
+    name: 'Iberia Foods data estate',
+    dealValue: 64000,
+    currency: 'EUR',
+    closingDateTime: '2027-03-31',
+    team: team('Ana', 'Admin', 'ana@contoso-partner.example'),
+    solutionIds: [dataEstate.id],
+    shareWithMicrosoftSellers: true,
+    salesStage: 'Propose',
+    customerMarketplaceIntent: 'Yes',
+    customerSize: '251to1000employees',
+  });
+  const wonLed = await service.markWon(ana, led.referral.id, led.referral.version, { notes: 'Signed by the CFO.' });
+  clock.advance(3 * 86_400_000);
+  const registrable = await service.get(ana, wonLed.referral.id);
+  cards.push({ name: 'deal-register-form', title: 'A partner-led win: the registration form', card: dealCard(registrable, { now: clock.now(), form: 'register', refreshUserIds }) });
+  const registered = await service.register(ana, wonLed.referral.id, wonLed.referral.version, { contractValue: '64000', currency: 'EUR', signDate: '2026-11-28', startDate: '2026-12-01', endDate: '2027-11-30', termMonths: '12', azureSolutionIds: dataEstate.id });
+  cards.push({ name: 'deal-registered', title: 'A registered partner-led win, archived', card: dealCard(registered, { now: clock.now(), refreshUserIds }) });
+  cards.push({ name: 'deal-history', title: 'The history card of the registered win', card: dealLogCard(registered, 'history', 0) });
 } finally {
   await store.close();
   await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // What callers send to the lifecycle service. Card forms, the HTTP intake and tests all
 // parse through these schemas, so a field means the same thing everywhere.
 import { z } from 'zod';
-import { Address, Contact, CustomerSize, DeclineReason, Duns, HelpType, LostReason, MarketplaceIntent, Money, Registration, SalesStage, id } from './model.js';
+import { Address, Contact, CustomerSize, DeclineReason, Duns, HelpType, LostReason, MarketplaceIntent, Money, RegistrationStatus, SalesStage, id } from './model.js';
 
 /** Form inputs arrive as strings; an empty one means "not given". */
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -162,10 +162,26 @@ export const InviteInput = z
   .refine((input) => input.microsoft || input.partners.length > 0, 'Choose Microsoft or at least one partner to invite.');
 export type InviteInput = z.input<typeof InviteInput>;
 
-export const WonInput = z.object({
-  registration: Registration.extend({ contractSignedDate: DateInput, wonValue: NumberInput }).optional(),
-});
+export const WonInput = z.object({ notes: optionalText(4000) });
 export type WonInput = z.input<typeof WonInput>;
+
+/** The registration of a won deal: the contract, and which of the registered solutions run on Azure or sold through the marketplace. */
+export const RegisterInput = z
+  .object({
+    contractValue: NumberInput,
+    currency: Money.currency,
+    startDate: DateInput,
+    endDate: DateInput,
+    signDate: DateInput,
+    termMonths: z.coerce.number({ message: 'Give the term in months, such as 12.' }).int('Give the term in whole months.').min(1, 'The term is at least 1 month.').max(120, 'The term is at most 120 months.'),
+    azureSolutionIds: IdList.default([]),
+    marketplaceSolutionIds: IdList.default([]),
+  })
+  .refine((r) => r.endDate >= r.startDate, { path: ['endDate'], message: 'The contract ends after it starts.' });
+export type RegisterInput = z.input<typeof RegisterInput>;
+
+export const RegistrationStatusInput = z.object({ status: choice(RegistrationStatus), statusReason: optionalText(500) });
+export type RegistrationStatusInput = z.input<typeof RegistrationStatusInput>;
 
 export const LostInput = z.object({ reason: choice(LostReason), notes: optionalText(4000) });
 export type LostInput = z.input<typeof LostInput>;

@@ -17,13 +17,15 @@ import {
   InviteInput,
   LostInput,
   NoteInput,
+  RegisterInput,
+  RegistrationStatusInput,
   RemoveMemberInput,
   SolutionsInput,
   TeamInput,
   TeamMemberInput,
   WonInput,
 } from './inputs.js';
-import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Solution, Stage } from './model.js';
+import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Registration, Solution, Stage } from './model.js';
 import { declineReasons, Draft as DraftSchema, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
@@ -36,8 +38,10 @@ import {
   invitationOptions,
   microsoftNeedsProblems,
   qualifiesForRegistration,
+  registrationVerdict,
   transitionError,
   type AllowedActions,
+  type Verdict,
   type InvitationOptions,
 } from './referral-rules.js';
 import type { Store, Write } from './store.js';
@@ -83,8 +87,10 @@ export interface ReferralView {
   favorite: boolean;
   allowed: AllowedActions;
   invitations: InvitationOptions;
-  /** Incentivized solutions on the deal: marking it Won asks for registration details. */
-  needsRegistration: boolean;
+  /** Whether the win can be registered with Partner Center now, or why not. */
+  registration: Verdict;
+  /** The organization's incentive-eligible solutions on the deal: what a registration covers. */
+  registrable: Solution[];
 }
 
 export interface Page<T> {
@@ -603,19 +609,53 @@ export class LifecycleService {
 
   async markWon(caller: Caller, referralId: string, version: number, raw: WonInput): Promise<ReferralView> {
     const input = parseInput(WonInput, raw);
-    return this.change(caller, referralId, version, async (current) => {
+    return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkTransition(current, 'Won');
-      const solutions = await this.solutionsOf(current);
-      const needsRegistration = solutions.some(qualifiesForRegistration);
-      if (needsRegistration && !input.registration) {
-        throw validationError({ registration: 'This deal has a co-sell incentivized solution: add the registration details of the win.' });
-      }
-      return {
-        action: 'won',
-        events: outcome,
-        next: { ...current, ...stageFields('Won'), ...(needsRegistration ? { registration: input.registration } : {}) },
-      };
+      return { action: 'won', events: outcome, next: { ...current, ...stageFields('Won'), notes: withNote(current.notes, person, now, input.notes) } };
     });
+  }
+
+  /** Registers a won deal with Partner Center's details: eligible as Partner Center says, once. */
+  async register(caller: Caller, referralId: string, version: number, raw: RegisterInput): Promise<ReferralView> {
+    const input = parseInput(RegisterInput, raw);
+    return this.change(caller, referralId, version, async (current, { person, now }) => {
+      const { verdict, ownIncentivized } = await this.registration(current, now);
+      if (!verdict.allowed) throw new CoSellError('not_allowed', verdict.reason);
+      const azure = new Set(input.azureSolutionIds);
+      const marketplace = new Set(input.marketplaceSolutionIds);
+      const registration: Registration = {
+        registrationDateTime: now.toISOString(),
+        byUserId: person.userId,
+        byName: person.name,
+        status: 'ReviewPending',
+        statusReason: '',
+        contract: { value: input.contractValue, currency: input.currency, startDateTime: input.startDate, endDateTime: input.endDate, signDateTime: input.signDate, term: input.termMonths },
+        solutionDetails: ownIncentivized.map((s) => ({ id: s.id, name: s.name, isDeployedOnAzure: azure.has(s.id), isMarketplaceTransacted: marketplace.has(s.id) })),
+      };
+      return { action: 'registered the win', next: { ...current, registration } };
+    });
+  }
+
+  /** Where the registration's review stands: changed by whoever registered it (Partner Center's own updates come by the intake). */
+  async setRegistrationStatus(caller: Caller, referralId: string, version: number, raw: RegistrationStatusInput): Promise<ReferralView> {
+    const input = parseInput(RegistrationStatusInput, raw);
+    return this.change(caller, referralId, version, (current, { person }) => {
+      const registration = current.registration;
+      if (!registration) throw new CoSellError('not_allowed', 'This deal is not registered.');
+      if (registration.byUserId !== person.userId) throw new CoSellError('forbidden', `Only ${registration.byName || 'whoever registered the win'}, who registered it, changes its status.`);
+      return { action: `registration ${input.status}`, next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
+    });
+  }
+
+  /** Whether the referral's organization may register it now, and its solutions that would be registered. */
+  private async registration(referral: Referral, now: Date): Promise<{ verdict: Verdict; ownIncentivized: Solution[] }> {
+    const engagement = await this.engagementOf(referral);
+    const taking = await this.takingPart(engagement, referral);
+    const dealType = dealTypeOf(taking, this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement));
+    const ownIncentivized = (await this.solutionsOf(referral)).filter((s) => s.orgId === referral.orgId && qualifiesForRegistration(s));
+    const microsoftStages = await Promise.all(engagement.participants.filter((p) => p.orgId === this.microsoftOrgId).map(async (p) => (await this.store.get('referral', p.referralId))?.substatus));
+    const microsoftOnBoard = engagement.createdByOrgId === this.microsoftOrgId || microsoftStages.some((s) => s === 'Accepted' || s === 'Won');
+    return { verdict: registrationVerdict(referral, { dealType, ownIncentivized, microsoftOnBoard, now }), ownIncentivized };
   }
 
   async markLost(caller: Caller, referralId: string, version: number, raw: LostInput): Promise<ReferralView> {
@@ -827,6 +867,7 @@ export class LifecycleService {
     ];
     const solutions = await this.solutionsOf(referral);
     const current = await this.takingPart(engagement, referral);
+    const registration = await this.registration(referral, this.clock.now());
     const invitations = invitationOptions(referral, current, this.microsoftOrgId);
     return {
       referral,
@@ -837,9 +878,13 @@ export class LifecycleService {
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
       // A lapsed referral offers what an expired one does, before the clock has marked it.
-      allowed: allowedActions(hasLapsed(referral, this.clock.now()) ? 'Expired' : referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId),
+      allowed: allowedActions(hasLapsed(referral, this.clock.now()) ? 'Expired' : referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId, {
+        verdict: registration.verdict,
+        registrar: referral.registration !== undefined && referral.registration.byUserId === person.userId,
+      }),
       invitations,
-      needsRegistration: solutions.some(qualifiesForRegistration),
+      registration: registration.verdict,
+      registrable: registration.ownIncentivized,
     };
   }
 

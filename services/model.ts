@@ -173,14 +173,50 @@ export const Note = z.object({
 });
 export type Note = z.infer<typeof Note>;
 
-export const Registration = z.object({
-  contractSignedDate: isoDateTime,
-  wonValue: z.number().positive('The won value must be more than 0.'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
-  contractId: required('The contract or invoice number', 100),
-  azureSubscriptionId: text(100).default(''),
-  notes: text(2000).default(''),
-});
+/** Partner Center's deal registration states. */
+export const registrationStatuses = ['ReviewPending', 'ActionRequired', 'Approved', 'Failed'] as const;
+export const RegistrationStatus = z.enum(registrationStatuses, { message: 'Pick a status from the list.' });
+export type RegistrationStatus = z.infer<typeof RegistrationStatus>;
+
+/** A registration stored before registrations followed Partner Center: the won value and signature date became its contract. */
+function fromEarlierRegistration(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('contractSignedDate' in value)) return value;
+  const old = value as { contractSignedDate: string; wonValue: number; currency: string; contractId?: string };
+  const day = old.contractSignedDate;
+  return {
+    registrationDateTime: day,
+    status: 'ReviewPending',
+    statusReason: old.contractId ? `Contract ${old.contractId}` : '',
+    contract: { value: old.wonValue, currency: old.currency, startDateTime: day, endDateTime: day, signDateTime: day, term: 1 },
+    solutionDetails: [],
+  };
+}
+
+/** A won deal's registration with Partner Center: the contract, each incentive-eligible solution, and where the review stands. */
+export const Registration = z.preprocess(
+  fromEarlierRegistration,
+  z.object({
+    registrationDateTime: isoDateTime,
+    /** Who registered it: they (or Partner Center) change its status. */
+    byUserId: z.string().max(200).default(''),
+    byName: z.string().max(200).default(''),
+    status: RegistrationStatus.default('ReviewPending'),
+    statusReason: text(500).default(''),
+    contract: z.object({
+      value: z.number().positive('The contract value must be more than 0.'),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
+      startDateTime: isoDateTime,
+      endDateTime: isoDateTime,
+      signDateTime: isoDateTime,
+      /** Months. */
+      term: z.number().int().min(1).max(120),
+    }),
+    solutionDetails: z
+      .array(z.object({ id, name: z.string().max(200), isDeployedOnAzure: z.boolean(), isMarketplaceTransacted: z.boolean() }))
+      .max(50)
+      .default([]),
+  }),
+);
 export type Registration = z.infer<typeof Registration>;
 
 export const Change = z.object({ from: z.unknown(), to: z.unknown() });

@@ -31,8 +31,26 @@ export function isAttachable(solution: Solution, owner: Organization | undefined
   return owner?.kind === 'microsoft' || attachableStatuses.includes(solution.coSellStatus);
 }
 
-/** Incentivized solutions ask for the registration details of a win. */
+/** Incentive-eligible solutions: a win with one of them may be registered with Partner Center. */
 export const qualifiesForRegistration = (solution: Solution) => solution.coSellStatus.includes('Incentivized');
+
+/** Partner Center registers a deal no sooner than this after it was created. */
+export const REGISTRATION_WAIT_HOURS = 72;
+
+/**
+ * Whether the organization may register its win with Partner Center now: a co-sell or partner-led
+ * deal, won, with an incentive-eligible solution of its own; for co-sell, Microsoft took it on.
+ */
+export function registrationVerdict(r: Referral, o: { dealType: DealType; ownIncentivized: Solution[]; microsoftOnBoard: boolean; now: Date }): Verdict {
+  if (r.registration) return no('This win is registered: its status is on the card.');
+  if (r.substatus !== 'Won') return no('A deal is registered once it is won.');
+  if (o.dealType !== 'co-sell' && o.dealType !== 'partner-led') return no('Partner Center registers co-sell and partner-led deals only: not a private deal, nor one shared only with partners.');
+  if (o.ownIncentivized.length === 0) return no('Registering needs one of your organization’s incentive-eligible solutions (co-sell incentivized) on the deal.');
+  if (o.dealType === 'co-sell' && !o.microsoftOnBoard) return no('Microsoft has not accepted this co-sell deal: it can be registered once Microsoft accepts it or marks it won.');
+  const from = Date.parse(r.createdDateTime) + REGISTRATION_WAIT_HOURS * 3_600_000;
+  if (o.now.getTime() < from) return no(`Partner Center registers a deal ${REGISTRATION_WAIT_HOURS} hours after it was created: register from ${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  return yes;
+}
 
 /** Admins and referrals admins act on every referral of their organization, and hand them to others. */
 export const mayAssign = (person: Person) => person.roles.includes('admin') || person.roles.includes('referrals-admin');
@@ -87,10 +105,12 @@ export interface AllowedActions {
   won: boolean;
   lost: boolean;
   assign: boolean;
+  register: boolean;
+  registrationStatus: boolean;
   favorite: boolean;
 }
 
-export function allowedActions(stage: Stage, mayAct: boolean, invitations: InvitationOptions, assigner = false): AllowedActions {
+export function allowedActions(stage: Stage, mayAct: boolean, invitations: InvitationOptions, assigner = false, registration = { verdict: no('') as Verdict, registrar: false }): AllowedActions {
   const received = mayAct && stage === 'Received';
   const accepted = mayAct && stage === 'Accepted';
   return {
@@ -104,6 +124,8 @@ export function allowedActions(stage: Stage, mayAct: boolean, invitations: Invit
     won: accepted,
     lost: accepted,
     assign: assigner && (stage === 'Received' || stage === 'Accepted'),
+    register: mayAct && registration.verdict.allowed,
+    registrationStatus: registration.registrar,
     favorite: true,
   };
 }

@@ -265,7 +265,7 @@ describe('one-click actions on the deal card', () => {
     expect(cardText((theirs.body as { value: Card }).value)).toContain('Inbound referrals');
   });
 
-  it('edit, team, solutions, note, invite (allowed and refused), won with registration and lost', async () => {
+  it('edit, team, solutions, note, invite (allowed and refused), won and lost', async () => {
     await h.say(ana, 'help');
     await h.say(fay, 'help');
     let card = await newDeal(ana, {});
@@ -292,12 +292,11 @@ describe('one-click actions on the deal card', () => {
     expect(cardText(await press(ana, card, 'Invite'))).toContain('Microsoft already takes part in this deal.');
 
     const wonForm = await press(ana, card, 'Mark won');
-    expect(cardText(wonForm)).toContain('register the win');
-    const noRegistration = await press(ana, wonForm, 'Mark won', { contractId: '' });
-    expect(cardText(noRegistration)).toContain('The contract or invoice number is required.');
-    const won = await press(ana, noRegistration, 'Mark won', { contractId: 'INV-77', wonValue: '78000', regCurrency: 'USD', contractSignedDate: '2026-11-20' });
+    expect(cardText(wonForm)).toContain('can then be registered');
+    const won = await press(ana, wonForm, 'Mark won', { notes: 'Signed today' });
     expect(cardText(won)).toContain('Marked won by Ana Admin.');
-    expect(cardText(won)).toContain('INV-77');
+    // Fabrikam's solution is not ours to register: the won card offers no registration.
+    expect(actions(won).map((a) => a.title)).not.toContain('Register the win');
 
     const other = await newDeal(ana, { name: 'Second deal' });
     const lost = await press(ana, await press(ana, other, 'Mark lost'), 'Mark lost', { reason: 'NoBudget', notes: 'Frozen' });

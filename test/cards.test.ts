@@ -158,19 +158,20 @@ function leaks(card: Card): string[] {
 }
 
 const acceptInput = (name: string) => ({ name, dealValue: 15000, currency: 'EUR', closingDateTime: '2027-01-15', team: [member('Fay', 'fay@fabrikam.example')] });
-const registration = { contractSignedDate: '2026-12-01', wonValue: 48000, currency: 'USD', contractId: 'INV-2026-1001', notes: 'Signed by the CFO.' };
+const registerInput = { contractValue: '48000', currency: 'USD', signDate: '2026-12-01', startDate: '2026-12-01', endDate: '2027-11-30', termMonths: '12' };
 
 /**
  * Each view with its stage and subtitle, built in beforeAll. received: Fabrikam's from Microsoft, with a note;
  * p2pReceived / msReceived: Fabrikam's and Microsoft's from us; p2pOut: Fabrikam accepted, Northwind declined;
- * incentivized: won needs registration; declined: Northwind's; expired: Adatum's; readOnly: our seller, not on
+ * incentivized: Fabrikam's incentivized solution on a private deal; won: partner-led with our incentivized solution,
+ * registered; registrable: the same, won and not registered yet; declined: Northwind's; expired: Adatum's; readOnly: our seller, not on
  * the team; sparse: no CRM id, campaign id, notes, contact, D-U-N-S or city.
  */
 const [REC, ACC, PRIV_OUT, P2P_IN] = ['Received', 'Accepted', 'Private · Outbound', 'Partner to partner · Inbound'] as const;
 const expectations = {
   received: [REC, 'Co-sell · Inbound'], p2pReceived: [REC, P2P_IN], msReceived: [REC, 'Co-sell · Inbound'],
   privateOut: [ACC, PRIV_OUT], coSellOut: [ACC, 'Co-sell · Outbound'], p2pOut: [ACC, 'Partner to partner · Outbound'], p2pIn: [ACC, P2P_IN], coSellIn: [ACC, 'Co-sell · Inbound'],
-  incentivized: [ACC, PRIV_OUT], won: ['Won', PRIV_OUT], lost: ['Lost', PRIV_OUT], declined: ['Declined', P2P_IN], expired: ['Expired', P2P_IN],
+  incentivized: [ACC, PRIV_OUT], won: ['Won', 'Partner-led · Outbound'], registrable: ['Won', 'Partner-led · Outbound'], lost: ['Lost', PRIV_OUT], declined: ['Declined', P2P_IN], expired: ['Expired', P2P_IN],
   favorite: [ACC, PRIV_OUT], readOnly: [ACC, PRIV_OUT], sparse: [ACC, PRIV_OUT],
 } as const;
 type ViewName = keyof typeof expectations;
@@ -236,8 +237,15 @@ beforeAll(async () => {
   views.p2pOut = await w.service.get(w.admin, p2p.referral.id);
 
   views.incentivized = await w.service.createDeal(w.admin, dealInput({ name: 'Contoso landing zone', solutionIds: ['sol-fab-migrate', 'sol-ms-azure'] }));
-  const toWin = await w.service.createDeal(w.admin, dealInput({ name: 'Contoso migration factory', solutionIds: ['sol-fab-migrate'] }));
-  views.won = await w.service.markWon(w.admin, toWin.referral.id, toWin.referral.version, { registration });
+  const ours = await w.directory.saveSolution(w.admin, { name: 'Contoso Landing Zone Accelerator', coSellStatus: 'AzureIpCoSellIncentivized' });
+  const partnerLed = (name: string) => w.service.createDeal(w.admin, dealInput({ name, solutionIds: [ours.id], shareWithMicrosoftSellers: true }));
+  const [toWin, toRegister] = [await partnerLed('Contoso migration factory'), await partnerLed('Contoso cloud factory')];
+  const won = await w.service.markWon(w.admin, toWin.referral.id, toWin.referral.version, {});
+  views.registrable = await w.service.markWon(w.admin, toRegister.referral.id, toRegister.referral.version, {});
+  // Partner Center registers a deal 72 hours after it was created.
+  w.clock.advance(3 * DAY_MS);
+  views.won = await w.service.register(w.admin, won.referral.id, won.referral.version, { ...registerInput, azureSolutionIds: ours.id });
+  views.registrable = await w.service.get(w.admin, toRegister.referral.id);
   const toLose = await w.service.createDeal(w.admin, dealInput({ name: 'Contoso warehouse robots' }));
   views.lost = await w.service.markLost(w.admin, toLose.referral.id, toLose.referral.version, { reason: 'LostToCompetitor', notes: 'They went with a cheaper offer.' });
   views.sparse = await w.service.createDeal(w.admin, dealInput({ name: 'Relecloud pilot', customer: { name: 'Relecloud', address: { country: 'FR' } } }));
@@ -320,7 +328,7 @@ describe('the card checks report broken cards', () => {
     const card = dealCard(views.won, { now });
     expect(buttonProblems(card, views.won)).toEqual([]);
     expect(buttonProblems(dealCard(views.privateOut, { now }), views.won)).not.toEqual([]);
-    expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, lost: true } })).toEqual(['form buttons [], allowed [lost]']);
+    expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, lost: true } })).toEqual(['form buttons [registrationStatus], allowed [registrationStatus, lost]']);
     expect(buttonProblems(card, { ...views.won, favorite: !views.won.favorite })[0]).toMatch(/the heart sends/);
     // Accept and Decline are buttons of their own, counted against allowed.accept and allowed.decline.
     expect(buttonProblems(card, { ...views.won, allowed: { ...views.won.allowed, accept: true } })).toEqual(['0 accept buttons, accept allowed']);
@@ -365,10 +373,11 @@ describe('deal card', () => {
     }
   });
 
-  it('a terminal deal (won, lost, declined, expired) has only the heart and says it is archived', () => {
-    for (const name of ['won', 'lost', 'declined', 'expired'] as const) {
+  it('a terminal deal (won, lost, declined, expired) has only the heart, its history and the registration of a win, and says it is archived', () => {
+    const registration = { registrable: 'register', won: 'registrationStatus' } as Partial<Record<ViewName, string>>;
+    for (const name of ['won', 'registrable', 'lost', 'declined', 'expired'] as const) {
       const card = dealCard(views[name], { now });
-      expect(buttons(card).map((b) => b.verb)).toEqual(['favorite', 'open']);
+      expect(buttons(card).map((b) => (b.verb === 'showForm' ? String(dataOf(b).form) : b.verb))).toEqual([...(registration[name] ? [registration[name]] : []), 'favorite', 'open']);
       expect(runs(card).join('\n')).toMatch(new RegExp(`Archived: ${views[name].referral.substatus} on .* Nothing can change any more`));
     }
   });
@@ -419,7 +428,13 @@ describe('deal card', () => {
   });
 
   it('shows the registration of a won deal and the reason of a lost, declined and expired one', () => {
-    expect(facts(dealCard(views.won, { now }))).toContainEqual({ title: 'Registered', value: 'INV-2026-1001, $48,000' });
+    expect(facts(dealCard(views.won, { now }))).toEqual(
+      expect.arrayContaining([
+        { title: 'Registration', value: 'Review pending' },
+        { title: 'Contract', value: '$48,000, 12 months, 1 Dec 2026 to 30 Nov 2027, signed 1 Dec 2026' },
+        { title: 'Registered', value: 'Contoso Landing Zone Accelerator, on Azure' },
+      ]),
+    );
     expect(facts(dealCard(views.lost, { now }))).toContainEqual({ title: 'Reason', value: 'Lost to a competitor' });
     expect(facts(dealCard(views.declined, { now }))).toContainEqual({ title: 'Reason', value: 'We have no capacity right now' });
     expect(facts(dealCard(views.expired, { now }))).toContainEqual({ title: 'Reason', value: 'No answer within 14 days' });
@@ -492,14 +507,13 @@ function hiddenGroups(view: ReferralView): Set<string> {
   if (!view.invitations.microsoft.allowed) hidden.add('microsoft').add('contact');
   if (view.referral.customerProfile.team.length > 0) hidden.add('contact');
   if (!view.invitations.partners.allowed) hidden.add('partner');
-  if (!view.needsRegistration) hidden.add('registration');
   return hidden;
 }
 const shownFields = (form: DealFormId, view: ReferralView): readonly FieldDef[] => dealForms[form].fields.filter((f: FieldDef) => !f.group || !hiddenGroups(view).has(f.group));
 
 /** A value each field accepts, by the list it picks from (choice sets keep any value; these are real ones). */
 const picks: Partial<Record<string, string>> = { currencies: 'GBP', declineReasons: 'Duplicate', lostReasons: 'NoBudget', helpTypes: 'QuotesOrLicensing', partners: ADATUM, recent: 'sam@partner.example' };
-Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example', people: 'u-sam', salesStages: 'Propose', marketplaceIntents: 'Yes', customerSizes: '51to250employees' });
+Object.assign(picks, { solutions: 'sol-ms-azure,sol-ad-sentinel', partnerSolutions: 'sol-ad-sentinel', team: 'ana@partner.example', people: 'u-sam', registrable: 'sol-ms-azure', registrationStatuses: 'Approved', salesStages: 'Propose', marketplaceIntents: 'Yes', customerSizes: '51to250employees' });
 const typed = (form: DealFormId, f: FieldDef): string => (f.kind === 'toggle' ? 'true' : f.kind === 'date' ? '2027-01-31' : f.choices ? picks[f.choices]! : `kept ${form} ${f.id}`);
 
 describe('deal card forms', () => {
@@ -534,7 +548,7 @@ describe('deal card forms', () => {
     expect([...covered]).toEqual(dealFormIds); // every form drawn on at least one view
   });
 
-  it('hides the invite groups the rules rule out, and the registration without an incentivized solution', () => {
+  it('hides the invite groups the rules rule out; marking won asks only for a note', () => {
     const ids = (name: ViewName, form: DealFormId) => inputIds(dealCard(views[name], formOptions({ form })));
     expect(ids('privateOut', 'invite')).toEqual(expect.arrayContaining(['inviteMicrosoft', 'helpType', 'consentToShare', 'partnerOrgId', 'partnerSolutionIds']));
     expect(ids('privateOut', 'invite')).not.toContain('contactFirstName'); // the deal has a customer contact
@@ -544,8 +558,8 @@ describe('deal card forms', () => {
     expect(runs(dealCard(views.coSellOut, formOptions({ form: 'invite' })))).toContain('Microsoft already takes part in this deal.');
     expect(ids('p2pIn', 'invite').filter((id) => inGroups('partner').includes(id))).toEqual([]);
     expect(ids('p2pIn', 'invite')).toContain('inviteMicrosoft');
-    expect(ids('incentivized', 'won')).toEqual(['contractSignedDate', 'wonValue', 'regCurrency', 'contractId', 'azureSubscriptionId', 'regNotes']);
-    expect(ids('privateOut', 'won')).toEqual([]);
+    expect(ids('incentivized', 'won')).toEqual(['notes']);
+    expect(ids('registrable', 'register')).toEqual(['contractValue', 'regCurrency', 'signDate', 'termMonths', 'startDate', 'endDate', 'azureSolutionIds', 'marketplaceSolutionIds']);
   });
 
   it('the accept and edit forms start from the deal’s values; decline says who will be told', () => {
@@ -624,7 +638,7 @@ describe('forms.ts', () => {
     // A member's errors sit on its fields; the error of the whole (empty) team sits by the first name, where a member is added.
     expect(placeErrors(dealForms.accept.fields, { 'team.0.email': 'e', 'team.0.phoneNumber': 'p', 'team.0': 'f', team: 'whole', nowhere: 'n' })).toEqual({ byField: { email: 'e', phoneNumber: 'p', firstName: 'f whole' }, unplaced: ['n'] });
     expect(placeErrors(dealForms.invite.fields, { 'partners.0.team.1.email': 't', 'microsoft.customerContact.email': 'c', 'microsoft.helpType': 'h' }).byField).toEqual({ partnerTeam: 't', contactEmail: 'c', helpType: 'h' });
-    expect(placeErrors(dealForms.won.fields, { registration: 'r' }).byField).toEqual({ contractId: 'r' });
+    expect(placeErrors(dealForms.register.fields, { currency: 'c', endDate: 'e' }).byField).toEqual({ regCurrency: 'c', endDate: 'e' });
     const contact = contactFields({ firstName: 'a', lastName: 'b', phone: 'c', email: 'd' }, 'x.*', { required: true }).map((f: FieldDef) => [f.id, f.required, f.errors?.[0]]);
     expect(contact).toEqual([['a', true, 'x.*.firstName'], ['b', undefined, 'x.*.lastName'], ['c', true, 'x.*.phoneNumber'], ['d', true, 'x.*.email']]);
   });
@@ -763,7 +777,7 @@ describe('size at the limits', () => {
       { orgId: r.orgId, orgName: text('Own org', 200), own: true, members: team },
       { orgId: FABRIKAM, orgName: text('Sender org', 200), own: false, members: range(50).map((i) => person(`Theirs${pad(i)}`)) },
     ];
-    return { ...base, referral, notes: viewNotes, teams, solutions: longSolutions, participants, needsRegistration: true };
+    return { ...base, referral, notes: viewNotes, teams, solutions: longSolutions, participants, registration: { allowed: true }, registrable: longSolutions };
   }
 
   /** Everything a form can carry: long choices, 60 refresh ids, notes typed at their longest, a long banner. */

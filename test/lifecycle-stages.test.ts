@@ -139,19 +139,11 @@ describe('Accepted', () => {
     expect(r.history.map((h) => h.action)).toEqual(['created', 'team members added', 'solutions changed', 'note added']);
   });
 
-  it('marking Won asks for registration details when a solution is co-sell incentivized', async () => {
-    const r = (await w.service.createDeal(w.admin, dealInput({ solutionIds: ['sol-fab-migrate'] }))).referral;
-    expect((await w.service.get(w.admin, r.id)).needsRegistration).toBe(true);
-    expect((await refusal(w.service.markWon(w.admin, r.id, 1, {}))).fields.registration).toMatch(/registration details/);
-    const bad = await refusal(w.service.markWon(w.admin, r.id, 1, { registration: { contractSignedDate: 'soon', wonValue: -1, currency: 'USD', contractId: '' } as never }));
-    expect(Object.keys(bad.fields).sort()).toEqual(['registration.contractId', 'registration.contractSignedDate', 'registration.wonValue']);
-    const won = await w.service.markWon(w.admin, r.id, 1, { registration: { contractSignedDate: '2026-11-20', wonValue: 48000, currency: 'USD', contractId: 'INV-2026-001' } });
-    expect(won.referral).toMatchObject({ substatus: 'Won', status: 'Closed', registration: { contractId: 'INV-2026-001', wonValue: 48000 } });
-  });
-
-  it('marking Won without an incentivized solution needs no registration; Lost needs a reason', async () => {
-    const a = (await w.service.createDeal(w.admin, dealInput())).referral;
-    expect((await w.service.markWon(w.admin, a.id, 1, {})).referral.substatus).toBe('Won');
+  it('marking Won asks for nothing but an optional note (registration is a step of its own); Lost needs a reason', async () => {
+    const a = (await w.service.createDeal(w.admin, dealInput({ solutionIds: ['sol-fab-migrate'] }))).referral;
+    const won = (await w.service.markWon(w.admin, a.id, 1, { notes: 'Signed today' })).referral;
+    expect(won).toMatchObject({ substatus: 'Won', status: 'Closed' });
+    expect(won.notes.at(-1)!.text).toBe('Signed today');
     const b = (await w.service.createDeal(w.admin, dealInput())).referral;
     expect((await refusal(w.service.markLost(w.admin, b.id, 1, {} as never))).fields.reason).toBeDefined();
     const lost = await w.service.markLost(w.admin, b.id, 1, { reason: 'LostToCompetitor', notes: 'Price' });

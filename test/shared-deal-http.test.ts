@@ -106,3 +106,38 @@ it('Microsoft is asked again after it declined; a late decline is refused; a dea
   expect(text).toMatch(/Ana Admin · invited Microsoft \(deal type private → co-sell\)/);
   expect(actions(history.card).map((a) => a.title)).toContain('Back to the deal');
 });
+
+it('a private win is not registered; a partner-led one is, from its archived card, and shows where its review stands', async () => {
+  const ours = await h.app.directory.saveSolution({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, { name: 'Contoso Landing Zone', coSellStatus: 'AzureIpCoSellIncentivized' });
+  const make = async (share: boolean) => {
+    const created = await h.app.lifecycle.createDeal({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, {
+      customer: { name: 'Litware Inc', address: { country: 'AU' } },
+      name: share ? 'Partner-led win' : 'Private win',
+      dealValue: 90000,
+      currency: 'USD',
+      closingDateTime: '2027-02-01',
+      team: anaTeam,
+      solutionIds: [ours.id],
+      shareWithMicrosoftSellers: share,
+    });
+    return (await h.app.lifecycle.markWon({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, created.referral.id, created.referral.version, {})).referral;
+  };
+  const [priv, led] = [await make(false), await make(true)];
+  h.clock.advance(3 * DAY_MS);
+
+  const privateCard = await open(ana, priv.id);
+  expect(actions(privateCard).map((a) => a.title)).not.toContain('Register the win');
+  const refused = await h.click(ana, 'register', { referralId: priv.id, version: priv.version, contractValue: '90000', regCurrency: 'USD', signDate: '2026-11-25', startDate: '2026-12-01', endDate: '2027-11-30', termMonths: '12' });
+  expect(cardText(refused.value as Card)).toMatch(/co-sell and partner-led deals only/);
+  expect((await h.app.store.get('referral', priv.id))!.registration).toBeUndefined();
+
+  let card = await open(ana, led.id);
+  expect(cardText(card)).toContain('Partner-led · Outbound');
+  card = (await h.press(ana, card, 'Register the win')).card;
+  card = (await h.press(ana, card, 'Register', { signDate: '2026-11-25', startDate: '2026-12-01', endDate: '2027-11-30', azureSolutionIds: ours.id })).card;
+  expect(cardText(card)).toContain('Registered by Ana Admin.');
+  expect(cardText(card)).toMatch(/Registration\nReview pending/);
+  card = (await h.press(ana, card, 'Registration status')).card;
+  card = (await h.press(ana, card, 'Save status', { status: 'Approved' })).card;
+  expect(cardText(card)).toMatch(/Registration\nApproved/);
+});

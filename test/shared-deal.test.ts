@@ -200,3 +200,70 @@ describe('Partner Center’s pipeline fields', () => {
     expect(fromPartnerCenter(odd, 'ms').customerProfile.size).toBeUndefined();
   });
 });
+
+describe('deal registration as Partner Center does it', () => {
+  const contract = { contractValue: '48000', currency: 'USD', signDate: '2026-11-25', startDate: '2026-12-01', endDate: '2027-11-30', termMonths: '12' };
+  const incentivized = () => w.directory.saveSolution(w.admin, { name: 'Contoso Landing Zone', coSellStatus: 'AzureIpCoSellIncentivized' });
+  const wonDeal = async (input: Parameters<typeof dealInput>[0]) => {
+    const created = (await w.service.createDeal(w.admin, dealInput(input))).referral;
+    return (await w.service.markWon(w.admin, created.id, created.version, {})).referral;
+  };
+
+  it('is refused for a private deal, for a deal without an incentive-eligible solution of one’s own, and before 72 hours', async () => {
+    const ours = await incentivized();
+    const priv = await wonDeal({ solutionIds: [ours.id] });
+    w.clock.advance(3 * DAY_MS);
+    expect((await w.service.get(w.admin, priv.id)).registration).toEqual({ allowed: false, reason: expect.stringMatching(/co-sell and partner-led deals only/) });
+    expect((await refusal(w.service.register(w.admin, priv.id, priv.version, contract))).message).toMatch(/co-sell and partner-led deals only/);
+
+    const theirsOnly = await wonDeal({ solutionIds: ['sol-fab-migrate'], shareWithMicrosoftSellers: true });
+    w.clock.advance(3 * DAY_MS);
+    expect((await refusal(w.service.register(w.admin, theirsOnly.id, theirsOnly.version, contract))).message).toMatch(/your organization’s incentive-eligible solutions/);
+
+    const early = await wonDeal({ solutionIds: [ours.id], shareWithMicrosoftSellers: true });
+    expect((await refusal(w.service.register(w.admin, early.id, early.version, contract))).message).toMatch(/72 hours after it was created: register from 2026-11-30 09:00 UTC/);
+  });
+
+  it('a partner-led win is registered with its contract and solutions; bad details are refused by field; only the registrar changes the status', async () => {
+    const ours = await incentivized();
+    const won = await wonDeal({ solutionIds: [ours.id, 'sol-ms-azure'], shareWithMicrosoftSellers: true });
+    w.clock.advance(3 * DAY_MS);
+    const bad = await refusal(w.service.register(w.admin, won.id, won.version, { ...contract, contractValue: '-1', endDate: '2026-11-01', termMonths: '0' }));
+    expect(Object.keys(bad.fields).sort()).toEqual(['contractValue', 'endDate', 'termMonths']);
+
+    const registered = await w.service.register(w.admin, won.id, won.version, { ...contract, azureSolutionIds: ours.id });
+    expect(registered.referral.registration).toMatchObject({
+      status: 'ReviewPending',
+      byName: 'Ana Admin',
+      contract: { value: 48000, currency: 'USD', term: 12, signDateTime: '2026-11-25T00:00:00.000Z', startDateTime: '2026-12-01T00:00:00.000Z', endDateTime: '2027-11-30T00:00:00.000Z' },
+      solutionDetails: [{ id: ours.id, name: 'Contoso Landing Zone', isDeployedOnAzure: true, isMarketplaceTransacted: false }],
+    });
+    expect(registered.allowed).toMatchObject({ register: false, registrationStatus: true });
+    expect((await refusal(w.service.register(w.admin, won.id, registered.referral.version, contract))).message).toMatch(/registered/);
+
+    await w.directory.setRoles(w.admin, { 'u-sam': ['seller', 'referrals-admin'] }, w.clock.now());
+    const bySam = await refusal(w.service.setRegistrationStatus(w.seller, won.id, registered.referral.version, { status: 'Approved' }));
+    expect(bySam.message).toBe('Only Ana Admin, who registered it, changes its status.');
+    const approved = await w.service.setRegistrationStatus(w.admin, won.id, registered.referral.version, { status: 'ActionRequired', statusReason: 'Upload the signed contract' });
+    expect(approved.referral.registration).toMatchObject({ status: 'ActionRequired', statusReason: 'Upload the signed contract' });
+    expect(approved.referral.history.at(-1)!.action).toBe('registration ActionRequired');
+    expect(JSON.stringify(dealCard(approved, { now: w.clock.now() }))).toContain('Action required: Upload the signed contract');
+  });
+
+  it('a co-sell win is registered once Microsoft has taken it on', async () => {
+    const ours = await incentivized();
+    const won = await wonDeal({ solutionIds: [ours.id], helpType: 'QuotesOrLicensing', customerContact, consentToShare: true });
+    w.clock.advance(3 * DAY_MS);
+    expect((await refusal(w.service.register(w.admin, won.id, won.version, contract))).message).toMatch(/Microsoft has not accepted/);
+    const ms = (await w.service.list(w.microsoft, 'inbound')).items[0]!.referral;
+    await w.service.accept(w.microsoft, ms.id, ms.version, { name: ms.name, dealValue: 50000, currency: 'USD', closingDateTime: '2027-03-31' });
+    expect((await w.service.register(w.admin, won.id, won.version, contract)).referral.registration!.status).toBe('ReviewPending');
+  });
+
+  it('a registration stored in the earlier form still reads, as its contract', async () => {
+    const won = await wonDeal({});
+    const stored = (await w.store.get('referral', won.id))!;
+    await w.store.commit([{ kind: 'referral', put: { ...stored, registration: { contractSignedDate: '2026-11-20T00:00:00.000Z', wonValue: 48000, currency: 'USD', contractId: 'INV-1' } } }]);
+    expect((await w.service.get(w.admin, won.id)).referral.registration).toMatchObject({ status: 'ReviewPending', statusReason: 'Contract INV-1', contract: { value: 48000, currency: 'USD', term: 1 } });
+  });
+});
