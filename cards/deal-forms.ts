@@ -28,7 +28,7 @@ export const dealForms = {
       dealValue,
       currency,
       closeDate,
-      notes('Notes (optional)'),
+      notes('Notes (optional, only your organization reads them)'),
       crmId,
       campaignId,
       ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'team.*', {
@@ -45,13 +45,13 @@ export const dealForms = {
   }),
   decline: defineForm({
     title: 'Decline this referral',
-    fields: [reason('declineReasons'), notes('Notes (optional)')],
+    fields: [reason('declineReasons'), notes('Notes (optional, only your organization reads them)')],
     submit: { title: 'Decline', style: 'destructive' },
     toInput: (v): DeclineInput => ({ reason: v.reason, notes: v.notes }),
   }),
   edit: defineForm({
     title: 'Edit the deal',
-    fields: [dealName, dealValue, currency, closeDate, dealFields.salesStage, dealFields.customerMarketplaceIntent, crmId, campaignId, dealFields.shareWithMicrosoftSellers, notes('Add a note (optional)')],
+    fields: [dealName, dealValue, currency, closeDate, dealFields.salesStage, dealFields.customerMarketplaceIntent, crmId, campaignId, dealFields.shareWithMicrosoftSellers, notes('Add a note (optional, only your organization reads it)')],
     submit: { title: 'Save', style: 'positive' },
     toInput: (v): EditInput => ({ ...v }),
   }),
@@ -137,7 +137,7 @@ export const dealForms = {
   }),
   won: defineForm({
     title: 'Mark the deal Won',
-    fields: [notes('Notes (optional)')],
+    fields: [notes('Notes (optional, only your organization reads them)')],
     submit: { title: 'Mark won', style: 'positive' },
     toInput: (v): WonInput => ({ notes: v.notes }),
   }),
@@ -176,7 +176,7 @@ export const dealForms = {
   }),
   lost: defineForm({
     title: 'Mark the deal Lost',
-    fields: [reason('lostReasons'), notes('Notes (optional)')],
+    fields: [reason('lostReasons'), notes('Notes (optional, only your organization reads them)')],
     submit: { title: 'Mark lost', style: 'destructive' },
     toInput: (v): LostInput => ({ reason: v.reason, notes: v.notes }),
   }),

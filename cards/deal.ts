@@ -343,16 +343,22 @@ function shownValue(value: unknown, field = ''): string {
 }
 
 /** One history entry: who did what when, then each field from old to new. */
-function historyItems(h: Referral['history'][number]): Element[] {
+function historyItems(h: Referral['history'][number], cut: (text: string) => string): Element[] {
   const changes = Object.entries(h.changes).filter(([field]) => !unlisted.has(field));
   return [
-    plain(`${dateTime(h.at)} · ${h.byName} · ${h.action}`, { weight: 'Bolder', spacing: 'Medium' }),
-    ...changes.map(([field, c]) => plain(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from, field)} → ${shownValue(c.to, field)}`, { size: 'Small', spacing: 'None' })),
+    plain(cut(`${dateTime(h.at)} · ${h.byName} · ${h.action}`), { weight: 'Bolder', spacing: 'Medium' }),
+    ...changes.map(([field, c]) => plain(cut(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from, field)} → ${shownValue(c.to, field)}`), { size: 'Small', spacing: 'None' })),
   ];
 }
 
 /** The whole notes log or team of a deal, a page at a time, newest notes first; the team by organization, the viewer's own people with Edit and Remove. */
 export function dealLogCard(deal: ReferralView, view: DealLogView, page: number): Card {
+  // A page keeps its entries (Previous and Next stay where they were); its long texts are cut, visibly, until it fits Teams.
+  return fitted([undefined, 600, 160], (chars) => logCard(deal, view, page, chars));
+}
+
+function logCard(deal: ReferralView, view: DealLogView, page: number, chars: number | undefined): Card {
+  const cut = (text: string) => (chars === undefined ? text : clip(text, chars));
   const referral = deal.referral;
   const ref = { referralId: referral.id, version: referral.version };
   const people = deal.teams.flatMap((group) => group.members.map((member) => ({ group, member })));
@@ -362,21 +368,21 @@ export function dealLogCard(deal: ReferralView, view: DealLogView, page: number)
   const current = Math.min(Math.max(0, page), pages - 1);
   const shown =
     view === 'history'
-      ? [...referral.history].reverse().slice(current * size, (current + 1) * size).flatMap(historyItems)
+      ? [...referral.history].reverse().slice(current * size, (current + 1) * size).flatMap((h) => historyItems(h, cut))
       : view === 'notes'
       ? [...deal.notes]
           .reverse()
           .slice(current * size, (current + 1) * size)
-          .flatMap((n) => [plain(noteHeader(n), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(n.text, { spacing: 'None' })])
+          .flatMap((n) => [plain(cut(noteHeader(n)), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(cut(n.text), { spacing: 'None' })])
       : people.slice(current * size, (current + 1) * size).flatMap(({ group, member }, i, page) => [
           // Each organization's name over its people, again at the top of a page.
-          ...(i === 0 || page[i - 1]!.group !== group ? [plain(group.own ? `${group.orgName} (yours)` : group.orgName, { weight: 'Bolder', spacing: 'Medium' })] : []),
+          ...(i === 0 || page[i - 1]!.group !== group ? [plain(cut(group.own ? `${group.orgName} (yours)` : group.orgName), { weight: 'Bolder', spacing: 'Medium' })] : []),
           group.own && deal.allowed.addTeam
             ? {
                 type: 'ColumnSet',
                 spacing: 'None',
                 columns: [
-                  { type: 'Column', width: 'stretch', verticalContentAlignment: 'Center', items: [plain(personLine(member))] },
+                  { type: 'Column', width: 'stretch', verticalContentAlignment: 'Center', items: [plain(cut(personLine(member)))] },
                   {
                     type: 'Column',
                     width: 'auto',
@@ -384,7 +390,7 @@ export function dealLogCard(deal: ReferralView, view: DealLogView, page: number)
                   },
                 ],
               }
-            : plain(personLine(member), { spacing: 'None' }),
+            : plain(cut(personLine(member)), { spacing: 'None' }),
         ]);
   const at = (p: number) => ({ referralId: referral.id, view, page: p });
   return {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { Directory } from './directory.js';
 import { declineReasons, lostReasons, type ConversationRef, type OutboxMessage, type Person, type Referral } from './model.js';
+import { hasLapsed } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 
 export type CoSellEvent =
@@ -60,13 +61,18 @@ export class AlertPlanner {
 
   /** Alert recipients for a referral of their organization: referrals admins (or admins), the team, the alert channel. */
   private async referralTargets(r: Referral): Promise<Target[]> {
-    const people = await this.store.list('person', r.orgId);
-    const referralsAdmins = people.filter((p) => p.roles.includes('referrals-admin'));
-    const fallback = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
     const org = await this.directory.organization(r.orgId);
     const conversations = await this.store.list('conversation', r.orgId);
     const channel = conversations.filter((c) => c.id === org?.alertChannelId).map((c) => ({ conversationId: c.id, userId: '' }));
-    return [...channel, ...personal(conversations, [...fallback, ...onTeam(people, r)])];
+    return [...channel, ...(await this.answerers(r, conversations))];
+  }
+
+  /** The referrals admins (or, without one, the admins) and the team of a referral, in their personal chats. */
+  private async answerers(r: Referral, conversations: ConversationRef[]): Promise<Target[]> {
+    const people = await this.store.list('person', r.orgId);
+    const referralsAdmins = people.filter((p) => p.roles.includes('referrals-admin'));
+    const fallback = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
+    return personal(conversations, [...fallback, ...onTeam(people, r)]);
   }
 
   /** The referrals of the other organizations on the deal that take part in it still, the inviter's first. */
@@ -74,8 +80,10 @@ export class AlertPlanner {
     const engagement = await this.store.get('engagement', r.engagementId);
     const found = await Promise.all((engagement?.participants ?? []).filter((p) => p.referralId !== r.id).map((p) => this.store.get('referral', p.referralId)));
     const inviter = r.inviteContext?.invitedBy.organizationId;
+    const now = this.clock.now();
+    // One that lapsed (even in the same sweep, before the clock marked it) takes no part any more.
     return found
-      .filter((o): o is Referral => o !== undefined && o.substatus !== 'Declined' && o.substatus !== 'Expired')
+      .filter((o): o is Referral => o !== undefined && o.substatus !== 'Declined' && o.substatus !== 'Expired' && !hasLapsed(o, now))
       .sort((a, b) => Number(b.orgId === inviter) - Number(a.orgId === inviter));
   }
 
@@ -87,8 +95,9 @@ export class AlertPlanner {
     const people = await this.store.list('person', o.orgId);
     const named = new Set([o.assignedTo?.userId, o.direction === 'Outgoing' ? o.history[0]?.byUserId : undefined, about.history[0]?.byUserId].filter((id): id is string => id !== undefined));
     const chosen = [...people.filter((p) => named.has(p.userId)), ...onTeam(people, o)];
-    if (chosen.length > 0) return personal(await this.store.list('conversation', o.orgId), chosen);
-    return this.referralTargets(o);
+    const conversations = await this.store.list('conversation', o.orgId);
+    // Another organization's news is for people, not for the channel that hears of new referrals.
+    return chosen.length > 0 ? personal(conversations, chosen) : this.answerers(o, conversations);
   }
 
   /**

@@ -390,7 +390,7 @@ export class LifecycleService {
       const sender = { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
       const owned = (r: Referral) =>
         r.substatus === 'Received'
-          ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, team: r.team, solutionIds: r.solutionIds, inviteNotes: r.inviteContext?.notes ?? '' }
+          ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, team: r.team, solutionIds: r.solutionIds, salesStage: r.salesStage, customerMarketplaceIntent: r.customerMarketplaceIntent, inviteNotes: r.inviteContext?.notes ?? '' }
           : { customerProfile: r.customerProfile, consent: r.consent, inviteNotes: r.inviteContext?.notes ?? '' };
       if (!existing) {
         const engagementId = randomUUID();
@@ -642,17 +642,17 @@ export class LifecycleService {
     return this.change(caller, referralId, version, (current, { person }) => {
       const registration = current.registration;
       if (!registration) throw new CoSellError('not_allowed', 'This deal is not registered.');
-      if (registration.byUserId !== person.userId) throw new CoSellError('forbidden', `Only ${registration.byName || 'whoever registered the win'}, who registered it, changes its status.`);
+      // A registration from before registrars were recorded may be updated by anyone who may act on the deal.
+      if (registration.byUserId !== '' && registration.byUserId !== person.userId) throw new CoSellError('forbidden', `Only ${registration.byName}, who registered it, changes its status.`);
       return { action: `registration ${input.status}`, next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
     });
   }
 
   /** Whether the referral's organization may register it now, and its solutions that would be registered. */
-  private async registration(referral: Referral, now: Date): Promise<{ verdict: Verdict; ownIncentivized: Solution[] }> {
-    const engagement = await this.engagementOf(referral);
-    const taking = await this.takingPart(engagement, referral);
-    const dealType = dealTypeOf(taking, this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement));
-    const ownIncentivized = (await this.solutionsOf(referral)).filter((s) => s.orgId === referral.orgId && qualifiesForRegistration(s));
+  private async registration(referral: Referral, now: Date, known?: { engagement: Engagement; dealType: DealType; solutions: Solution[] }): Promise<{ verdict: Verdict; ownIncentivized: Solution[] }> {
+    const engagement = known?.engagement ?? (await this.engagementOf(referral));
+    const dealType = known?.dealType ?? (await this.dealTypeNow(referral, engagement));
+    const ownIncentivized = (known?.solutions ?? (await this.solutionsOf(referral))).filter((s) => s.orgId === referral.orgId && qualifiesForRegistration(s));
     const microsoftStages = await Promise.all(engagement.participants.filter((p) => p.orgId === this.microsoftOrgId).map(async (p) => (await this.store.get('referral', p.referralId))?.substatus));
     const microsoftOnBoard = engagement.createdByOrgId === this.microsoftOrgId || microsoftStages.some((s) => s === 'Accepted' || s === 'Won');
     return { verdict: registrationVerdict(referral, { dealType, ownIncentivized, microsoftOnBoard, now }), ownIncentivized };
@@ -808,8 +808,16 @@ export class LifecycleService {
 
   /** The engagement as it stands for the viewer's referral: without the other organizations that declined or let their invitation expire. */
   private async takingPart(engagement: Engagement, viewer: Referral): Promise<Engagement> {
-    const stages = await Promise.all(engagement.participants.map(async (p) => (await this.store.get('referral', p.referralId))?.substatus));
-    return { ...engagement, participants: engagement.participants.filter((p, i) => p.referralId === viewer.id || !hasLeft(stages[i])) };
+    const now = this.clock.now();
+    const referrals = await Promise.all(engagement.participants.map((p) => this.store.get('referral', p.referralId)));
+    // An invitation past its deadline has lapsed, whether or not the clock has marked it Expired yet.
+    const left = (r: Referral | undefined) => r !== undefined && (hasLeft(r.substatus) || hasLapsed(r, now));
+    return { ...engagement, participants: engagement.participants.filter((p, i) => p.referralId === viewer.id || !left(referrals[i])) };
+  }
+
+  /** The deal's type as it stands for this referral's organization. */
+  private async dealTypeNow(referral: Referral, engagement: Engagement): Promise<DealType> {
+    return dealTypeOf(await this.takingPart(engagement, referral), this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement));
   }
 
   /** Whether the deal's creator shared it with Microsoft's sellers (partner-led): on the creator's own referral. */
@@ -856,31 +864,47 @@ export class LifecycleService {
       since: theirs?.updatedDateTime ?? referral.createdDateTime,
     }));
     const ownName = await this.orgName(referral.orgId);
-    // The deal's shared record: every organization's shared notes and people; internal notes stay with their author's organization.
+    const now = this.clock.now();
+    // The deal's shared record is read by the organizations working it: once they accepted, and from
+    // the others still on it. An invitation still to answer, or one declined or let expire, shows
+    // only what the invitation gave: the inviter's contacts.
+    const working = referral.substatus !== 'Received' && !hasLeft(referral.substatus);
+    const sharing = working ? others.filter(({ theirs }) => theirs !== undefined && !hasLeft(theirs.substatus) && !hasLapsed(theirs, now)) : [];
     const notes: DealNote[] = [
       ...referral.notes.map((n) => ({ ...n, orgName: ownName, own: true })),
-      ...others.flatMap(({ org, orgId, theirs }) => (theirs?.notes ?? []).filter((n) => n.visibility === 'shared').map((n) => ({ ...n, orgName: org?.name ?? orgId, own: false }))),
+      ...sharing.flatMap(({ org, orgId, theirs }) => theirs!.notes.filter((n) => n.visibility === 'shared').map((n) => ({ ...n, orgName: org?.name ?? orgId, own: false }))),
     ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const inviter = referral.inviteContext?.invitedBy;
+    // Referrals received before teams were kept apart hold the inviter's people in their own team: they show as the inviter's.
+    const emails = (team: Contact[]) => new Set(team.map((m) => m.email.toLowerCase()));
+    const inviters = emails(sharing.find(({ orgId }) => orgId === inviter?.organizationId)?.theirs?.team ?? []);
+    const ownEmails = emails(referral.team);
+    const theirPeople = (theirs: Referral) => (theirs.inviteContext?.invitedBy.organizationId === referral.orgId ? theirs.team.filter((m) => !ownEmails.has(m.email.toLowerCase())) : theirs.team);
     const teams: TeamGroup[] = [
-      { orgId: referral.orgId, orgName: ownName, own: true, members: referral.team },
-      ...others.filter(({ theirs }) => (theirs?.team.length ?? 0) > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirs!.team })),
+      { orgId: referral.orgId, orgName: ownName, own: true, members: referral.team.filter((m) => !inviters.has(m.email.toLowerCase())) },
+      ...(working
+        ? sharing.filter(({ theirs }) => theirPeople(theirs!).length > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirPeople(theirs!) }))
+        : inviter && referral.inviteContext!.contacts.length > 0
+          ? [{ orgId: inviter.organizationId, orgName: inviter.organizationName, own: false, members: referral.inviteContext!.contacts }]
+          : []),
     ];
     const solutions = await this.solutionsOf(referral);
     const current = await this.takingPart(engagement, referral);
-    const registration = await this.registration(referral, this.clock.now());
+    const dealType = dealTypeOf(current, this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement));
+    const registration = await this.registration(referral, this.clock.now(), { engagement, dealType, solutions });
     const invitations = invitationOptions(referral, current, this.microsoftOrgId);
     return {
       referral,
       notes,
       teams,
-      dealType: dealTypeOf(current, this.microsoftOrgId, await this.sharedWithMicrosoftSellers(referral, engagement)),
+      dealType,
       participants,
       solutions,
       favorite: (await this.favoriteIds(person)).includes(referral.id),
       // A lapsed referral offers what an expired one does, before the clock has marked it.
       allowed: allowedActions(hasLapsed(referral, this.clock.now()) ? 'Expired' : referral.substatus, canAct(person, referral), invitations, mayAssign(person) && person.orgId === referral.orgId, {
         verdict: registration.verdict,
-        registrar: referral.registration !== undefined && referral.registration.byUserId === person.userId,
+        registrar: referral.registration !== undefined && (referral.registration.byUserId === person.userId || (referral.registration.byUserId === '' && canAct(person, referral))),
       }),
       invitations,
       registration: registration.verdict,
@@ -1035,8 +1059,9 @@ function note(person: Person, now: Date, text: string, visibility: Note['visibil
   return { at: now.toISOString(), byOrgId: person.orgId, byName: person.name, text, visibility };
 }
 
+/** A note typed on another form (accept, edit, decline, won, lost): the organization's own, as those forms say; Add note shares. */
 function withNote(notes: Referral['notes'], person: Person, now: Date, text: string | undefined): Referral['notes'] {
-  return text ? [...notes, note(person, now, text)] : notes;
+  return text ? [...notes, note(person, now, text, 'internal')] : notes;
 }
 
 /** Where one of the team's people is, by email; not on the team is the caller's mistake. */

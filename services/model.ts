@@ -181,12 +181,14 @@ export type RegistrationStatus = z.infer<typeof RegistrationStatus>;
 /** A registration stored before registrations followed Partner Center: the won value and signature date became its contract. */
 function fromEarlierRegistration(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || !('contractSignedDate' in value)) return value;
-  const old = value as { contractSignedDate: string; wonValue: number; currency: string; contractId?: string };
+  const old = value as { contractSignedDate: string; wonValue: number; currency: string; contractId?: string; azureSubscriptionId?: string; notes?: string };
   const day = old.contractSignedDate;
+  // Nothing it held is lost: the contract number, the subscription and the notes become the status's words.
+  const words = [old.contractId && `Contract ${old.contractId}`, old.azureSubscriptionId && `Azure subscription ${old.azureSubscriptionId}`, old.notes].filter(Boolean).join('. ');
   return {
     registrationDateTime: day,
     status: 'ReviewPending',
-    statusReason: old.contractId ? `Contract ${old.contractId}` : '',
+    statusReason: words,
     contract: { value: old.wonValue, currency: old.currency, startDateTime: day, endDateTime: day, signDateTime: day, term: 1 },
     solutionDetails: [],
   };
@@ -201,7 +203,8 @@ export const Registration = z.preprocess(
     byUserId: z.string().max(200).default(''),
     byName: z.string().max(200).default(''),
     status: RegistrationStatus.default('ReviewPending'),
-    statusReason: text(500).default(''),
+    // Room for what a registration of the earlier form carried in its notes.
+    statusReason: text(2600).default(''),
     contract: z.object({
       value: z.number().positive('The contract value must be more than 0.'),
       currency: z.string().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),

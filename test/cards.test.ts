@@ -834,6 +834,29 @@ describe('size at the limits', () => {
     expect(buttons(card).find((b) => b.title === 'All notes (60)')).toMatchObject({ verb: 'open', data: { referralId: view.referral.id, view: 'notes' } });
   });
 
+  it('the history and team pages fit Teams with the longest multi-byte texts, cut visibly', () => {
+    const cjk = (n: number) => '漢'.repeat(n);
+    const v = huge(views.privateOut);
+    const team = range(50).map((i) => ({ firstName: cjk(100), lastName: cjk(100), phoneNumber: phone(40), email: email(`m${i}`, 200) }));
+    const history = range(16).map((i) => ({
+      at: hoursAgo(16 - i),
+      byOrgId: v.referral.orgId,
+      byUserId: 'u',
+      byName: cjk(200),
+      action: cjk(200),
+      changes: { name: { from: cjk(200), to: cjk(200) }, externalReferenceId: { from: cjk(100), to: cjk(100) }, campaignId: { from: cjk(100), to: cjk(100) }, notes: { from: null, to: [cjk(4000)] } },
+    }));
+    const view: ReferralView = { ...v, referral: { ...v.referral, team, history }, teams: [{ orgId: v.referral.orgId, orgName: cjk(200), own: true, members: team }] };
+    for (const [log, pages] of [['history', 2], ['team', 3]] as const) {
+      for (let p = 0; p < pages; p++) {
+        const card = dealLogCard(view, log, p);
+        expect(cardProblems(card), `${log} ${p}`).toEqual([]);
+        expect(bytes(card), `${log} ${p}`).toBeLessThanOrEqual(DEAL_MAX_BYTES);
+      }
+    }
+    expect(runs(dealLogCard(view, 'history', 0)).some((t) => t.endsWith('…'))).toBe(true);
+  });
+
   it('the notes log and team log fit at every page, newest notes first, with Previous and Next', () => {
     const v = huge(views.privateOut);
     const r = v.referral;

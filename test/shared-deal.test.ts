@@ -8,7 +8,9 @@ import { LifecycleService } from '../services/lifecycle.js';
 import type { Referral } from '../services/model.js';
 import { fromPartnerCenter, PartnerCenterReferral } from '../services/partner-center.js';
 import { fixture } from './helpers/fixtures.js';
-import { customerContact, dealInput, FABRIKAM, makeWorld, member, NORTHWIND, partnerInvitation, refusal, type World } from './helpers/world.js';
+import { Directory } from '../services/directory.js';
+import { openLowdbStore } from '../services/lowdb-store.js';
+import { customerContact, dealInput, FABRIKAM, makeWorld, member, MICROSOFT, NORTHWIND, partnerInvitation, refusal, type World } from './helpers/world.js';
 
 let w: World;
 beforeEach(async () => {
@@ -263,7 +265,85 @@ describe('deal registration as Partner Center does it', () => {
   it('a registration stored in the earlier form still reads, as its contract', async () => {
     const won = await wonDeal({});
     const stored = (await w.store.get('referral', won.id))!;
-    await w.store.commit([{ kind: 'referral', put: { ...stored, registration: { contractSignedDate: '2026-11-20T00:00:00.000Z', wonValue: 48000, currency: 'USD', contractId: 'INV-1' } } }]);
-    expect((await w.service.get(w.admin, won.id)).referral.registration).toMatchObject({ status: 'ReviewPending', statusReason: 'Contract INV-1', contract: { value: 48000, currency: 'USD', term: 1 } });
+    const earlier = { contractSignedDate: '2026-11-20T00:00:00.000Z', wonValue: 48000, currency: 'USD', contractId: 'INV-1', azureSubscriptionId: 'sub-9', notes: 'Signed by the CFO.' };
+    await w.store.commit([{ kind: 'referral', put: { ...stored, registration: earlier } }]);
+    // Read from the data files, as after a restart: nothing it held is lost.
+    await w.store.close();
+    w.store = await openLowdbStore(w.dir);
+    const service = new LifecycleService(w.store, new Directory(w.store, MICROSOFT), w.clock);
+    const read = await service.get(w.admin, won.id);
+    expect(read.referral.registration).toMatchObject({ status: 'ReviewPending', statusReason: 'Contract INV-1. Azure subscription sub-9. Signed by the CFO.', contract: { value: 48000, currency: 'USD', term: 1 } });
+    // Its registrar was not recorded: whoever may act on the deal keeps its status current.
+    expect(read.allowed.registrationStatus).toBe(true);
+    const approved = await service.setRegistrationStatus(w.admin, won.id, read.referral.version, { status: 'Approved' });
+    expect(approved.referral.registration!.status).toBe('Approved');
+  });
+});
+
+describe('what each organization may read of the others', () => {
+  it('an invitation still to answer shows the inviter’s contacts only; an organization that declined reads nothing more; notes typed on other forms stay internal', async () => {
+    const team = [member('Ana', 'ana@partner.example'), member('Sec', 'secret@partner.example')];
+    const ours = (await w.service.createDeal(w.admin, dealInput({ team, partners: [partnerInvitation(FABRIKAM), partnerInvitation(NORTHWIND)] }))).referral;
+    const noted = await w.service.addNote(w.admin, ours.id, ours.version, { text: 'Price floor is 20% off' });
+    const fab = (await w.service.list(w.fabrikam, 'inbound')).items[0]!.referral;
+    const waiting = await w.service.get(w.fabrikam, fab.id);
+    expect(waiting.teams.map((g) => [g.orgName, g.own, g.members.map((m) => m.email)])).toEqual([
+      ['Fabrikam Consulting', true, []],
+      ['Organization aaaaaaaa', false, ['ana@partner.example']],
+    ]);
+    expect(waiting.notes.map((n) => n.text)).not.toContain('Price floor is 20% off');
+
+    const nw = (await w.service.list(w.northwind, 'inbound')).items[0]!.referral;
+    await w.service.decline(w.northwind, nw.id, nw.version, { reason: 'NoCapacity', notes: 'Our bench is empty until June' });
+    const accepted = await w.service.accept(w.fabrikam, fab.id, fab.version, { name: fab.name, dealValue: 12000, currency: 'USD', closingDateTime: '2027-03-31', team: [member('Fay', 'fay@fabrikam.example')], notes: 'We priced it at cost' });
+    await w.service.addNote(w.fabrikam, fab.id, accepted.referral.version, { text: 'Fay leads for Fabrikam' });
+
+    const afterAccept = await w.service.get(w.fabrikam, fab.id);
+    expect(afterAccept.teams.find((g) => !g.own)!.members.map((m) => m.email)).toEqual(['ana@partner.example', 'secret@partner.example']);
+    expect(afterAccept.notes.map((n) => n.text).sort()).toEqual(['Fay leads for Fabrikam', 'Price floor is 20% off', 'We priced it at cost']);
+    const northwindSees = await w.service.get(w.northwind, nw.id);
+    // Only what its invitation gave it: the inviter's contacts, none of Fabrikam's people.
+    expect(northwindSees.teams.filter((g) => !g.own).map((g) => g.members.map((m) => m.email))).toEqual([['ana@partner.example']]);
+    expect(northwindSees.notes.map((n) => n.text)).toEqual(['Declined (We have no capacity right now): Our bench is empty until June']);
+    const weSee = (await w.service.get(w.admin, noted.referral.id)).notes.map((n) => n.text);
+    expect(weSee).toEqual(['Price floor is 20% off', 'Fay leads for Fabrikam']);
+  });
+
+  it('a referral received before teams were kept apart shows the inviter’s people under the inviter, not as its own', async () => {
+    const { ours, theirs } = await sharedDeal();
+    const stored = (await w.store.get('referral', theirs.id))!;
+    await w.store.commit([{ kind: 'referral', put: { ...stored, team: [member('Ana', 'ana@partner.example'), member('Fay', 'fay@fabrikam.example')] } }]);
+    const view = await w.service.get(w.fabrikam, theirs.id);
+    expect(view.teams.map((g) => [g.own, g.members.map((m) => m.email)])).toEqual([
+      [true, ['fay@fabrikam.example']],
+      [false, ['ana@partner.example']],
+    ]);
+    expect((await w.service.get(w.admin, ours.id)).teams.map((g) => g.members.length)).toEqual([1, 1]);
+  });
+});
+
+describe('a lapsed invitation is one rule everywhere', () => {
+  it('Microsoft past its 14 days may be asked again before the clock marks it, and invitations lapsing in one sweep are not told of each other', async () => {
+    const service = new LifecycleService(w.store, w.directory, w.clock, new AlertPlanner(w.store, w.directory, w.clock));
+    const ours = (await service.createDeal(w.admin, dealInput({ helpType: 'QuotesOrLicensing', customerContact, consentToShare: true, partners: [partnerInvitation(FABRIKAM)] }))).referral;
+    w.clock.advance(14 * DAY_MS);
+    const view = await service.get(w.admin, ours.id);
+    // Both invitations lapsed: the deal is private again, and Microsoft may be asked anew.
+    expect(view.dealType).toBe('private');
+    expect(view.invitations.microsoft).toEqual({ allowed: true });
+
+    await service.expireDue();
+    const told = (await w.store.list('outbox')).filter((m) => m.kind === 'answered').map((m) => [m.orgId, m.headline]);
+    expect(told.filter(([orgId]) => orgId !== ours.orgId)).toEqual([]);
+    expect(told.map(([, h]) => h).sort()).toEqual(['Fabrikam Consulting did not answer in 14 days: it expired: Contoso supply chain', 'Microsoft did not answer in 14 days: it expired: Contoso supply chain']);
+  });
+
+  it('Partner Center’s update of a Received referral moves its sales stage and intent', async () => {
+    const first = fromPartnerCenter(PartnerCenterReferral.parse({ ...fixture, id: 'pc-stage', salesStage: 'Qualify', updatedDateTime: '2026-11-20T10:00:00Z' }), 'ms');
+    const created = await w.service.importReferral(w.admin.tenantId, first);
+    const next = fromPartnerCenter(PartnerCenterReferral.parse({ ...fixture, id: 'pc-stage', salesStage: 'Develop', customerMarketplaceIntent: 'Yes', updatedDateTime: '2026-11-21T10:00:00Z' }), 'ms');
+    const updated = await w.service.importReferral(w.admin.tenantId, next);
+    expect(updated.outcome).toBe('updated');
+    expect(updated.referral).toMatchObject({ id: created.referral.id, salesStage: 'Develop', customerMarketplaceIntent: 'Yes' });
   });
 });
