@@ -109,6 +109,10 @@ async function prepare(people: TeamsUser[], serviceUrl: string, received: number
         put: { id: personalConversationId(u), orgId: ORG_ID, userId: u.aadObjectId, channelUserId: `29:${u.aadObjectId}`, kind: 'personal' as const, serviceUrl, updatedDateTime: new Date(NOW).toISOString() },
       })),
     );
+    // Only the people with a chat answer referrals: the bot would open a chat for any other referrals admin, and the phase measures given recipients.
+    const chatting = new Set(people.map((u) => u.aadObjectId));
+    const others = (await store.list('person', ORG_ID)).filter((p) => !chatting.has(p.userId) && p.roles.includes('referrals-admin'));
+    if (others.length > 0) await store.commit(others.map((p) => ({ kind: 'person' as const, put: { ...p, roles: ['seller' as const] } })));
     await addPastAlerts(store, pastAlerts);
   } finally {
     await store.close();
