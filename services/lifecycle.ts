@@ -390,7 +390,7 @@ export class LifecycleService {
       const sender = { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
       const owned = (r: Referral) =>
         r.substatus === 'Received'
-          ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, team: r.team, solutionIds: r.solutionIds, salesStage: r.salesStage, customerMarketplaceIntent: r.customerMarketplaceIntent, inviteNotes: r.inviteContext?.notes ?? '' }
+          ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, inviteContacts: r.inviteContext?.contacts ?? [], solutionIds: r.solutionIds, salesStage: r.salesStage, customerMarketplaceIntent: r.customerMarketplaceIntent, inviteNotes: r.inviteContext?.notes ?? '' }
           : { customerProfile: r.customerProfile, consent: r.consent, inviteNotes: r.inviteContext?.notes ?? '' };
       if (!existing) {
         const engagementId = randomUUID();
@@ -406,7 +406,8 @@ export class LifecycleService {
           salesStage: incoming.salesStage,
           customerMarketplaceIntent: incoming.customerMarketplaceIntent,
           details: incoming.details,
-          team: incoming.team,
+          // The sender's people are the invitation's contacts; the team is the organization's own, added when it accepts.
+          team: [],
           solutionIds: incoming.solutionIds,
           notes: incoming.notes ? [{ at: now.toISOString(), byOrgId: sender.orgId, byName: sender.name, text: incoming.notes, visibility: 'shared' }] : [],
           externalReferenceId: incoming.externalReferenceId,
@@ -414,7 +415,7 @@ export class LifecycleService {
           inviteContext: {
             invitedBy: { organizationId: sender.orgId, organizationName: sender.name, userName: 'Partner Center' },
             notes: incoming.inviteNotes,
-            contacts: [],
+            contacts: incoming.team,
             invitedDateTime: now.toISOString(),
           },
           expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
@@ -439,14 +440,19 @@ export class LifecycleService {
       if (incoming.senderUpdatedDateTime !== '' && existing.senderUpdatedDateTime !== '' && incoming.senderUpdatedDateTime <= existing.senderUpdatedDateTime) {
         return { outcome: 'unchanged', referral: existing };
       }
-      const wanted = { ...owned(existing), ...incoming, inviteNotes: incoming.inviteNotes };
+      const wanted = { ...owned(existing), ...incoming, inviteContacts: incoming.team, inviteNotes: incoming.inviteNotes };
       const before = owned(existing);
       const after = Object.fromEntries(Object.keys(before).map((k) => [k, wanted[k as keyof typeof wanted]])) as typeof before;
       if (JSON.stringify(before) === JSON.stringify(after)) return { outcome: 'unchanged', referral: existing };
       if (isArchived(existing)) throw new CoSellError('conflict', `This referral is ${existing.substatus} and archived: it can’t change any more.`);
       const next = stamp(
         existing,
-        { ...existing, ...after, senderUpdatedDateTime: incoming.senderUpdatedDateTime || existing.senderUpdatedDateTime, inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes } },
+        {
+          ...existing,
+          ...after,
+          senderUpdatedDateTime: incoming.senderUpdatedDateTime || existing.senderUpdatedDateTime,
+          inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes, ...('inviteContacts' in after ? { contacts: after.inviteContacts } : {}) },
+        },
         sender,
         now,
         'updated by the sender',
@@ -870,8 +876,11 @@ export class LifecycleService {
     // only what the invitation gave: the inviter's contacts.
     const working = referral.substatus !== 'Received' && !hasLeft(referral.substatus);
     const sharing = working ? others.filter(({ theirs }) => theirs !== undefined && !hasLeft(theirs.substatus) && !hasLapsed(theirs, now)) : [];
+    // Notes on our own referral may be the sender's (Partner Center's, on import): each is labelled with its author's organization.
+    const authors = new Map([[referral.orgId, ownName]]);
+    for (const n of referral.notes) if (!authors.has(n.byOrgId)) authors.set(n.byOrgId, await this.orgName(n.byOrgId));
     const notes: DealNote[] = [
-      ...referral.notes.map((n) => ({ ...n, orgName: ownName, own: true })),
+      ...referral.notes.map((n) => ({ ...n, orgName: authors.get(n.byOrgId)!, own: n.byOrgId === referral.orgId })),
       ...sharing.flatMap(({ org, orgId, theirs }) => theirs!.notes.filter((n) => n.visibility === 'shared').map((n) => ({ ...n, orgName: org?.name ?? orgId, own: false }))),
     ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const inviter = referral.inviteContext?.invitedBy;
@@ -882,11 +891,11 @@ export class LifecycleService {
     const theirPeople = (theirs: Referral) => (theirs.inviteContext?.invitedBy.organizationId === referral.orgId ? theirs.team.filter((m) => !ownEmails.has(m.email.toLowerCase())) : theirs.team);
     const teams: TeamGroup[] = [
       { orgId: referral.orgId, orgName: ownName, own: true, members: referral.team.filter((m) => !inviters.has(m.email.toLowerCase())) },
-      ...(working
-        ? sharing.filter(({ theirs }) => theirPeople(theirs!).length > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirPeople(theirs!) }))
-        : inviter && referral.inviteContext!.contacts.length > 0
-          ? [{ orgId: inviter.organizationId, orgName: inviter.organizationName, own: false, members: referral.inviteContext!.contacts }]
-          : []),
+      ...(working ? sharing.filter(({ theirs }) => theirPeople(theirs!).length > 0).map(({ orgId, org, theirs }) => ({ orgId, orgName: org?.name ?? orgId, own: false, members: theirPeople(theirs!) })) : []),
+      // The inviter's contacts stand for the inviter's people wherever its own referral is not read: before accepting, and for a sender outside the bot (Partner Center).
+      ...(inviter && referral.inviteContext!.contacts.length > 0 && !(working && sharing.some(({ orgId }) => orgId === inviter.organizationId))
+        ? [{ orgId: inviter.organizationId, orgName: inviter.organizationName, own: false, members: referral.inviteContext!.contacts }]
+        : []),
     ];
     const solutions = await this.solutionsOf(referral);
     const current = await this.takingPart(engagement, referral);

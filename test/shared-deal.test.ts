@@ -347,3 +347,16 @@ describe('a lapsed invitation is one rule everywhere', () => {
     expect(updated.referral).toMatchObject({ id: created.referral.id, salesStage: 'Develop', customerMarketplaceIntent: 'Yes' });
   });
 });
+
+describe('a referral from Partner Center', () => {
+  it('keeps the sender’s people as its contacts and labels the sender’s note with the sender', async () => {
+    const imported = await w.service.importReferral(w.admin.tenantId, fromPartnerCenter(PartnerCenterReferral.parse({ ...fixture, id: 'pc-people' }), MICROSOFT));
+    expect(imported.referral.team).toEqual([]);
+    const view = await w.service.get(w.admin, imported.referral.id);
+    expect(view.teams.map((g) => [g.orgName, g.own, g.members.length])).toEqual([
+      ['Organization aaaaaaaa', true, 0],
+      ['Microsoft', false, fixture.team.length],
+    ]);
+    expect(view.notes.map((n) => [n.orgName, n.own])).toEqual([['Microsoft', false]]);
+  });
+});
