@@ -1,22 +1,42 @@
-// Text commands, turned into the same verbs the cards' buttons send.
+// Text commands, turned into the same verbs the cards' buttons send. Each command is written once,
+// with its words in English and in Spanish (Spain), as sellers of either language type them.
 export interface Command {
   verb: string;
   data: Record<string, unknown>;
 }
 
+/** Whole-message commands: what a seller types, and the verb and data it becomes. */
+const exact: { words: string[]; verb: string; data?: Record<string, unknown> }[] = [
+  { words: ['help', 'hi', 'hello', 'start', 'ayuda', 'hola', 'inicio'], verb: 'help' },
+  { words: ['new deal', 'new', 'nuevo acuerdo', 'nuevo'], verb: 'newDeal' },
+  { words: ['inbound', 'entrantes'], verb: 'list', data: { box: 'inbound', page: 0 } },
+  { words: ['outbound', 'salientes'], verb: 'list', data: { box: 'outbound', page: 0 } },
+  { words: ['favorites', 'favoritos'], verb: 'list', data: { box: 'favorites', page: 0 } },
+  { words: ['archive', 'archivo'], verb: 'list', data: { box: 'archive', page: 0 } },
+  { words: ['admin', 'administracion'], verb: 'admin' },
+  { words: ['alerts', 'alertas'], verb: 'alerts' },
+  { words: ['alerts here', 'alertas aqui'], verb: 'alerts', data: { setting: 'here' } },
+  { words: ['alerts off', 'alertas no'], verb: 'alerts', data: { setting: 'off' } },
+];
+
+/** Commands followed by what they act on: `find <text>`, `deal <id>`. */
+const prefixed: { words: string[]; verb: string; key: string }[] = [
+  { words: ['find', 'search', 'buscar'], verb: 'find', key: 'query' },
+  { words: ['deal', 'open', 'acuerdo', 'abrir'], verb: 'open', key: 'referralId' },
+];
+
+/** Lower case without accents: "Administración" and "alertas aquí" read as typed without them. */
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
 export function parseCommand(text: string): Command | undefined {
   const words = text.trim().replace(/\s+/g, ' ');
-  const lower = words.toLowerCase();
-  if (lower === 'help' || lower === 'hi' || lower === 'hello' || lower === 'start') return { verb: 'help', data: {} };
-  if (lower === 'new deal' || lower === 'new') return { verb: 'newDeal', data: {} };
-  if (['inbound', 'outbound', 'favorites', 'archive'].includes(lower)) return { verb: 'list', data: { box: lower, page: 0 } };
-  if (lower === 'admin') return { verb: 'admin', data: {} };
-  if (lower === 'alerts') return { verb: 'alerts', data: {} };
-  if (lower === 'alerts here') return { verb: 'alerts', data: { setting: 'here' } };
-  if (lower === 'alerts off') return { verb: 'alerts', data: { setting: 'off' } };
-  const find = /^(find|search) (.+)$/i.exec(words);
-  if (find) return { verb: 'find', data: { query: find[2], page: 0 } };
-  const deal = /^(deal|open) (\S+)$/i.exec(words);
-  if (deal) return { verb: 'open', data: { referralId: deal[2] } };
-  return undefined;
+  const folded = fold(words);
+  const whole = exact.find((c) => c.words.includes(folded));
+  if (whole) return { verb: whole.verb, data: { ...whole.data } };
+  const [first = '', ...rest] = words.split(' ');
+  const command = prefixed.find((c) => c.words.includes(fold(first)));
+  if (!command || rest.length === 0) return undefined;
+  // A deal id is one word; a search is the rest of the message.
+  if (command.verb === 'open' && rest.length > 1) return undefined;
+  return { verb: command.verb, data: command.verb === 'find' ? { query: rest.join(' '), page: 0 } : { [command.key]: rest[0] } };
 }
