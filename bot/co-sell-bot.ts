@@ -267,7 +267,8 @@ export class CoSellBot extends TeamsActivityHandler {
     if (command?.verb === 'alerts') Object.assign(command.data, { conversationId: context.activity.conversation.id, conversationType: context.activity.conversation.conversationType });
     let reply: Reply;
     try {
-      if (sentFile(context.activity)) reply = { card: await this.customerImport.run(caller, context.activity) };
+      const file = sentFile(context.activity);
+      if (file) reply = { card: await this.customerImport.run(caller, context.activity, file) };
       else reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
     } catch (e) {
       if (!(e instanceof CoSellError) && !(e instanceof BadActionData)) throw e;

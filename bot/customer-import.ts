@@ -40,11 +40,9 @@ class TooLarge extends Error {}
 export class CustomerImport {
   constructor(private readonly deps: { directory: Directory; log: Logger; anyFileHost?: boolean }) {}
 
-  /** Imports the file an admin sent, answering with the report; anyone else is refused before it is read. */
-  async run(caller: Caller, activity: Partial<Activity>): Promise<Card> {
+  /** Imports the file an admin sent (as `sentFile` read it), answering with the report; anyone else is refused before it is read. */
+  async run(caller: Caller, activity: Partial<Activity>, file: NonNullable<ReturnType<typeof sentFile>>): Promise<Card> {
     const { directory, log } = this.deps;
-    const file = sentFile(activity);
-    if (!file) throw new Error('no file in the activity');
     await directory.requireAdmin(caller, 'import customers');
     const report = async (fileName: string, outcome: { problem: string } | { report: Awaited<ReturnType<Directory['importCustomers']>> }) =>
       importReportCard({ fileName, ...outcome, directorySize: (await directory.ownCustomers(caller.tenantId)).length });
