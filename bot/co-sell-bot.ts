@@ -22,6 +22,7 @@ import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { boxes, type LifecycleService } from '../services/lifecycle.js';
+import { say } from '../services/i18n.js';
 import type { Person } from '../services/model.js';
 import { BadActionData, FavoriteData, parseActionData } from './action-data.js';
 import { DealActions, dealVerbs } from './deal-actions.js';
@@ -141,8 +142,8 @@ export class CoSellBot extends TeamsActivityHandler {
     const caller = { tenantId: viewer.orgId, userId: viewer.userId };
     const view = await lifecycle.get(caller, message.referralId).catch(() => undefined);
     if (!view) return undefined;
-    const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' || message.kind === 'unreachable' ? 'warning' : 'accent', message.headline) });
-    return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: message.headline }, referralVersion: view.referral.version };
+    const card = await this.deals.card(caller, viewer, view, { banner: banner(message.kind === 'reminder' || message.kind === 'unreachable' ? 'warning' : 'accent', say(message.headline)) });
+    return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: say(message.headline) }, referralVersion: view.referral.version };
   }
 
   /** The search message extension (manifest composeExtensions, command searchDeals). */

@@ -1,7 +1,7 @@
 // The "new deal" sequence. The draft (every value typed so far and the partners added) is kept in
 // the store under an id the cards carry, so any step can be shown again and Create is used up once.
 import { z } from 'zod';
-import { addressLine, currencies, customerChoice, day, helpLabel, helpTypeLabels, intentLabels, money, partnerSolutionChoices, personChoice, pipelineChoices, salesStageLabels, sizeLabels, solutionChoices } from '../cards/format.js';
+import { addressLine, choicesOf, currencies, customerChoice, day, helpLabel, intentLabel, money, partnerSolutionChoices, personChoice, pipelineChoices, salesStageLabel, sizeLabel, solutionChoices } from '../cards/format.js';
 import { placeErrors, submitted, type Choices } from '../cards/forms.js';
 import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, stepOfError, stepOrder, teamOf, type DraftValues, type NewDealStep } from '../cards/new-deal.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
@@ -9,7 +9,7 @@ import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { MAX_PARTNERS } from '../services/inputs.js';
-import { helpTypes, type Contact, type CustomerSize, type Draft, type MarketplaceIntent, type Person, type SalesStage } from '../services/model.js';
+import { customerSizes, helpTypes, marketplaceIntents, salesStages, type Contact, type CustomerSize, type Draft, type MarketplaceIntent, type Person, type SalesStage } from '../services/model.js';
 import { parseActionData } from './action-data.js';
 
 const Step = z.object({
@@ -150,10 +150,10 @@ export class NewDealFlow {
     return {
       customers: [...(known && !customers.some((c) => c.id === known.id) ? [known] : []), ...customers].map(customerChoice),
       currencies: currenciesChoices,
-      ...pipelineChoices,
+      ...pipelineChoices(),
       solutions: solutionChoices(attachable, organizations, person.orgId),
-      dealHelpTypes: helpTypes.map((h) => ({ title: helpTypeLabels[h], value: h })),
-      helpTypes: helpTypes.filter((h) => h !== 'None').map((h) => ({ title: helpTypeLabels[h], value: h })),
+      dealHelpTypes: choicesOf(helpTypes, helpLabel),
+      helpTypes: choicesOf(helpTypes.filter((h) => h !== 'None'), helpLabel),
       // The partner picked stays offered by name, wherever the typeahead's first page ends.
       partners: [...(chosenPartner && !partners.some((p) => p.id === chosenPartner.id) ? [chosenPartner] : []), ...partners].map((p) => ({ title: p.name, value: p.id })),
       partnerSolutions: partnerSolutionChoices(attachable, organizations, person.orgId, values.partnerOrgId),
@@ -177,9 +177,9 @@ export class NewDealFlow {
           ? customerChoice(known).title
           : [v.newCustomerName, addressLine({ addressLine1: v.newCustomerAddressLine1 ?? '', addressLine2: v.newCustomerAddressLine2 ?? '', city: v.newCustomerCity ?? '', state: v.newCustomerState ?? '', postalCode: v.newCustomerPostalCode ?? '', country: v.newCustomerCountry?.toUpperCase() ?? '' })].filter(Boolean).join(' · '),
       },
-      ...(v.customerSize && v.customerSize in sizeLabels ? [{ title: 'Customer size', value: sizeLabels[v.customerSize as CustomerSize] }] : []),
-      { title: 'Sales stage', value: salesStageLabels[(v.salesStage || 'Qualify') as SalesStage] ?? v.salesStage ?? '' },
-      { title: 'Marketplace purchase', value: intentLabels[(v.customerMarketplaceIntent || 'HaveNotDecided') as MarketplaceIntent] ?? v.customerMarketplaceIntent ?? '' },
+      ...(v.customerSize && (customerSizes as readonly string[]).includes(v.customerSize) ? [{ title: 'Customer size', value: sizeLabel(v.customerSize as CustomerSize) }] : []),
+      { title: 'Sales stage', value: (salesStages as readonly string[]).includes(v.salesStage || 'Qualify') ? salesStageLabel((v.salesStage || 'Qualify') as SalesStage) : v.salesStage ?? '' },
+      { title: 'Marketplace purchase', value: (marketplaceIntents as readonly string[]).includes(v.customerMarketplaceIntent || 'HaveNotDecided') ? intentLabel((v.customerMarketplaceIntent || 'HaveNotDecided') as MarketplaceIntent) : v.customerMarketplaceIntent ?? '' },
       { title: 'Contact', value: v.contactEmail ? `${v.contactFirstName ?? ''} ${v.contactLastName ?? ''} · ${v.contactEmail}` : 'none' },
       { title: 'Deal', value: v.name ?? '' },
       { title: 'Value', value: value > 0 ? money(value, v.currency || 'USD') : v.dealValue ?? '' },

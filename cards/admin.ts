@@ -2,11 +2,10 @@
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
 import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
 import { customerFileHelp } from './customer-import.js';
-import { coSellStatusLabels, dateTime } from './format.js';
+import { choicesOf, coSellStatusLabel, dateTime, roleLabel } from './format.js';
 import { defineForm, inputsOf, NO_CHOICE, picked } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
-export const roleLabels: Record<Role, string> = { admin: 'Admin', 'referrals-admin': 'Referrals admin', seller: 'Seller' };
 
 export const organizationForm = defineForm({
   title: 'Your organization',
@@ -75,7 +74,7 @@ interface Level {
   titleChars?: number;
 }
 
-const rolesText = (list: Role[]) => list.map((r) => roleLabels[r]).join(', ');
+const rolesText = (list: Role[]) => list.map(roleLabel).join(', ');
 
 /** The last role changes of the organization, newest first. */
 function recentChanges(people: Person[], max: number): Element[] {
@@ -102,7 +101,7 @@ function solutionItems(d: AdminCardData, level: Level): Element[] {
       {
         type: 'ColumnSet',
         columns: [
-          { type: 'Column', width: 'stretch', items: [plain(s.name), heading(coSellStatusLabels[s.coSellStatus], { isSubtle: true, size: 'Small', spacing: 'None' })] },
+          { type: 'Column', width: 'stretch', items: [plain(s.name), heading(coSellStatusLabel(s.coSellStatus), { isSubtle: true, size: 'Small', spacing: 'None' })] },
           { type: 'Column', width: 'auto', items: [{ type: 'ActionSet', actions: [execute('Retire', 'retireSolution', { solutionId: s.id }, { inputs: 'none' })] }] },
         ],
       },
@@ -117,7 +116,7 @@ function solutionItems(d: AdminCardData, level: Level): Element[] {
       titleChars: level.titleChars,
       choices: {
         ownSolutions: [{ title: 'A new solution', value: NO_CHOICE }, ...active.map((s) => ({ title: s.name, value: s.id }))],
-        coSellStatuses: coSellStatuses.map((c) => ({ title: coSellStatusLabels[c], value: c })),
+        coSellStatuses: choicesOf(coSellStatuses, coSellStatusLabel),
       },
     }),
     { type: 'ActionSet', actions: [execute(solutionForm.submit.title, 'saveSolution', {}, { style: 'positive' })] },
@@ -172,7 +171,7 @@ export function adminCard(d: AdminCardData): Card {
           isMultiSelect: true,
           style: 'compact',
           value: p.roles.join(','),
-          choices: roles.map((r) => ({ title: roleLabels[r], value: r })),
+          choices: choicesOf(roles, roleLabel),
         },
         ...(d.errors?.[roleInputId(p.userId)] ? [plain(d.errors[roleInputId(p.userId)]!, { color: 'Attention', size: 'Small', spacing: 'None' })] : []),
       ]),

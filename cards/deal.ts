@@ -4,10 +4,10 @@
 import type { DealNote, ReferralView, TeamGroup } from '../services/lifecycle.js';
 import type { Contact, Organization, Referral, Registration, RegistrationStatus, Solution } from '../services/model.js';
 import { declineReasons, helpTypes, lostReasons, registrationStatuses } from '../services/model.js';
-import { closeDatePassed, dealTypeLabels } from '../services/referral-rules.js';
+import { closeDatePassed } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { addressLine, coSellStatusLabels, currencies, dateTime, day, daysLeft, heartTitle, helpTypeLabels, intentLabels, money, partnerSolutionChoices, personChoice, pipelineChoices, salesStageLabels, shortId, sizeLabels, solutionChoices, stageStyle } from './format.js';
+import { addressLine, choicesOf, coSellStatusLabel, currencies, dateTime, day, daysLeft, dealTypeLabel, heartTitle, helpLabel, intentLabel, money, partnerSolutionChoices, personChoice, pipelineChoices, reasonLabel, registrationStatusLabel, salesStageLabel, shortId, sizeLabel, solutionChoices, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
 import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
@@ -56,7 +56,6 @@ function firstMembers<L extends { weight: string }>(lines: L[], max: number): L[
   return shown;
 }
 
-const options = (labels: Record<string, string>, keys?: readonly string[]): Choice[] => (keys ?? Object.keys(labels)).map((value) => ({ title: labels[value]!, value }));
 const personLine = (m: Contact) => `${[m.firstName, m.lastName].filter(Boolean).join(' ')} · ${m.phoneNumber} · ${m.email}`;
 
 /** How much of the long lists a card shows; the next level is tried when a card is too large. */
@@ -127,16 +126,16 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const facts = [
     { title: 'Customer', value: [r.customerProfile.name, address].filter(Boolean).join(' · ') },
     ...(r.customerProfile.duns ? [{ title: 'D-U-N-S', value: r.customerProfile.duns }] : []),
-    ...(r.customerProfile.size ? [{ title: 'Customer size', value: sizeLabels[r.customerProfile.size] }] : []),
+    ...(r.customerProfile.size ? [{ title: 'Customer size', value: sizeLabel(r.customerProfile.size) }] : []),
     ...contacts.slice(0, limits.contacts).map((m) => ({ title: 'Customer contact', value: personLine(m) })),
     ...(contacts.length > limits.contacts ? [{ title: 'Customer contact', value: `and ${contacts.length - limits.contacts} more` }] : []),
     ...(r.assignedTo ? [{ title: 'Assigned to', value: r.assignedTo.name }] : []),
     { title: 'Estimated value', value: money(r.details.dealValue, r.details.currency) },
     { title: 'Estimated close', value: day(r.details.closingDateTime) },
-    ...(r.status !== 'Closed' ? [{ title: 'Sales stage', value: salesStageLabels[r.salesStage] }] : []),
-    { title: 'Marketplace purchase', value: intentLabels[r.customerMarketplaceIntent] },
+    ...(r.status !== 'Closed' ? [{ title: 'Sales stage', value: salesStageLabel(r.salesStage) }] : []),
+    { title: 'Marketplace purchase', value: intentLabel(r.customerMarketplaceIntent) },
     // "None" keeps the creator's deal private; on a referral someone sent, it only means no help was named.
-    ...(help !== 'None' ? [{ title: r.direction === 'Incoming' ? 'Help requested' : 'Help from Microsoft', value: helpTypeLabels[help] }] : []),
+    ...(help !== 'None' ? [{ title: r.direction === 'Incoming' ? 'Help requested' : 'Help from Microsoft', value: helpLabel(help) }] : []),
     ...(r.externalReferenceId ? [{ title: 'CRM id', value: r.externalReferenceId }] : []),
     ...(r.campaignId ? [{ title: 'Campaign id', value: r.campaignId }] : []),
     ...(r.statusReason ? [{ title: 'Reason', value: reasonLabel(r.substatus, r.statusReason) }] : []),
@@ -157,7 +156,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     shortId: shortId(r.id),
         version: r.version,
     name: r.name,
-    subtitle: `${dealTypeLabels[view.dealType]} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
+    subtitle: `${dealTypeLabel(view.dealType)} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
     stage: r.substatus,
     stageStyle: stageStyle[r.substatus],
     archived: r.status === 'Closed',
@@ -205,13 +204,11 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   };
 }
 
-export const registrationStatusLabels: Record<RegistrationStatus, string> = { ReviewPending: 'Review pending', ActionRequired: 'Action required', Approved: 'Approved', Failed: 'Failed' };
-
 /** A registration on the card: where its review stands, and its contract. */
 function registrationFacts(g: Registration): { title: string; value: string }[] {
   const c = g.contract;
   return [
-    { title: 'Registration', value: `${registrationStatusLabels[g.status]}${g.statusReason ? `: ${g.statusReason}` : ''}` },
+    { title: 'Registration', value: `${registrationStatusLabel(g.status)}${g.statusReason ? `: ${g.statusReason}` : ''}` },
     { title: 'Contract', value: `${money(c.value, c.currency)}, ${c.term} ${c.term === 1 ? 'month' : 'months'}, ${day(c.startDateTime)} to ${day(c.endDateTime)}, signed ${day(c.signDateTime)}` },
     ...(g.solutionDetails.length > 0
       ? [{ title: 'Registered', value: g.solutionDetails.map((s) => [s.name, s.isDeployedOnAzure ? 'on Azure' : '', s.isMarketplaceTransacted ? 'marketplace' : ''].filter(Boolean).join(', ')).join('; ') }]
@@ -221,7 +218,7 @@ function registrationFacts(g: Registration): { title: string; value: string }[] 
 
 /** A solution with its co-sell status; Microsoft's own (always attachable) need none. */
 function solutionLine(s: Solution): string {
-  return s.coSellStatus === 'NotCoSellReady' ? s.name : `${s.name} (${coSellStatusLabels[s.coSellStatus]})`;
+  return s.coSellStatus === 'NotCoSellReady' ? s.name : `${s.name} (${coSellStatusLabel(s.coSellStatus)})`;
 }
 
 /** The open form: its inputs from the one definition, the user's values and errors, and its buttons. */
@@ -236,12 +233,12 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   if (chosen && !partners.some((p) => p.id === chosen.id)) partners.unshift(chosen);
   const choices: Choices = {
     currencies: currencies.map((v) => ({ title: v, value: v })),
-    ...pipelineChoices,
+    ...pipelineChoices(),
     registrable: view.registrable.map((s) => ({ title: s.name, value: s.id })),
-    registrationStatuses: registrationStatuses.map((v) => ({ title: registrationStatusLabels[v], value: v })),
-    declineReasons: options(declineReasons),
-    lostReasons: options(lostReasons),
-    helpTypes: options(helpTypeLabels, helpTypes.filter((h) => h !== 'None')),
+    registrationStatuses: choicesOf(registrationStatuses, registrationStatusLabel),
+    declineReasons: choicesOf(declineReasons, (v) => reasonLabel('Declined', v)),
+    lostReasons: choicesOf(lostReasons, (v) => reasonLabel('Lost', v)),
+    helpTypes: choicesOf(helpTypes.filter((h) => h !== 'None'), helpLabel),
     solutions: solutionChoices(attachable, orgs, r.orgId),
     // An invited partner brings its own solutions: once the partner is known, only those are offered.
     partnerSolutions: partnerSolutionChoices(attachable, orgs, r.orgId, selectedPartner),
@@ -290,14 +287,9 @@ function declineItems(view: ReferralView, o: DealCardOptions): Element[] {
   return [
     heading('Not for you? Pick a reason and decline.', { weight: 'Bolder' }),
     ...(r.inviteContext ? [plain(`${r.inviteContext.invitedBy.organizationName} will be told.`, { isSubtle: true, spacing: 'None' })] : []),
-    ...inputsOf(def.fields, { values: o.values ?? {}, errors: o.errors ?? {}, choices: { declineReasons: options(declineReasons) } }),
+    ...inputsOf(def.fields, { values: o.values ?? {}, errors: o.errors ?? {}, choices: { declineReasons: choicesOf(declineReasons, (v) => reasonLabel('Declined', v)) } }),
     { type: 'ActionSet', actions: [execute(def.submit.title, 'decline', { referralId: r.id, version: r.version }, { style: def.submit.style })] },
   ];
-}
-
-function reasonLabel(stage: string, reason: string): string {
-  const labels: Record<string, string> = { ...(stage === 'Lost' ? lostReasons : declineReasons), NoResponse: 'No answer within 14 days' };
-  return labels[reason] ?? reason;
 }
 
 export type DealLogView = 'notes' | 'team' | 'history';
@@ -334,7 +326,7 @@ function shownValue(value: unknown, field = ''): string {
   if (value === null || value === undefined || value === '') return '(none)';
   if (field === 'registration' && typeof value === 'object') {
     const g = value as Registration;
-    return `${registrationStatusLabels[g.status] ?? g.status}${g.contract ? `, ${money(g.contract.value, g.contract.currency)} for ${g.contract.term} months` : ''}`;
+    return `${registrationStatusLabel(g.status)}${g.contract ? `, ${money(g.contract.value, g.contract.currency)} for ${g.contract.term} months` : ''}`;
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(value)) return day(value);
   if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || '(none)', 300);

@@ -1,15 +1,41 @@
 // Card templates are compiled once per process (parsing a template costs far more than expanding
 // it), and the small elements that builders put together are made here.
 import { Template } from 'adaptivecards-templating';
+import { isMessageKey, lang, tIn, type Lang } from '../services/i18n.js';
 
 export type Card = Record<string, unknown>;
 export type Element = Record<string, unknown>;
 
-/** Compiles a template once; the returned function expands it with complete data (no missing paths). */
+/** `{{deal.accept}}` in a template: the catalogue's words for the reader's language. */
+const WORDS = /\{\{([\w.-]+)\}\}/g;
+
+/** The template with its `{{key}}` words put in one language. */
+function worded(node: unknown, language: Lang): unknown {
+  if (typeof node === 'string') return node.replace(WORDS, (_, key: string) => (isMessageKey(key) ? tIn(language, key) : `{{${key}}}`));
+  if (Array.isArray(node)) return node.map((n) => worded(n, language));
+  if (typeof node === 'object' && node !== null) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, worded(v, language)]));
+  return node;
+}
+
+/** The message keys a template uses, so a test can find each in both catalogues. */
+export const templateKeys = (template: object): string[] => [...JSON.stringify(template).matchAll(WORDS)].map((m) => m[1]!);
+
+/**
+ * Compiles a template once per language (words are put in before compiling, so they cost nothing
+ * per card); the returned function expands it with complete data (no missing paths).
+ */
 export function compile<D extends object>(template: object): (data: D) => Card {
-  const compiled = new Template(template);
-  // expand() is synchronous, so one compiled template serves every caller in turn.
-  return (data) => compiled.expand({ $root: data }) as Card;
+  const compiled = new Map<Lang, Template>();
+  return (data) => {
+    const language = lang();
+    let t = compiled.get(language);
+    if (!t) {
+      t = new Template(worded(template, language));
+      compiled.set(language, t);
+    }
+    // expand() is synchronous, so one compiled template serves every caller in turn.
+    return t.expand({ $root: data }) as Card;
+  };
 }
 
 /** Teams refuses messages over about 40 KB; a card leaves room for the activity around it. */

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { Directory } from './directory.js';
+import { msg, type MessageKey, type Msg, type MsgValue } from './i18n.js';
 import { declineReasons, lostReasons, type ConversationRef, type OutboxMessage, type Person, type Referral } from './model.js';
 import { hasLapsed } from './referral-rules.js';
 import type { Store, Write } from './store.js';
@@ -33,20 +34,20 @@ export class AlertPlanner {
 
   private async messagesFor(event: CoSellEvent): Promise<OutboxMessage[]> {
     const r = event.referral;
-    const from = r.inviteContext?.invitedBy.organizationName ?? 'another organization';
+    const from = r.inviteContext?.invitedBy.organizationName ?? msg('alert.anotherOrganization');
     switch (event.type) {
       case 'received':
-        return this.toConversations(r.orgId, r.id, 'received', `New referral from ${from}: ${r.name}`, await this.referralTargets(r));
+        return this.toConversations(r.orgId, r.id, 'received', msg('alert.received', { from, name: r.name }), await this.referralTargets(r));
       case 'reminder':
-        return this.toConversations(r.orgId, r.id, 'reminder', `Reminder: ${event.daysLeft === 1 ? '1 day' : `${event.daysLeft} days`} left to answer ${from}’s referral ${r.name}`, await this.referralTargets(r));
+        return this.toConversations(r.orgId, r.id, 'reminder', msg('alert.reminder', { days: event.daysLeft, from, name: r.name }), await this.referralTargets(r));
       case 'assigned': {
         const assignee = r.assignedTo && (await this.directory.person(r.orgId, r.assignedTo.userId));
         const conversations = await this.store.list('conversation', r.orgId);
-        return assignee ? this.toConversations(r.orgId, r.id, 'assigned', `Assigned to you: ${r.name}`, personal(conversations, [assignee])) : [];
+        return assignee ? this.toConversations(r.orgId, r.id, 'assigned', msg('alert.assigned', { name: r.name }), personal(conversations, [assignee])) : [];
       }
       case 'outcome': {
         const org = (await this.directory.organization(r.orgId))?.name ?? r.orgId;
-        const headline = `${org} ${outcomeWords(r)}: ${r.name}`;
+        const headline = msg('alert.outcome', { org, what: outcomeWords(r), name: r.name });
         // Every other organization still on the deal hears it, the one that invited this one first.
         const others = await this.otherReferrals(r);
         const told = await Promise.all(others.map(async (o) => this.toConversations(o.orgId, o.id, 'answered', headline, await this.peopleOn(o, r))));
@@ -109,11 +110,11 @@ export class AlertPlanner {
     const admins = people.filter((p) => p.roles.includes('admin') && p.userId !== person.userId);
     const conversations = await this.store.list('conversation', person.orgId);
     const targets = personal(conversations, admins).filter((t) => t.conversationId !== '');
-    const headline = `Co-sell Bot cannot reach ${person.name} in Teams, so this alert did not reach them. Install Co-sell Bot in a team they belong to, or ask them to open its chat once.`;
+    const headline = msg('alert.unreachable', { name: person.name });
     return this.toConversations(person.orgId, about.referralId, 'unreachable', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
   }
 
-  private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: string, targets: Target[]): OutboxMessage[] {
+  private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: Msg, targets: Target[]): OutboxMessage[] {
     const unique = [...new Map(targets.map((t) => [recipientKey(t), t])).values()];
     return unique.map((t) => outboxMessage({ orgId, ...t, referralId, kind, headline }, this.clock.now()));
   }
@@ -137,29 +138,28 @@ function personal(conversations: ConversationRef[], people: Person[]): Target[] 
 }
 
 /** What an organization did, in the words of an alert to the others on the deal. */
-function outcomeWords(r: Referral): string {
+function outcomeWords(r: Referral): Msg {
   switch (r.substatus) {
-    case 'Accepted':
-      return 'accepted';
     case 'Declined':
-      return `declined (${declineReasons[r.statusReason as keyof typeof declineReasons] ?? r.statusReason})`;
-    case 'Expired':
-      return 'did not answer in 14 days: it expired';
-    case 'Won':
-      return 'marked the deal Won';
+      return msg('alert.outcome.Declined', { reason: reasonMsg(declineReasons, 'declineReason', r.statusReason) });
     case 'Lost':
-      return `marked the deal Lost (${lostReasons[r.statusReason as keyof typeof lostReasons] ?? r.statusReason})`;
+      return msg('alert.outcome.Lost', { reason: reasonMsg(lostReasons, 'lostReason', r.statusReason) });
+    case 'Received':
+      return msg('stage.Received');
     default:
-      return r.substatus;
+      return msg(`alert.outcome.${r.substatus}`);
   }
 }
+
+/** A reason by its label when it is one of ours; one from elsewhere reads as sent. */
+const reasonMsg = (codes: readonly string[], prefix: 'declineReason' | 'lostReason', code: string): MsgValue => (codes.includes(code) ? msg(`${prefix}.${code}` as MessageKey) : code);
 
 export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' | 'referralId' | 'kind' | 'headline'> & { userId?: string; replaceActivityId?: string }, now: Date): OutboxMessage {
   return {
     id: randomUUID(),
     userId: '',
     ...m,
-    headline: m.headline.slice(0, 500),
+    headline: typeof m.headline === 'string' ? m.headline.slice(0, 500) : m.headline,
     replaceActivityId: m.replaceActivityId ?? '',
     status: 'pending',
     attempts: 0,
@@ -173,7 +173,7 @@ export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' 
 /** An update of a sent alert, showing what became of the referral and who did it when. */
 export function updateFor(sent: OutboxMessage, r: Referral, now: Date): OutboxMessage {
   const last = r.history.at(-1)!;
-  const headline = `${r.substatus} by ${last.byName} on ${last.at.slice(0, 10)}`;
+  const headline = msg('alert.update', { stage: msg(`stage.${r.substatus}`), name: last.byName, date: last.at.slice(0, 10) });
   return outboxMessage({ orgId: sent.orgId, conversationId: sent.conversationId, userId: sent.userId, referralId: r.id, kind: 'update', headline, replaceActivityId: sent.activityId }, now);
 }
 

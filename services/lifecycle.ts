@@ -26,7 +26,8 @@ import {
   WonInput,
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Registration, Solution, Stage } from './model.js';
-import { declineReasons, Draft as DraftSchema, HelpType, lostReasons, Referral as ReferralSchema, statusOf } from './model.js';
+import { t } from './i18n.js';
+import { Draft as DraftSchema, HelpType, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
@@ -320,7 +321,7 @@ export class LifecycleService {
           ...current,
           ...stageFields('Declined'),
           statusReason: input.reason,
-          notes: withNote(current.notes, person, now, input.notes && `Declined (${declineReasons[input.reason]}): ${input.notes}`),
+          notes: withNote(current.notes, person, now, input.notes && `${t('stage.Declined')} (${t(`declineReason.${input.reason}`)}): ${input.notes}`),
         },
       };
     });
@@ -675,7 +676,7 @@ export class LifecycleService {
           ...current,
           ...stageFields('Lost'),
           statusReason: input.reason,
-          notes: withNote(current.notes, person, now, input.notes && `Lost (${lostReasons[input.reason]}): ${input.notes}`),
+          notes: withNote(current.notes, person, now, input.notes && `${t('stage.Lost')} (${t(`lostReason.${input.reason}`)}): ${input.notes}`),
         },
       };
     });

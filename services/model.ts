@@ -2,6 +2,7 @@
 // Partner Center referral resource (dealValue, closingDateTime, status/substatus,
 // customerProfile, inviteContext, ...) so import and export are a mapping.
 import { z } from 'zod';
+import { Msg } from './i18n.js';
 
 export const id = z.string().min(1).max(200);
 const text = (max: number) => z.string().trim().max(max, `Keep it under ${max} characters.`);
@@ -138,26 +139,12 @@ export const isTerminal = (stage: Stage) => terminalStages.includes(stage);
 export const statusOf = { Received: 'New', Accepted: 'Active', Won: 'Closed', Lost: 'Closed', Declined: 'Closed', Expired: 'Closed' } as const;
 export const Status = z.enum(['New', 'Active', 'Closed']);
 
-export const declineReasons = {
-  NotAGoodFit: 'Not a good fit for our solutions',
-  NoCapacity: 'We have no capacity right now',
-  InsufficientInformation: 'Not enough information to act on',
-  CustomerNotInterested: 'The customer is not interested',
-  OutsideOurRegion: 'Outside the regions we serve',
-  Duplicate: 'Duplicate of a deal we already have',
-  Other: 'Other (see notes)',
-} as const;
-export const DeclineReason = z.enum(Object.keys(declineReasons) as [keyof typeof declineReasons], { message: 'Pick a reason from the list.' });
+export const declineReasons = ['NotAGoodFit', 'NoCapacity', 'InsufficientInformation', 'CustomerNotInterested', 'OutsideOurRegion', 'Duplicate', 'Other'] as const;
+export const DeclineReason = z.enum(declineReasons, { message: 'Pick a reason from the list.' });
 export type DeclineReason = z.infer<typeof DeclineReason>;
 
-export const lostReasons = {
-  LostToCompetitor: 'Lost to a competitor',
-  NoBudget: 'The customer has no budget',
-  NoDecision: 'The customer made no decision',
-  CustomerChoseNotToProceed: 'The customer chose not to proceed',
-  Other: 'Other (see notes)',
-} as const;
-export const LostReason = z.enum(Object.keys(lostReasons) as [keyof typeof lostReasons], { message: 'Pick a reason from the list.' });
+export const lostReasons = ['LostToCompetitor', 'NoBudget', 'NoDecision', 'CustomerChoseNotToProceed', 'Other'] as const;
+export const LostReason = z.enum(lostReasons, { message: 'Pick a reason from the list.' });
 export type LostReason = z.infer<typeof LostReason>;
 
 export const Note = z.object({
@@ -373,7 +360,8 @@ export const OutboxMessage = z.object({
   kind: z.enum(alertKinds),
   referralId: id,
   /** The line on top of the card: why this message was sent. */
-  headline: z.string().max(500),
+  /** A message key and its values, worded in the recipient's language when sent; older records hold text. */
+  headline: z.union([z.string().max(500), Msg]),
   /** For updates: the message to replace. */
   replaceActivityId: z.string().default(''),
   status: z.enum(['pending', 'sent', 'dropped']),

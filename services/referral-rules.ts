@@ -16,7 +16,6 @@ export function dealTypeOf(engagement: Engagement, microsoftOrgId: string, share
   return sharedWithMicrosoftSellers ? 'partner-led' : 'private';
 }
 
-export const dealTypeLabels: Record<DealType, string> = { private: 'Private', 'partner-led': 'Partner-led', 'co-sell': 'Co-sell', p2p: 'Partner to partner' };
 
 const attachableStatuses: readonly CoSellStatus[] = [
   'CoSellReady',

@@ -412,7 +412,7 @@ describe('deal card', () => {
     // The decline form's inputs are the card's only inputs, all in the container at the end.
     expect([inputIds(card), inputIds(end)]).toEqual([['reason', 'notes'], dealForms.decline.fields.map((f: FieldDef) => f.id)]);
     expect(input(card, 'reason')).toMatchObject({ type: 'Input.ChoiceSet', isRequired: true, errorMessage: 'Pick a reason from the list.', value: '' });
-    expect(choicesOf(card, 'reason').map((c) => c.value)).toEqual(Object.keys(declineReasons));
+    expect(choicesOf(card, 'reason').map((c) => c.value)).toEqual([...declineReasons]);
     expect(input(card, 'notes')).toMatchObject({ type: 'Input.Text', isMultiline: true, value: '' });
     expect(input(card, 'notes')!.isRequired).toBeUndefined();
     expect(runs(end)).toContain('Microsoft will be told.');
@@ -984,7 +984,7 @@ describe('compile once', () => {
   it('compile(template) returns a function that expands the template with the data it is given', () => {
     const render = compile(welcomeTemplate);
     expect(typeof render).toBe('function');
-    const data = { userName: 'Ana', orgText: 'Contoso · your role: admin', commands: commandHelp, banner: noBanner };
+    const data = { userName: 'Ana', orgText: 'Contoso · your role: admin', commands: commandHelp(), banner: noBanner };
     expect(render(data)).toEqual(welcomeCard({ userName: 'Ana', orgName: 'Contoso', role: 'admin' }));
     expect(render(data)).not.toBe(render(data));
   });

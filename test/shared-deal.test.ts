@@ -1,5 +1,6 @@
 // One deal, several organizations: what one organization writes on the deal the others read (notes
 // unless internal, the whole team by organization), and each changes only its own people.
+import { say } from '../services/i18n.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dealCard, dealLogCard } from '../cards/deal.js';
 import { AlertPlanner } from '../services/alerts.js';
@@ -104,7 +105,7 @@ describe('everyone on the deal hears the outcome', () => {
     const inbound = async (c: typeof w.fabrikam) => (await service.list(c, 'inbound')).items[0]!.referral;
     const fab = await inbound(w.fabrikam);
     const accepted = await service.accept(w.fabrikam, fab.id, fab.version, { name: fab.name, dealValue: 12000, currency: 'USD', closingDateTime: '2027-03-31', team: [member('Fay', 'fay@fabrikam.example')] });
-    const planned = async (orgId: string) => (await w.store.list('outbox', orgId)).filter((m) => m.kind === 'answered').map((m) => [m.headline, m.userId]);
+    const planned = async (orgId: string) => (await w.store.list('outbox', orgId)).filter((m) => m.kind === 'answered').map((m) => [say(m.headline), m.userId]);
     // Fabrikam's acceptance: we (who invited) and Northwind (still deciding) hear it.
     expect(await planned(ours.orgId)).toEqual([['Fabrikam Consulting accepted: Contoso supply chain', 'u-ana']]);
     expect(await planned(NORTHWIND)).toEqual([['Fabrikam Consulting accepted: Contoso supply chain', 'u-ned']]);
@@ -333,7 +334,7 @@ describe('a lapsed invitation is one rule everywhere', () => {
     expect(view.invitations.microsoft).toEqual({ allowed: true });
 
     await service.expireDue();
-    const told = (await w.store.list('outbox')).filter((m) => m.kind === 'answered').map((m) => [m.orgId, m.headline]);
+    const told = (await w.store.list('outbox')).filter((m) => m.kind === 'answered').map((m) => [m.orgId, say(m.headline)]);
     expect(told.filter(([orgId]) => orgId !== ours.orgId)).toEqual([]);
     expect(told.map(([, h]) => h).sort()).toEqual(['Fabrikam Consulting did not answer in 14 days: it expired: Contoso supply chain', 'Microsoft did not answer in 14 days: it expired: Contoso supply chain']);
   });
