@@ -6,15 +6,16 @@ import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
+import { t } from '../services/i18n.js';
 
 export class AdminActions {
   constructor(private readonly deps: { directory: Directory; clock: Clock }) {}
 
   async open(caller: Caller, note?: Banner, form?: { values: Record<string, string>; errors: Record<string, string> }): Promise<Card> {
     const { directory } = this.deps;
-    await directory.requireAdmin(caller, 'open the administration card');
+    await directory.requireAdmin(caller, 'openAdmin');
     const org = await directory.organization(caller.tenantId);
-    if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet: say hello to the bot first.');
+    if (!org) throw new CoSellError('not_found', t('admin.notRegistered'));
     const [people, solutions, customers] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId), directory.ownCustomers(caller.tenantId)]);
     return adminCard({ org, people, solutions, customers: customers.length, banner: note, ...form });
   }
@@ -22,12 +23,12 @@ export class AdminActions {
   async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {
     return this.save(caller, organizationForm, data, async (input) => {
       await this.deps.directory.setUp(caller, input, this.deps.clock.now());
-      return 'Saved.';
+      return t('admin.saved');
     });
   }
 
   async saveSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {
-    return this.save(caller, solutionForm, data, async (input) => `Solution saved: ${(await this.deps.directory.saveSolution(caller, input)).name}.`);
+    return this.save(caller, solutionForm, data, async (input) => t('admin.solutionSaved', { name: (await this.deps.directory.saveSolution(caller, input)).name }));
   }
 
   /** Saves what one of the card's forms sent: the card again with the outcome, or with the errors next to their fields. */
@@ -38,20 +39,20 @@ export class AdminActions {
     } catch (e) {
       if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
       const { byField, unplaced } = placeErrors(form.fields, e.fields);
-      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.');
+      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('admin.fixFields'));
       return this.open(caller, note, { values, errors: byField as Record<string, string> });
     }
   }
 
   async retireSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {
     const retired = await this.deps.directory.retireSolution(caller, typeof data.solutionId === 'string' ? data.solutionId : '');
-    return this.open(caller, banner('good', `Retired: ${retired.name}. Deals that carry it keep it.`));
+    return this.open(caller, banner('good', t('admin.retiredSolution', { name: retired.name })));
   }
 
   async setRoles(caller: Caller, data: Record<string, unknown>): Promise<Card> {
     try {
       const changed = await this.deps.directory.setRoles(caller, rolesSubmitted(data), this.deps.clock.now());
-      return this.open(caller, banner('good', changed.length === 0 ? 'No role changed.' : `Roles saved: ${changed.map((p) => p.name).join(', ')}.`));
+      return this.open(caller, banner('good', changed.length === 0 ? t('admin.noRoleChanged') : t('admin.rolesSaved', { names: changed.map((p) => p.name).join(', ') })));
     } catch (e) {
       if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
       return this.open(caller, banner('attention', Object.values(e.fields).join(' ') || e.message), { values: {}, errors: e.fields });

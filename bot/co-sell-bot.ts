@@ -12,7 +12,7 @@ import {
   type MessagingExtensionResponse,
 } from 'botbuilder';
 import { z } from 'zod';
-import { customerChoice } from '../cards/format.js';
+import { customerChoice, roleLabel } from '../cards/format.js';
 import { listCard, MAX_QUERY, type ListKind } from '../cards/list.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
@@ -22,18 +22,18 @@ import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { boxes, type LifecycleService } from '../services/lifecycle.js';
-import { say } from '../services/i18n.js';
+import { currentLocale, inLocale, lang, personLocale, say, t, type Lang, type Locale } from '../services/i18n.js';
 import type { Person } from '../services/model.js';
 import { BadActionData, FavoriteData, parseActionData } from './action-data.js';
 import { DealActions, dealVerbs } from './deal-actions.js';
-import { actingPerson, callerOf, NotAMemberError, requestIdOf, UnknownTenantError } from './identity.js';
+import { actingPerson, callerOf, clientLocaleOf, NotAMemberError, requestIdOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
 import { CustomerImport, sentFile } from './customer-import.js';
 import { registerJoined, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
-import { parseCommand } from './commands.js';
+import { fold, languageWords, parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
 
 export type { Logger } from './log.js';
@@ -127,7 +127,21 @@ export class CoSellBot extends TeamsActivityHandler {
         this.deps.log.warn('could not record the conversation', { activityId: a.id, error: (e as Error).message });
       }
     }
-    await super.run(context);
+    await inLocale(await this.localeOf(context), () => super.run(context));
+  }
+
+  /** The sender's language and time zone: what they chose, else what their Teams client sent. */
+  private async localeOf(context: TurnContext): Promise<Locale> {
+    const client = clientLocaleOf(context.activity);
+    const { tenantId, userId } = (() => {
+      try {
+        return callerOf(context);
+      } catch {
+        return { tenantId: '', userId: '' };
+      }
+    })();
+    const person = tenantId ? await this.deps.directory.person(tenantId, userId) : undefined;
+    return personLocale(person, client);
   }
 
   /** The card for an outbox message, as the recipient's organization sees the referral now. */
@@ -139,6 +153,12 @@ export class CoSellBot extends TeamsActivityHandler {
       people.find((p) => p.roles.includes('referrals-admin')) ??
       people.find((p) => p.roles.includes('admin'));
     if (!viewer) return undefined;
+    // A personal chat reads in its person's language; a channel in that of the admin it is rendered for.
+    return inLocale(personLocale(viewer), () => this.alertCard(message, viewer));
+  }
+
+  private async alertCard(message: OutboxMessage, viewer: Person): Promise<{ activity: Partial<Activity>; referralVersion: number } | undefined> {
+    const { lifecycle } = this.deps;
     const caller = { tenantId: viewer.orgId, userId: viewer.userId };
     const view = await lifecycle.get(caller, message.referralId).catch(() => undefined);
     if (!view) return undefined;
@@ -190,9 +210,10 @@ export class CoSellBot extends TeamsActivityHandler {
     newDeal: async (caller, person, data) => ({ card: 'draftId' in data ? await this.newDeal.step(caller, person, data) : await this.newDeal.start(caller, person) }),
     createDeal: async (caller, person, data) => {
       const { created, card } = await this.newDeal.create(caller, person, data);
-      return { card: created ? await this.deals.card(caller, person, created, { banner: banner('good', `Deal “${created.referral.name}” created.`) }) : card! };
+      return { card: created ? await this.deals.card(caller, person, created, { banner: banner('good', t('bot.created', { name: created.referral.name })) }) : card! };
     },
     alerts: async (caller, person, data) => ({ card: await this.alertSettings(caller, person, data) }),
+    language: async (caller, person, data) => ({ card: await this.language(caller, person, data) }),
     admin: async (caller) => ({ card: await this.admin.open(caller) }),
     setUp: async (caller, _person, data) => ({ card: await this.admin.setUp(caller, data) }),
     setRoles: async (caller, _person, data) => ({ card: await this.admin.setRoles(caller, data) }),
@@ -210,7 +231,7 @@ export class CoSellBot extends TeamsActivityHandler {
       if (data.list === undefined) return this.deals.run('favorite', caller, person, data);
       const { referralId, favorite } = parseActionData(FavoriteData, data);
       const { referral } = await this.deps.lifecycle.setFavorite(caller, referralId, favorite);
-      return { card: await this.list(caller, listOf(data), banner('good', `“${referral.name}” ${favorite ? 'added to' : 'removed from'} your favorites.`)) };
+      return { card: await this.list(caller, listOf(data), banner('good', t(favorite ? 'bot.favoriteAdded' : 'bot.favoriteRemoved', { name: referral.name }))) };
     },
   };
 
@@ -236,15 +257,24 @@ export class CoSellBot extends TeamsActivityHandler {
     const setting = data.setting === 'here' || data.setting === 'off' ? data.setting : 'show';
     if (setting !== 'show') {
       const channel = setting === 'here' ? channelOf(String(data.conversationId ?? '')) : '';
-      if (setting === 'here' && data.conversationType !== 'channel') throw new BadActionData('Say “alerts here” in the team channel that should get new-referral alerts.');
+      if (setting === 'here' && data.conversationType !== 'channel') throw new BadActionData(t('bot.alertsHereOnly'));
       await directory.setAlertChannel(caller, channel);
     }
     const org = await directory.organization(person.orgId);
     const people = await directory.people(person.orgId);
     const admins = people.filter((p) => p.roles.includes('referrals-admin'));
-    const who = (admins.length > 0 ? admins : people.filter((p) => p.roles.includes('admin'))).map((p) => p.name).join(', ') || 'nobody yet';
-    const where = org?.alertChannelId ? ' and the alert channel' : '';
-    return this.welcomeFor(person, banner('accent', `New referrals alert ${who} in their personal chats${where}. Sellers on a deal's team hear about its events.`));
+    const who = (admins.length > 0 ? admins : people.filter((p) => p.roles.includes('admin'))).map((p) => p.name).join(', ') || t('bot.nobodyYet');
+    return this.welcomeFor(person, banner('accent', t('bot.alertsWho', { who, channel: org?.alertChannelId ? 'yes' : 'no' })));
+  }
+
+  /** `language spanish`: the person's choice over their Teams client's, the answer already in it; `language` alone says which applies. */
+  private async language(caller: Caller, person: Person, data: Record<string, unknown>): Promise<Card> {
+    const asked = typeof data.language === 'string' ? fold(data.language) : '';
+    if (asked === '') return this.welcomeFor(person, banner('accent', t('bot.language.show', { language: lang(), chosen: person.language ? 'yes' : 'no' })));
+    const choice = Object.entries(languageWords).find(([, words]) => (words as readonly string[]).includes(asked))?.[0] as Lang | 'auto' | undefined;
+    if (!choice) return this.welcomeFor(person, banner('attention', t('bot.language.unknown')));
+    const updated = await this.deps.directory.setLanguage(caller, choice === 'auto' ? undefined : choice);
+    return inLocale({ ...currentLocale(), lang: personLocale(updated).lang }, () => this.welcomeFor(updated, banner('good', t(choice === 'auto' ? 'bot.language.auto' : 'bot.language.chosen'))));
   }
 
   /** The acting person, or undefined after telling a guest why the bot will not serve them. */
@@ -270,7 +300,7 @@ export class CoSellBot extends TeamsActivityHandler {
     try {
       const file = sentFile(context.activity);
       if (file) reply = { card: await this.customerImport.run(caller, context.activity, file) };
-      else reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', 'I didn’t catch that. Here is what I can do:')) };
+      else reply = command ? await this.route(command.verb, caller, person, command.data) : { card: await this.welcomeFor(person, banner('accent', t('bot.notCaught'))) };
     } catch (e) {
       if (!(e instanceof CoSellError) && !(e instanceof BadActionData)) throw e;
       reply = { card: await this.welcomeFor(person, banner('attention', e.message)) };
@@ -306,7 +336,7 @@ export class CoSellBot extends TeamsActivityHandler {
 
   private async welcomeFor(person: Person, note?: Banner): Promise<Card> {
     const org = await this.deps.directory.organization(person.orgId);
-    return welcomeCard({ userName: person.name, orgName: org?.name ?? person.orgId, role: person.roles.join(', '), banner: note });
+    return welcomeCard({ userName: person.name, orgName: org?.name ?? person.orgId, role: person.roles.map(roleLabel).join(', '), banner: note });
   }
 
   /** Typeahead for customers and partners: at most 15 results, an empty query answered too. */
@@ -333,7 +363,7 @@ export class CoSellBot extends TeamsActivityHandler {
     if (e instanceof BadActionData || e instanceof UnknownTenantError) return invokeError(400, 'BadRequest', e.message);
     if (e instanceof NotAMemberError) return invokeError(403, 'forbidden', e.message);
     this.deps.log.error('card action failed', { activityId: context.activity.id, name: context.activity.name, error: (e as Error).message, stack: (e as Error).stack });
-    return invokeError(500, 'InternalError', 'Sorry, something went wrong on our side. Please try again.');
+    return invokeError(500, 'InternalError', t('bot.wentWrong'));
   }
 }
 

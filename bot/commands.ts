@@ -17,16 +17,25 @@ const exact: { words: string[]; verb: string; data?: Record<string, unknown> }[]
   { words: ['alerts', 'alertas'], verb: 'alerts' },
   { words: ['alerts here', 'alertas aqui'], verb: 'alerts', data: { setting: 'here' } },
   { words: ['alerts off', 'alertas no'], verb: 'alerts', data: { setting: 'off' } },
+  { words: ['language', 'idioma'], verb: 'language' },
 ];
 
 /** Commands followed by what they act on: `find <text>`, `deal <id>`. */
 const prefixed: { words: string[]; verb: string; key: string }[] = [
   { words: ['find', 'search', 'buscar'], verb: 'find', key: 'query' },
   { words: ['deal', 'open', 'acuerdo', 'abrir'], verb: 'open', key: 'referralId' },
+  { words: ['language', 'idioma'], verb: 'language', key: 'language' },
 ];
 
+/** What `language <word>` may name, in either language; auto follows the Teams client again. */
+export const languageWords = {
+  en: ['english', 'en', 'ingles'],
+  es: ['spanish', 'es', 'espanol', 'castellano'],
+  auto: ['auto', 'automatic', 'automatico', 'teams'],
+} as const satisfies Record<string, readonly string[]>;
+
 /** Lower case without accents: "Administración" and "alertas aquí" read as typed without them. */
-const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+export const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
 export function parseCommand(text: string): Command | undefined {
   const words = text.trim().replace(/\s+/g, ' ');

@@ -6,6 +6,7 @@ import { importReportCard } from '../cards/customer-import.js';
 import type { Card } from '../cards/render.js';
 import { MAX_IMPORT_BYTES, readCustomerFile } from '../services/customer-csv.js';
 import type { Caller, Directory } from '../services/directory.js';
+import { number, t } from '../services/i18n.js';
 import type { Logger } from './log.js';
 
 /** The attachment Teams sends for a file a user sent to a bot whose manifest says `supportsFiles`. */
@@ -43,27 +44,27 @@ export class CustomerImport {
   /** Imports the file an admin sent (as `sentFile` read it), answering with the report; anyone else is refused before it is read. */
   async run(caller: Caller, activity: Partial<Activity>, file: NonNullable<ReturnType<typeof sentFile>>): Promise<Card> {
     const { directory, log } = this.deps;
-    await directory.requireAdmin(caller, 'import customers');
+    await directory.requireAdmin(caller, 'importCustomers');
     const report = async (fileName: string, outcome: { problem: string } | { report: Awaited<ReturnType<Directory['importCustomers']>> }) =>
       importReportCard({ fileName, ...outcome, directorySize: (await directory.ownCustomers(caller.tenantId)).length });
-    if ('unreadable' in file) return report('file', { problem: 'Teams sent the file in a form I cannot read. Send it again.' });
+    if ('unreadable' in file) return report('file', { problem: t('import.problem.unreadable') });
     if (activity.conversation?.conversationType !== 'personal' && activity.conversation?.conversationType !== undefined) {
-      return report(file.name, { problem: 'Send the customer file to me in our personal chat.' });
+      return report(file.name, { problem: t('import.problem.notPersonal') });
     }
     if (!/\.csv$/i.test(file.name) && file.content.fileType.toLowerCase() !== 'csv') {
-      return report(file.name, { problem: 'Send a .csv file. In Excel: File > Save As > “CSV UTF-8 (Comma delimited)”.' });
+      return report(file.name, { problem: t('import.problem.notCsv') });
     }
     if (!this.deps.anyFileHost && !isTeamsFileUrl(file.content.downloadUrl)) {
       log.warn('customer file refused: not a Teams file URL', { tenantId: caller.tenantId, host: new URL(file.content.downloadUrl).host });
-      return report(file.name, { problem: 'Teams did not send this file as its own. Send it again from the chat’s attach button.' });
+      return report(file.name, { problem: t('import.problem.notFromTeams') });
     }
     let bytes: Uint8Array;
     try {
       bytes = await download(file.content.downloadUrl);
     } catch (e) {
-      if (e instanceof TooLarge) return report(file.name, { problem: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files.` });
+      if (e instanceof TooLarge) return report(file.name, { problem: t('import.problem.tooLarge', { megabytes: number(MAX_IMPORT_BYTES / 1024 / 1024) }) });
       log.warn('customer file download failed', { tenantId: caller.tenantId, error: (e as Error).message });
-      return report(file.name, { problem: 'I could not download the file from Teams. Send it again in a moment.' });
+      return report(file.name, { problem: t('import.problem.download') });
     }
     const read = readCustomerFile(bytes);
     if (!read.ok) return report(file.name, { problem: read.problem });

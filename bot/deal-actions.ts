@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { FavoriteData, parseActionData as parse } from './action-data.js';
 import { dealCard, dealLogCard, type DealCardOptions } from '../cards/deal.js';
 import { dealForms, dealFormIds, type DealFormContext, type DealFormId } from '../cards/deal-forms.js';
-import { SHORT_ID_LENGTH } from '../cards/format.js';
+import { SHORT_ID_LENGTH, stageLabel } from '../cards/format.js';
 import { placeErrors, submitted, type FieldDef, type FormDef } from '../cards/forms.js';
 import { banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
+import { say, t, type MessageKey } from '../services/i18n.js';
 import { actedOn, type LifecycleService, type ReferralView } from '../services/lifecycle.js';
 import type { Clock } from '../services/clock.js';
 import type { Person } from '../services/model.js';
@@ -23,13 +24,13 @@ interface ChangingVerb {
   /** The allowed action that lets the viewer use this verb now. */
   may: keyof AllowedActions;
   /** The banner after it worked: "<done> by <name>." */
-  done: string;
+  done: MessageKey;
   /** Reads what the form sent and applies the operation. */
   apply: (lifecycle: LifecycleService, caller: Caller, referralId: string, version: number, data: Record<string, unknown>, ctx: DealFormContext) => Promise<ReferralView>;
 }
 
 /** A table row: the form's typed input goes straight into the operation. */
-const verb = <const F extends readonly FieldDef[], In>(form: FormDef<F, In, DealFormContext>, may: keyof AllowedActions, done: string, run: Run<In>): ChangingVerb => ({
+const verb = <const F extends readonly FieldDef[], In>(form: FormDef<F, In, DealFormContext>, may: keyof AllowedActions, done: MessageKey, run: Run<In>): ChangingVerb => ({
   fields: form.fields,
   may,
   done,
@@ -38,20 +39,20 @@ const verb = <const F extends readonly FieldDef[], In>(form: FormDef<F, In, Deal
 
 /** Every verb that changes a deal; its new card replaces the message for everyone. */
 export const changingVerbs = {
-  accept: verb(dealForms.accept, 'accept', 'Accepted', (l, c, id, v, input) => l.accept(c, id, v, input)),
-  decline: verb(dealForms.decline, 'decline', 'Declined', (l, c, id, v, input) => l.decline(c, id, v, input)),
-  edit: verb(dealForms.edit, 'edit', 'Saved', (l, c, id, v, input) => l.edit(c, id, v, input)),
-  addTeam: verb(dealForms.addTeam, 'addTeam', 'Team members added', (l, c, id, v, input) => l.addTeamMembers(c, id, v, input)),
-  solutions: verb(dealForms.solutions, 'solutions', 'Solutions saved', (l, c, id, v, input) => l.setSolutions(c, id, v, input)),
-  addNote: verb(dealForms.addNote, 'addNote', 'Note added', (l, c, id, v, input) => l.addNote(c, id, v, input)),
-  editMember: verb(dealForms.editMember, 'addTeam', 'Team member saved', (l, c, id, v, input) => l.editTeamMember(c, id, v, input)),
-  removeMember: verb(dealForms.removeMember, 'addTeam', 'Team member removed', (l, c, id, v, input) => l.removeTeamMember(c, id, v, input)),
-  assign: verb(dealForms.assign, 'assign', 'Assigned', (l, c, id, v, input) => l.assign(c, id, v, input)),
-  invite: verb(dealForms.invite, 'invite', 'Invitation sent', (l, c, id, v, input) => l.invite(c, id, v, input)),
-  won: verb(dealForms.won, 'won', 'Marked won', (l, c, id, v, input) => l.markWon(c, id, v, input)),
-  register: verb(dealForms.register, 'register', 'Registered', (l, c, id, v, input) => l.register(c, id, v, input)),
-  registrationStatus: verb(dealForms.registrationStatus, 'registrationStatus', 'Registration status saved', (l, c, id, v, input) => l.setRegistrationStatus(c, id, v, input)),
-  lost: verb(dealForms.lost, 'lost', 'Marked lost', (l, c, id, v, input) => l.markLost(c, id, v, input)),
+  accept: verb(dealForms.accept, 'accept', 'bot.done.accept', (l, c, id, v, input) => l.accept(c, id, v, input)),
+  decline: verb(dealForms.decline, 'decline', 'bot.done.decline', (l, c, id, v, input) => l.decline(c, id, v, input)),
+  edit: verb(dealForms.edit, 'edit', 'bot.done.edit', (l, c, id, v, input) => l.edit(c, id, v, input)),
+  addTeam: verb(dealForms.addTeam, 'addTeam', 'bot.done.addTeam', (l, c, id, v, input) => l.addTeamMembers(c, id, v, input)),
+  solutions: verb(dealForms.solutions, 'solutions', 'bot.done.solutions', (l, c, id, v, input) => l.setSolutions(c, id, v, input)),
+  addNote: verb(dealForms.addNote, 'addNote', 'bot.done.addNote', (l, c, id, v, input) => l.addNote(c, id, v, input)),
+  editMember: verb(dealForms.editMember, 'addTeam', 'bot.done.editMember', (l, c, id, v, input) => l.editTeamMember(c, id, v, input)),
+  removeMember: verb(dealForms.removeMember, 'addTeam', 'bot.done.removeMember', (l, c, id, v, input) => l.removeTeamMember(c, id, v, input)),
+  assign: verb(dealForms.assign, 'assign', 'bot.done.assign', (l, c, id, v, input) => l.assign(c, id, v, input)),
+  invite: verb(dealForms.invite, 'invite', 'bot.done.invite', (l, c, id, v, input) => l.invite(c, id, v, input)),
+  won: verb(dealForms.won, 'won', 'bot.done.won', (l, c, id, v, input) => l.markWon(c, id, v, input)),
+  register: verb(dealForms.register, 'register', 'bot.done.register', (l, c, id, v, input) => l.register(c, id, v, input)),
+  registrationStatus: verb(dealForms.registrationStatus, 'registrationStatus', 'bot.done.registrationStatus', (l, c, id, v, input) => l.setRegistrationStatus(c, id, v, input)),
+  lost: verb(dealForms.lost, 'lost', 'bot.done.lost', (l, c, id, v, input) => l.markLost(c, id, v, input)),
 } satisfies Record<DealFormId, ChangingVerb>;
 
 /** The verbs that only read or show: open (a deal, its notes or team), refresh, showForm, favorite. */
@@ -92,7 +93,7 @@ export class DealActions {
       case 'favorite': {
         const { referralId, favorite } = parse(FavoriteData, data);
         const view = await lifecycle.setFavorite(caller, referralId, favorite);
-        return { card: await this.card(caller, person, view, { banner: banner('good', view.favorite ? 'Added to your favorites.' : 'Removed from your favorites.') }) };
+        return { card: await this.card(caller, person, view, { banner: banner('good', t(view.favorite ? 'bot.favoriteOn' : 'bot.favoriteOff')) }) };
       }
       case 'showForm': {
         const { referralId, version, form, memberEmail } = parse(ShowForm, data);
@@ -102,7 +103,7 @@ export class DealActions {
         if (form !== 'editMember') return { card: await this.card(caller, person, view, { form }) };
         // A team member's form starts from what is stored of them, and carries who they were.
         const member = view.referral.team.find((m) => m.email.toLowerCase() === (memberEmail ?? '').toLowerCase());
-        if (!member) return { card: await this.card(caller, person, view, { banner: banner('attention', 'That person is not on your team of this deal any more.') }) };
+        if (!member) return { card: await this.card(caller, person, view, { banner: banner('attention', t('bot.memberGone')) }) };
         return { card: await this.card(caller, person, view, { form, values: { ...member }, carried: { memberEmail: member.email } }) };
       }
       default:
@@ -121,7 +122,7 @@ export class DealActions {
     const recent = id === 'addTeam' ? await lifecycle.recentContacts(caller, 20) : [];
     try {
       const view = await entry.apply(lifecycle, caller, referralId, version, data, { view: current, recent, action: data });
-      const card = await this.card(caller, person, view, { banner: banner('good', `${entry.done} by ${person.name}.`) });
+      const card = await this.card(caller, person, view, { banner: banner('good', t('bot.doneBy', { what: t(entry.done), name: person.name })) });
       return { card, everyone: card };
     } catch (e) {
       if (!(e instanceof CoSellError) || e.code === 'not_found') throw e;
@@ -129,7 +130,7 @@ export class DealActions {
       if (e.code === 'validation') {
         const values = submitted(entry.fields, data);
         const { byField, unplaced } = placeErrors(entry.fields, e.fields);
-        const note = unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.';
+        const note = unplaced.length > 0 ? unplaced.join(' ') : t('bot.fixFields');
         const carried = typeof data.memberEmail === 'string' ? { memberEmail: data.memberEmail } : undefined;
         return { card: await this.card(caller, person, view, { form: id, values, errors: byField, banner: banner('attention', note), carried }) };
       }
@@ -158,10 +159,10 @@ export class DealActions {
 
 function staleBanner(view: ReferralView) {
   const last = view.referral.history.at(-1)!;
-  return banner('warning', `This deal changed since the card was drawn (${last.action} by ${last.byName}); here it is as it is now.`);
+  return banner('warning', t('bot.stale', { action: say(last.action), name: last.byName }));
 }
 
 function notNow(view: ReferralView): string {
   const r = view.referral;
-  return r.status === 'Closed' ? `This deal is ${r.substatus} and archived: it can’t change any more.` : 'Only people on this deal’s team and your referrals admins can do that now.';
+  return r.status === 'Closed' ? t('bot.archived', { stage: stageLabel(r.substatus) }) : t('bot.notYours');
 }

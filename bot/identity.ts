@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { TeamsInfo, type Activity, type TurnContext } from 'botbuilder';
 import type { Caller, Directory } from '../services/directory.js';
+import { isTimeZone, t, type ClientLocale } from '../services/i18n.js';
 import type { Person } from '../services/model.js';
 import type { Logger } from './log.js';
 
@@ -10,7 +11,7 @@ export class UnknownTenantError extends Error {}
 /** A guest or anonymous user of the tenant (Teams roster `userRole`): never a member of its organization. */
 export class NotAMemberError extends Error {
   constructor() {
-    super('Co-sell Bot is for the members of this organization: guests and anonymous users cannot see or change its deals.');
+    super(t('bot.notAMember'));
   }
 }
 
@@ -30,6 +31,14 @@ export function requestIdOf(activity: Activity): string | undefined {
   return activity.id ? createHash('sha256').update(`${tenantOf(activity) ?? ''}|${activity.conversation?.id ?? ''}|${activity.id}`).digest('base64url') : undefined;
 }
 
+/** The language and time zone the Teams client sent: on the activity, or in its clientInfo entity. */
+export function clientLocaleOf(activity: Activity): ClientLocale {
+  const info = activity.entities?.find((e) => e.type === 'clientInfo') as { locale?: unknown; timezone?: unknown } | undefined;
+  const locale = activity.locale || (typeof info?.locale === 'string' ? info.locale : '');
+  const zone = activity.localTimezone || (typeof info?.timezone === 'string' ? info.timezone : '');
+  return { locale: /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/.test(locale) ? locale.slice(0, 35) : '', timeZone: isTimeZone(zone) ? zone : '' };
+}
+
 export function callerOf(context: TurnContext): Caller {
   const activity = context.activity;
   const tenantId = tenantOf(activity);
@@ -43,7 +52,9 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
   const caller = callerOf(context);
   const from = context.activity.from;
   const known = await directory.person(caller.tenantId, caller.userId);
-  if (known?.usedBot && known.channelUserId === from.id) return { caller, person: known };
+  const client = clientLocaleOf(context.activity);
+  const seen = (field: 'locale' | 'timeZone') => client[field] === '' || known?.[field] === client[field];
+  if (known?.usedBot && known.channelUserId === from.id && seen('locale') && seen('timeZone')) return { caller, person: known };
   let name = from.name ?? '';
   let email: string | undefined;
   if (!known) {
@@ -57,6 +68,6 @@ export async function actingPerson(context: TurnContext, directory: Directory, l
       log.warn('roster lookup failed; registering the user with the name Teams sent', { userId: caller.userId, error: (e as Error).message });
     }
   }
-  const person = await directory.ensurePerson(caller, { name: name || known?.name || 'Teams user', email, channelUserId: from.id });
+  const person = await directory.ensurePerson(caller, { name: name || known?.name || 'Teams user', email, channelUserId: from.id, ...client });
   return { caller, person };
 }

@@ -11,9 +11,10 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { dealCard } from '../cards/deal.js';
-import { money } from '../cards/format.js';
+import { money, stageLabel } from '../cards/format.js';
 import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
+import { t } from '../services/i18n.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { callerOf, UnknownTenantError } from './identity.js';
 import type { Logger } from './log.js';
@@ -38,8 +39,6 @@ const SLOW_MS = 2_000;
 /** No new card is rendered after this: what is ready is answered; a slow or busy host answers fewer, in time. */
 export const RENDER_BUDGET_MS = 3_000;
 
-export const NOT_REGISTERED = 'Say hello to Co-sell Bot in a chat first (send “help”), then search your deals here.';
-
 /** A text-only answer shown in the message extension's result pane. */
 export function messageResponse(text: string): MessagingExtensionResponse {
   return { composeExtension: { type: 'message', text } };
@@ -54,7 +53,7 @@ const whole = (v: unknown, fallback: number) => (typeof v === 'number' && Number
 /** The preview line under the deal name: customer · stage · value. */
 export function previewText(view: ReferralView): string {
   const r = view.referral;
-  return [r.customerProfile.name, r.substatus, money(r.details.dealValue, r.details.currency)].join(' · ');
+  return [r.customerProfile.name, stageLabel(r.substatus), money(r.details.dealValue, r.details.currency)].join(' · ');
 }
 
 /**
@@ -65,10 +64,10 @@ export async function searchDeals(deps: MessageExtensionDeps, caller: Caller, qu
   const started = performance.now();
   const { lifecycle, directory, clock, log } = deps;
   if (query.commandId !== undefined && query.commandId !== SEARCH_COMMAND) {
-    return messageResponse(`Co-sell Bot has no search command “${query.commandId}”.`);
+    return messageResponse(t('search.unknownCommand', { command: query.commandId }));
   }
   const person = await directory.person(caller.tenantId, caller.userId);
-  if (!person) return messageResponse(NOT_REGISTERED);
+  if (!person) return messageResponse(t('search.notRegistered'));
 
   const initialRun = String(parameter(query, 'initialRun')) === 'true';
   const raw = parameter(query, QUERY_PARAMETER);
@@ -119,6 +118,6 @@ export async function onMessageExtensionQuery(context: TurnContext, deps: Messag
   } catch (e) {
     if (e instanceof UnknownTenantError) return messageResponse(e.message);
     deps.log.error('message extension query failed', { activityId: context.activity.id, error: (e as Error).message, stack: (e as Error).stack });
-    return messageResponse('Sorry, the search failed on our side. Please try again in a moment.');
+    return messageResponse(t('search.failed'));
   }
 }

@@ -7,13 +7,14 @@ import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, s
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
+import { t, zmsg } from '../services/i18n.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { MAX_PARTNERS } from '../services/inputs.js';
 import { customerSizes, helpTypes, marketplaceIntents, salesStages, type Contact, type CustomerSize, type Draft, type MarketplaceIntent, type Person, type SalesStage } from '../services/model.js';
 import { parseActionData } from './action-data.js';
 
 const Step = z.object({
-  draftId: z.string().min(1, 'draftId is missing'),
+  draftId: z.string().min(1, zmsg('newDeal.error.draftMissing')),
   step: z.enum(stepOrder as [NewDealStep, ...NewDealStep[]]),
   go: z.enum(['next', 'back', 'partners', 'addPartner', 'search']),
 });
@@ -54,7 +55,7 @@ export class NewDealFlow {
     const pending = step === 'partners' && (go === 'addPartner' || (go === 'next' && (values.partnerOrgId ?? '') !== ''));
     if (pending) {
       if (partners.length >= MAX_PARTNERS) {
-        return this.show(caller, person, 'partners', await this.save(caller, draft, values, partners), {}, banner('attention', `A deal invites at most ${MAX_PARTNERS} partners at a time; invite more from the deal once it is created.`));
+        return this.show(caller, person, 'partners', await this.save(caller, draft, values, partners), {}, banner('attention', t('newDeal.banner.maxPartners', { max: MAX_PARTNERS })));
       }
       const problems = await this.partnerProblems(caller, values, partners);
       if (Object.keys(problems).length > 0) return this.show(caller, person, 'partners', await this.save(caller, draft, values, partners), problems);
@@ -63,7 +64,7 @@ export class NewDealFlow {
     }
     const saved = await this.save(caller, draft, values, partners);
     if (go === 'search') return this.show(caller, person, step, saved);
-    if (go === 'addPartner') return this.show(caller, person, 'partners', saved, {}, banner('good', 'Partner added. Add another or review the deal.'));
+    if (go === 'addPartner') return this.show(caller, person, 'partners', saved, {}, banner('good', t('newDeal.banner.partnerAdded')));
 
     const index = stepOrder.indexOf(step);
     const errors = await this.problems(caller, saved);
@@ -123,8 +124,8 @@ export class NewDealFlow {
     // Problems of partners already added are told by partner; the partner fields are for the one being added.
     const added = Object.entries(errors).filter(([k]) => /^partners\.\d+\./.test(k) && Number(k.split('.')[1]) < draft.partners.length);
     const { byField, unplaced } = placeErrors(newDealSteps[step].fields, Object.fromEntries(Object.entries(errors).filter((e) => !added.includes(e))));
-    unplaced.push(...added.map(([k, m]) => `Partner ${Number(k.split('.')[1]) + 1}: ${m}`));
-    const problems = Object.keys(errors).length > 0 ? banner('attention', unplaced.length > 0 ? unplaced.join(' ') : 'Please fix the fields marked below.') : undefined;
+    unplaced.push(...added.map(([k, m]) => t('newDeal.banner.partnerProblem', { number: Number(k.split('.')[1]) + 1, problem: m })));
+    const problems = Object.keys(errors).length > 0 ? banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('newDeal.banner.fix')) : undefined;
     return newDealCard({
       step,
       draftId: draft.id,
@@ -164,7 +165,7 @@ export class NewDealFlow {
 
   private async summary(orgId: string, step: NewDealStep, v: DraftValues, partners: DraftValues[], team: Contact[]): Promise<{ title: string; value: string }[]> {
     const names = await Promise.all(partners.map(async (p) => (await this.directory.organization(p.partnerOrgId ?? ''))?.name ?? p.partnerOrgId ?? ''));
-    const partnerLine = { title: 'Partners', value: names.join(', ') || 'none yet' };
+    const partnerLine = { title: t('newDeal.fact.partners'), value: names.join(', ') || t('newDeal.fact.noneYet') };
     if (step === 'partners') return [partnerLine];
     if (step !== 'review') return [];
     const known = v.customerId ? await this.directory.customer(orgId, v.customerId) : undefined;
@@ -172,26 +173,26 @@ export class NewDealFlow {
     const value = Number((v.dealValue ?? '').replace(/[,\s]/g, ''));
     return [
       {
-        title: 'Customer',
+        title: t('newDeal.fact.customer'),
         value: known
           ? customerChoice(known).title
           : [v.newCustomerName, addressLine({ addressLine1: v.newCustomerAddressLine1 ?? '', addressLine2: v.newCustomerAddressLine2 ?? '', city: v.newCustomerCity ?? '', state: v.newCustomerState ?? '', postalCode: v.newCustomerPostalCode ?? '', country: v.newCustomerCountry?.toUpperCase() ?? '' })].filter(Boolean).join(' · '),
       },
-      ...(v.customerSize && (customerSizes as readonly string[]).includes(v.customerSize) ? [{ title: 'Customer size', value: sizeLabel(v.customerSize as CustomerSize) }] : []),
-      { title: 'Sales stage', value: (salesStages as readonly string[]).includes(v.salesStage || 'Qualify') ? salesStageLabel((v.salesStage || 'Qualify') as SalesStage) : v.salesStage ?? '' },
-      { title: 'Marketplace purchase', value: (marketplaceIntents as readonly string[]).includes(v.customerMarketplaceIntent || 'HaveNotDecided') ? intentLabel((v.customerMarketplaceIntent || 'HaveNotDecided') as MarketplaceIntent) : v.customerMarketplaceIntent ?? '' },
-      { title: 'Contact', value: v.contactEmail ? `${v.contactFirstName ?? ''} ${v.contactLastName ?? ''} · ${v.contactEmail}` : 'none' },
-      { title: 'Deal', value: v.name ?? '' },
-      { title: 'Value', value: value > 0 ? money(value, v.currency || 'USD') : v.dealValue ?? '' },
-      { title: 'Close date', value: v.closingDateTime ? day(v.closingDateTime) : '' },
-      ...(v.externalReferenceId ? [{ title: 'CRM id', value: v.externalReferenceId }] : []),
-      ...(v.campaignId ? [{ title: 'Campaign id', value: v.campaignId }] : []),
-      ...(v.notes ? [{ title: 'Notes', value: v.notes }] : []),
-      { title: 'Team', value: team.map((m) => `${m.firstName} ${m.lastName}`.trim()).join(', ') },
-      { title: 'Solutions', value: solutions.join(', ') },
-      { title: 'Microsoft help', value: helpLabel(v.helpType || 'None') },
-      ...(v.shareWithMicrosoftSellers === 'true' ? [{ title: 'Microsoft sellers', value: 'Shared with them (partner-led)' }] : []),
-      { ...partnerLine, value: names.join(', ') || 'none' },
+      ...(v.customerSize && (customerSizes as readonly string[]).includes(v.customerSize) ? [{ title: t('newDeal.fact.customerSize'), value: sizeLabel(v.customerSize as CustomerSize) }] : []),
+      { title: t('newDeal.fact.salesStage'), value: (salesStages as readonly string[]).includes(v.salesStage || 'Qualify') ? salesStageLabel((v.salesStage || 'Qualify') as SalesStage) : v.salesStage ?? '' },
+      { title: t('newDeal.fact.marketplace'), value: (marketplaceIntents as readonly string[]).includes(v.customerMarketplaceIntent || 'HaveNotDecided') ? intentLabel((v.customerMarketplaceIntent || 'HaveNotDecided') as MarketplaceIntent) : v.customerMarketplaceIntent ?? '' },
+      { title: t('newDeal.fact.contact'), value: v.contactEmail ? `${v.contactFirstName ?? ''} ${v.contactLastName ?? ''} · ${v.contactEmail}` : t('newDeal.fact.none') },
+      { title: t('newDeal.fact.deal'), value: v.name ?? '' },
+      { title: t('newDeal.fact.value'), value: value > 0 ? money(value, v.currency || 'USD') : v.dealValue ?? '' },
+      { title: t('newDeal.fact.closeDate'), value: v.closingDateTime ? day(v.closingDateTime) : '' },
+      ...(v.externalReferenceId ? [{ title: t('newDeal.fact.crmId'), value: v.externalReferenceId }] : []),
+      ...(v.campaignId ? [{ title: t('newDeal.fact.campaignId'), value: v.campaignId }] : []),
+      ...(v.notes ? [{ title: t('newDeal.fact.notes'), value: v.notes }] : []),
+      { title: t('newDeal.fact.team'), value: team.map((m) => `${m.firstName} ${m.lastName}`.trim()).join(', ') },
+      { title: t('newDeal.fact.solutions'), value: solutions.join(', ') },
+      { title: t('newDeal.fact.microsoftHelp'), value: helpLabel(v.helpType || 'None') },
+      ...(v.shareWithMicrosoftSellers === 'true' ? [{ title: t('newDeal.fact.microsoftSellers'), value: t('newDeal.fact.sharedWithSellers') }] : []),
+      { ...partnerLine, value: names.join(', ') || t('newDeal.fact.none') },
     ];
   }
 }

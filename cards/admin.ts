@@ -1,39 +1,39 @@
 // The administration card, for admins only: the organization's set-up (name, Partner ID, listed in
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
+import { t } from '../services/i18n.js';
 import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
 import { customerFileHelp } from './customer-import.js';
-import { choicesOf, coSellStatusLabel, dateTime, roleLabel } from './format.js';
+import { choicesOf, coSellStatusLabel, dateTime, number, roleLabel } from './format.js';
 import { defineForm, inputsOf, NO_CHOICE, picked } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
-
 export const organizationForm = defineForm({
-  title: 'Your organization',
+  title: 'admin.org.title',
   fields: [
-    { id: 'name', label: 'Organization name, as partners know it', kind: 'text', required: true, maxLength: 200 },
+    { id: 'name', label: 'admin.org.name', kind: 'text', required: true, maxLength: 200 },
     {
       id: 'partnerId',
-      label: 'Partner ID (Partner Center: Account settings > Identifiers)',
+      label: 'admin.org.partnerId',
       kind: 'text',
       maxLength: 10,
       regex: '^(\\d{6,10})?$',
-      errorMessage: 'A Partner ID is 6 to 10 digits.',
+      errorMessage: 'admin.org.partnerIdError',
     },
-    { id: 'inEcosystem', label: 'Co-sell ecosystem', kind: 'toggle', title: 'Listed: other partners can find us and invite us to their deals' },
+    { id: 'inEcosystem', label: 'admin.org.ecosystem', kind: 'toggle', title: 'admin.org.ecosystemListed' },
   ] as const,
-  submit: { title: 'Save', style: 'positive' },
+  submit: { title: 'admin.org.save', style: 'positive' },
   toInput: (v): OrganizationSettings => ({ name: v.name, partnerId: v.partnerId, inEcosystem: v.inEcosystem === 'true' }),
 });
 
 /** No client checks on it: Teams checks every input of the card on any button, and the other forms' buttons must work with it empty. */
 export const solutionForm = defineForm({
-  title: 'Add or change a solution',
+  title: 'admin.solution.formTitle',
   fields: [
-    { id: 'solutionId', label: 'Solution', kind: 'choice', choices: 'ownSolutions', errors: ['id'] },
-    { id: 'solutionName', label: 'Name', kind: 'text', required: true, maxLength: 200, errors: ['name'] },
-    { id: 'coSellStatus', label: 'Co-sell status', kind: 'choice', choices: 'coSellStatuses', required: true, placeholder: 'Pick a status' },
+    { id: 'solutionId', label: 'admin.solution.solution', kind: 'choice', choices: 'ownSolutions', errors: ['id'] },
+    { id: 'solutionName', label: 'admin.solution.name', kind: 'text', required: true, maxLength: 200, errors: ['name'] },
+    { id: 'coSellStatus', label: 'admin.solution.status', kind: 'choice', choices: 'coSellStatuses', required: true, placeholder: 'admin.solution.statusPlaceholder' },
   ] as const,
-  submit: { title: 'Save solution', style: 'positive' },
+  submit: { title: 'admin.solution.save', style: 'positive' },
   toInput: (v) => ({ ...(v.solutionId ? { id: v.solutionId } : {}), name: v.solutionName, coSellStatus: v.coSellStatus }),
 });
 
@@ -84,8 +84,8 @@ function recentChanges(people: Person[], max: number): Element[] {
     .slice(0, max);
   if (changes.length === 0) return [];
   return [
-    heading('Recent role changes', { weight: 'Bolder', spacing: 'Medium' }),
-    ...changes.map((c) => plain(`${dateTime(c.at)} · ${c.byName} changed the roles of ${c.who} to ${rolesText(c.to)} (was ${rolesText(c.from)})`, { size: 'Small', spacing: 'None' })),
+    heading(t('admin.roleChanges.title'), { weight: 'Bolder', spacing: 'Medium' }),
+    ...changes.map((c) => plain(t('admin.roleChanges.change', { at: dateTime(c.at), by: c.byName, who: c.who, to: rolesText(c.to), from: rolesText(c.from) }), { size: 'Small', spacing: 'None' })),
   ];
 }
 
@@ -95,19 +95,19 @@ function solutionItems(d: AdminCardData, level: Level): Element[] {
   const retired = d.solutions.length - active.length;
   const shown = active.slice(0, level.solutions);
   return [
-    heading(`Solutions · ${active.length}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-    heading('Co-sell ready and incentivized ones can be put on deals, by you and by the partners you invite.', { isSubtle: true, spacing: 'None' }),
+    heading(t('admin.solutions.title', { count: number(active.length) }), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+    heading(t('admin.solutions.intro'), { isSubtle: true, spacing: 'None' }),
     ...shown.flatMap((s) => [
       {
         type: 'ColumnSet',
         columns: [
           { type: 'Column', width: 'stretch', items: [plain(s.name), heading(coSellStatusLabel(s.coSellStatus), { isSubtle: true, size: 'Small', spacing: 'None' })] },
-          { type: 'Column', width: 'auto', items: [{ type: 'ActionSet', actions: [execute('Retire', 'retireSolution', { solutionId: s.id }, { inputs: 'none' })] }] },
+          { type: 'Column', width: 'auto', items: [{ type: 'ActionSet', actions: [execute(t('admin.solutions.retire'), 'retireSolution', { solutionId: s.id }, { inputs: 'none' })] }] },
         ],
       },
     ]),
-    ...(shown.length < active.length ? [heading(`And ${active.length - shown.length} more, not shown: the card would be too large for Teams.`, { isSubtle: true })] : []),
-    ...(retired > 0 ? [heading(`${retired} retired: no new deal carries them; the deals that do keep them.`, { isSubtle: true })] : []),
+    ...(shown.length < active.length ? [heading(t('admin.moreNotShown', { count: active.length - shown.length }), { isSubtle: true })] : []),
+    ...(retired > 0 ? [heading(t('admin.solutions.retired', { count: retired }), { isSubtle: true })] : []),
     heading(solutionForm.title, { weight: 'Bolder', spacing: 'Medium' }),
     ...inputsOf(solutionForm.fields, {
       values: { solutionId: NO_CHOICE, ...d.values },
@@ -115,7 +115,7 @@ function solutionItems(d: AdminCardData, level: Level): Element[] {
       clientChecks: false,
       titleChars: level.titleChars,
       choices: {
-        ownSolutions: [{ title: 'A new solution', value: NO_CHOICE }, ...active.map((s) => ({ title: s.name, value: s.id }))],
+        ownSolutions: [{ title: t('admin.solution.new'), value: NO_CHOICE }, ...active.map((s) => ({ title: s.name, value: s.id }))],
         coSellStatuses: choicesOf(coSellStatuses, coSellStatusLabel),
       },
     }),
@@ -140,29 +140,22 @@ export function adminCard(d: AdminCardData): Card {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
-    fallbackText: 'Co-sell Bot administration: update Teams to see this card.',
+    fallbackText: t('admin.fallback'),
     body: [
-      heading('Administration', { size: 'Large', weight: 'Bolder' }),
-      ...(org.setUpDateTime
-        ? []
-        : [heading('Set up your organization: the name partners know it by, its Partner ID, and whether other partners can find and invite it.', { isSubtle: true })]),
+      heading(t('admin.title'), { size: 'Large', weight: 'Bolder' }),
+      ...(org.setUpDateTime ? [] : [heading(t('admin.setUpFirst'), { isSubtle: true })]),
       ...(banner.show ? [{ type: 'Container', style: banner.style, items: [plain(banner.text, { weight: 'Bolder' })] }] : []),
       heading(organizationForm.title, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       ...inputsOf(organizationForm.fields, { values, errors: d.errors ?? {}, choices: {} }),
       { type: 'ActionSet', actions: [execute(organizationForm.submit.title, 'setUp', {}, { style: 'positive' })] },
       ...solutionItems(d, level),
-      heading(`Customers · ${d.customers}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-      heading(`Sellers pick the deal's customer from this directory; one they type by hand is kept for their next deal. ${customerFileHelp}`, { isSubtle: true, spacing: 'None' }),
-      heading('Where alerts go', { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-      heading(
-        `New referrals alert the ${referralsAdmins.length > 0 ? 'referrals admins' : 'admins (there is no referrals admin)'} in their personal chats${
-          org.alertChannelId ? ', and one team channel' : ''
-        }. To alert a team channel too, say “alerts here” in it; “alerts off” stops it.`,
-        { isSubtle: true },
-      ),
-      plain(alerted.map((p) => p.name).join(', ') || 'Nobody yet', { spacing: 'None' }),
-      heading(`People · ${people.length}`, { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-      heading('Everyone who has used Co-sell Bot, and the members of the teams it is installed in. A change applies to their next click; at least one admin remains.', { isSubtle: true, spacing: 'None' }),
+      heading(t('admin.customers.title', { count: number(d.customers) }), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+      heading(t('admin.customers.intro', { fileHelp: customerFileHelp() }), { isSubtle: true, spacing: 'None' }),
+      heading(t('admin.alerts.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+      heading(t('admin.alerts.where', { to: referralsAdmins.length > 0 ? 'referralsAdmins' : 'admins', channel: org.alertChannelId ? 'yes' : 'no' }), { isSubtle: true }),
+      plain(alerted.map((p) => p.name).join(', ') || t('admin.alerts.nobody'), { spacing: 'None' }),
+      heading(t('admin.people.title', { count: number(people.length) }), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+      heading(t('admin.people.intro'), { isSubtle: true, spacing: 'None' }),
       ...people.slice(0, level.people).flatMap((p) => [
         plain(p.email ? `${p.name} · ${p.email}` : p.name, { spacing: 'Small' }),
         {
@@ -175,8 +168,8 @@ export function adminCard(d: AdminCardData): Card {
         },
         ...(d.errors?.[roleInputId(p.userId)] ? [plain(d.errors[roleInputId(p.userId)]!, { color: 'Attention', size: 'Small', spacing: 'None' })] : []),
       ]),
-      ...(level.people < people.length ? [heading(`And ${people.length - level.people} more, not shown: the card would be too large for Teams.`, { isSubtle: true })] : []),
-      { type: 'ActionSet', actions: [execute('Save roles', 'setRoles', { shown: people.slice(0, level.people).map((p) => p.userId) }, { style: 'positive' })] },
+      ...(level.people < people.length ? [heading(t('admin.moreNotShown', { count: people.length - level.people }), { isSubtle: true })] : []),
+      { type: 'ActionSet', actions: [execute(t('admin.people.save'), 'setRoles', { shown: people.slice(0, level.people).map((p) => p.userId) }, { style: 'positive' })] },
       ...recentChanges(people, 5),
     ],
   }));

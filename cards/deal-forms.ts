@@ -18,25 +18,26 @@ export interface DealFormContext {
 const memberEmail = (ctx: DealFormContext) => (typeof ctx.action.memberEmail === 'string' ? ctx.action.memberEmail : '');
 
 const { name: dealName, dealValue, currency, closingDateTime: closeDate, externalReferenceId: crmId, campaignId, notes, solutionIds } = dealFields;
-const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'Reason', kind: 'choice', choices, required: true, placeholder: 'Pick a reason', errorMessage: 'Pick a reason from the list.' }) as const;
+const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'dealForm.reason', kind: 'choice', choices, required: true, placeholder: 'dealForm.reason.placeholder', errorMessage: 'dealForm.reason.error' }) as const;
+const optionalNotes = notes('dealForm.notes');
 
 export const dealForms = {
   accept: defineForm({
-    title: 'Accept this referral',
+    title: 'dealForm.accept.title',
     fields: [
       dealName,
       dealValue,
       currency,
       closeDate,
-      notes('Notes (optional, only your organization reads them)'),
+      optionalNotes,
       crmId,
       campaignId,
       ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'team.*', {
-        hint: 'Add someone from your company to the team (optional when the team has people)',
+        hint: 'dealForm.accept.teamHint',
         alsoErrors: ['team'],
       }),
     ],
-    submit: { title: 'Accept', style: 'positive' },
+    submit: { title: 'deal.button.accept', style: 'positive' },
     toInput: (v): AcceptInput => {
       const member = contactOf(v.firstName, v.lastName, v.phoneNumber, v.email);
       const { name, dealValue, currency, closingDateTime, notes, externalReferenceId, campaignId } = v;
@@ -44,24 +45,24 @@ export const dealForms = {
     },
   }),
   decline: defineForm({
-    title: 'Decline this referral',
-    fields: [reason('declineReasons'), notes('Notes (optional, only your organization reads them)')],
-    submit: { title: 'Decline', style: 'destructive' },
+    title: 'dealForm.decline.title',
+    fields: [reason('declineReasons'), optionalNotes],
+    submit: { title: 'dealForm.decline.submit', style: 'destructive' },
     toInput: (v): DeclineInput => ({ reason: v.reason, notes: v.notes }),
   }),
   edit: defineForm({
-    title: 'Edit the deal',
-    fields: [dealName, dealValue, currency, closeDate, dealFields.salesStage, dealFields.customerMarketplaceIntent, crmId, campaignId, dealFields.shareWithMicrosoftSellers, notes('Add a note (optional, only your organization reads it)')],
-    submit: { title: 'Save', style: 'positive' },
+    title: 'dealForm.edit.title',
+    fields: [dealName, dealValue, currency, closeDate, dealFields.salesStage, dealFields.customerMarketplaceIntent, crmId, campaignId, dealFields.shareWithMicrosoftSellers, notes('dealForm.edit.note')],
+    submit: { title: 'dealForm.edit.submit', style: 'positive' },
     toInput: (v): EditInput => ({ ...v }),
   }),
   addTeam: defineForm({
-    title: 'Add team members',
+    title: 'dealForm.addTeam.title',
     fields: [
-      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
-      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'members.*', { hint: 'Someone new', alsoErrors: ['members'] }),
+      { id: 'recent', label: 'dealForm.addTeam.recent', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
+      ...contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'members.*', { hint: 'dealForm.addTeam.someoneNew', alsoErrors: ['members'] }),
     ],
-    submit: { title: 'Add to team', style: 'positive' },
+    submit: { title: 'dealForm.addTeam.submit', style: 'positive' },
     toInput: (v, ctx: DealFormContext): z.input<typeof TeamInput> => {
       const chosen = picked(v.recent);
       const member = contactOf(v.firstName, v.lastName, v.phoneNumber, v.email);
@@ -69,53 +70,53 @@ export const dealForms = {
     },
   }),
   solutions: defineForm({
-    title: 'Solutions on this deal',
+    title: 'dealForm.solutions.title',
     fields: [solutionIds],
-    submit: { title: 'Save solutions', style: 'positive' },
+    submit: { title: 'dealForm.solutions.submit', style: 'positive' },
     toInput: (v): z.input<typeof SolutionsInput> => ({ solutionIds: v.solutionIds }),
   }),
   addNote: defineForm({
-    title: 'Add a note',
+    title: 'dealForm.addNote.title',
     fields: [
-      { id: 'text', label: 'Note (every organization on the deal reads it)', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'Write the note first.' },
-      { id: 'internal', label: 'Who reads it', kind: 'toggle', title: 'Only my organization: an internal note' },
+      { id: 'text', label: 'dealForm.addNote.text', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'dealForm.addNote.text.error' },
+      { id: 'internal', label: 'dealForm.addNote.internal', kind: 'toggle', title: 'dealForm.addNote.internal.title' },
     ],
-    submit: { title: 'Add note', style: 'positive' },
+    submit: { title: 'deal.button.addNote', style: 'positive' },
     toInput: (v): z.input<typeof NoteInput> => ({ text: v.text, internal: v.internal === 'true' }),
   }),
   editMember: defineForm({
-    title: 'Change a team member',
+    title: 'dealForm.editMember.title',
     fields: contactFields({ firstName: 'firstName', lastName: 'lastName', phone: 'phoneNumber', email: 'email' }, 'member', { required: true }),
-    submit: { title: 'Save member', style: 'positive' },
+    submit: { title: 'dealForm.editMember.submit', style: 'positive' },
     toInput: (v, ctx: DealFormContext): z.input<typeof TeamMemberInput> => ({ email: memberEmail(ctx), member: { firstName: v.firstName, lastName: v.lastName, phoneNumber: v.phoneNumber, email: v.email } }),
   }),
   removeMember: defineForm({
-    title: 'Remove a team member',
+    title: 'dealForm.removeMember.title',
     fields: [],
-    submit: { title: 'Remove', style: 'destructive' },
+    submit: { title: 'log.button.remove', style: 'destructive' },
     toInput: (_v, ctx: DealFormContext): z.input<typeof RemoveMemberInput> => ({ email: memberEmail(ctx) }),
   }),
   assign: defineForm({
-    title: 'Hand this referral to someone',
-    fields: [{ id: 'userId', label: 'Who takes it (they are alerted, and may then act on it)', kind: 'choice', choices: 'people', required: true, placeholder: 'Pick a person', errorMessage: 'Pick who takes this referral.' }],
-    submit: { title: 'Assign', style: 'positive' },
+    title: 'dealForm.assign.title',
+    fields: [{ id: 'userId', label: 'dealForm.assign.who', kind: 'choice', choices: 'people', required: true, placeholder: 'dealForm.assign.who.placeholder', errorMessage: 'dealForm.assign.who.error' }],
+    submit: { title: 'deal.button.assign', style: 'positive' },
     toInput: (v): z.input<typeof AssignInput> => ({ userId: v.userId }),
   }),
   invite: defineForm({
-    title: 'Invite to this deal',
+    title: 'dealForm.invite.title',
     fields: [
-      { id: 'inviteMicrosoft', label: 'Microsoft', kind: 'toggle', title: 'Ask Microsoft for help (Microsoft has 14 days to answer)', group: 'microsoft', hint: 'Microsoft' },
-      { id: 'helpType', label: 'Help you need from Microsoft', kind: 'choice', choices: 'helpTypes', group: 'microsoft', errors: ['microsoft.helpType'] },
-      { id: 'microsoftNotes', label: 'Notes for Microsoft', kind: 'multiline', maxLength: 4000, group: 'microsoft', errors: ['microsoft.notes'] },
+      { id: 'inviteMicrosoft', label: 'dealForm.invite.microsoft', kind: 'toggle', title: 'dealForm.invite.microsoft.title', group: 'microsoft', hint: 'dealForm.invite.microsoft' },
+      { id: 'helpType', label: 'dealForm.invite.helpType', kind: 'choice', choices: 'helpTypes', group: 'microsoft', errors: ['microsoft.helpType'] },
+      { id: 'microsoftNotes', label: 'dealForm.invite.microsoftNotes', kind: 'multiline', maxLength: 4000, group: 'microsoft', errors: ['microsoft.notes'] },
       ...contactFields({ firstName: 'contactFirstName', lastName: 'contactLastName', phone: 'contactPhone', email: 'contactEmail' }, 'microsoft.customerContact', {
-        hint: 'The customer’s contact (required for Microsoft’s help)',
+        hint: 'dealForm.invite.contactHint',
         group: 'contact',
       }),
-      { id: 'consentToShare', label: 'Consent', kind: 'toggle', title: 'The customer agreed to share their contact with Microsoft', group: 'microsoft', errors: ['microsoft.consentToShare'] },
+      { id: 'consentToShare', label: 'dealForm.invite.consent', kind: 'toggle', title: 'dealForm.invite.consent.title', group: 'microsoft', errors: ['microsoft.consentToShare'] },
       // The people working with the partner are picked by their place on the team: the card's version pins the team.
       ...partnerFields.map((f) => ({ ...f, group: 'partner' })),
     ],
-    submit: { title: 'Send invitation', style: 'positive' },
+    submit: { title: 'dealForm.invite.submit', style: 'positive' },
     toInput: (v, { view }: DealFormContext): InviteInput => {
       const people = picked(v.partnerTeam);
       return {
@@ -136,24 +137,24 @@ export const dealForms = {
     },
   }),
   won: defineForm({
-    title: 'Mark the deal Won',
-    fields: [notes('Notes (optional, only your organization reads them)')],
-    submit: { title: 'Mark won', style: 'positive' },
+    title: 'dealForm.won.title',
+    fields: [optionalNotes],
+    submit: { title: 'deal.button.markWon', style: 'positive' },
     toInput: (v): WonInput => ({ notes: v.notes }),
   }),
   register: defineForm({
-    title: 'Register the win with Partner Center',
+    title: 'dealForm.register.title',
     fields: [
-      { id: 'contractValue', label: 'Contract value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'Enter the value as a number, such as 50000.' },
-      { id: 'regCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errors: ['currency'] },
-      { id: 'signDate', label: 'Signed on', kind: 'date', required: true, half: true, errorMessage: 'Pick the date the contract was signed.' },
-      { id: 'termMonths', label: 'Term (months)', kind: 'text', required: true, half: true, regex: '^\\d{1,3}$', errorMessage: 'Give the term in months, such as 12.' },
-      { id: 'startDate', label: 'Contract starts', kind: 'date', required: true, half: true, errorMessage: 'Pick the contract’s start date.' },
-      { id: 'endDate', label: 'Contract ends', kind: 'date', required: true, half: true, errorMessage: 'Pick the contract’s end date.' },
-      { id: 'azureSolutionIds', label: 'Deployed on Azure', kind: 'multi', choices: 'registrable' },
-      { id: 'marketplaceSolutionIds', label: 'Transacted through the commercial marketplace', kind: 'multi', choices: 'registrable' },
+      { id: 'contractValue', label: 'dealForm.register.value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'dealForm.register.value.error' },
+      { id: 'regCurrency', label: 'form.currency', kind: 'choice', choices: 'currencies', required: true, half: true, errors: ['currency'] },
+      { id: 'signDate', label: 'dealForm.register.signDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.signDate.error' },
+      { id: 'termMonths', label: 'dealForm.register.term', kind: 'text', required: true, half: true, regex: '^\\d{1,3}$', errorMessage: 'dealForm.register.term.error' },
+      { id: 'startDate', label: 'dealForm.register.startDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.startDate.error' },
+      { id: 'endDate', label: 'dealForm.register.endDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.endDate.error' },
+      { id: 'azureSolutionIds', label: 'dealForm.register.azure', kind: 'multi', choices: 'registrable' },
+      { id: 'marketplaceSolutionIds', label: 'dealForm.register.marketplace', kind: 'multi', choices: 'registrable' },
     ],
-    submit: { title: 'Register', style: 'positive' },
+    submit: { title: 'dealForm.register.submit', style: 'positive' },
     toInput: (v): RegisterInput => ({
       contractValue: v.contractValue,
       currency: v.regCurrency,
@@ -166,18 +167,18 @@ export const dealForms = {
     }),
   }),
   registrationStatus: defineForm({
-    title: 'Where the registration stands',
+    title: 'dealForm.registrationStatus.title',
     fields: [
-      { id: 'status', label: 'Status in Partner Center', kind: 'choice', choices: 'registrationStatuses', required: true, errorMessage: 'Pick a status from the list.' },
-      { id: 'statusReason', label: 'What Partner Center said (optional)', kind: 'multiline', maxLength: 500 },
+      { id: 'status', label: 'dealForm.registrationStatus.status', kind: 'choice', choices: 'registrationStatuses', required: true, errorMessage: 'dealForm.registrationStatus.status.error' },
+      { id: 'statusReason', label: 'dealForm.registrationStatus.reason', kind: 'multiline', maxLength: 500 },
     ],
-    submit: { title: 'Save status', style: 'positive' },
+    submit: { title: 'dealForm.registrationStatus.submit', style: 'positive' },
     toInput: (v): RegistrationStatusInput => ({ status: v.status, statusReason: v.statusReason }),
   }),
   lost: defineForm({
-    title: 'Mark the deal Lost',
-    fields: [reason('lostReasons'), notes('Notes (optional, only your organization reads them)')],
-    submit: { title: 'Mark lost', style: 'destructive' },
+    title: 'dealForm.lost.title',
+    fields: [reason('lostReasons'), optionalNotes],
+    submit: { title: 'deal.button.markLost', style: 'destructive' },
     toInput: (v): LostInput => ({ reason: v.reason, notes: v.notes }),
   }),
 } as const;

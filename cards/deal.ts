@@ -2,12 +2,13 @@
 // now, and at most one form (accept, decline, edit, ...). Long notes and teams are cut so the card
 // fits Teams; the whole notes log and team open in a card of their own.
 import type { DealNote, ReferralView, TeamGroup } from '../services/lifecycle.js';
-import type { Contact, Organization, Referral, Registration, RegistrationStatus, Solution } from '../services/model.js';
-import { declineReasons, helpTypes, lostReasons, registrationStatuses } from '../services/model.js';
+import type { Contact, Organization, Referral, Registration, RegistrationStatus, Solution, Stage } from '../services/model.js';
+import { declineReasons, helpTypes, lostReasons, marketplaceIntents, registrationStatuses, salesStages, stages } from '../services/model.js';
+import { amountText, say, t, type MessageKey } from '../services/i18n.js';
 import { closeDatePassed } from '../services/referral-rules.js';
 import { dealForms, type DealFormId } from './deal-forms.js';
 import template from './deal.json' with { type: 'json' };
-import { addressLine, choicesOf, coSellStatusLabel, currencies, dateTime, day, daysLeft, dealTypeLabel, heartTitle, helpLabel, intentLabel, money, partnerSolutionChoices, personChoice, pipelineChoices, reasonLabel, registrationStatusLabel, salesStageLabel, shortId, sizeLabel, solutionChoices, stageStyle } from './format.js';
+import { addressLine, choicesOf, coSellStatusLabel, currencies, dateTime, day, daysLeft, dealTypeLabel, directionLabel, heartTitle, helpLabel, intentLabel, money, partnerSolutionChoices, personChoice, pipelineChoices, reasonLabel, registrationStatusLabel, salesStageLabel, shortId, sizeLabel, solutionChoices, stageLabel, stageStyle } from './format.js';
 import { inputsOf, type Choice, type Choices } from './forms.js';
 import { clip, compile, execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
 
@@ -34,13 +35,16 @@ export interface DealCardOptions {
 
 const fullName = (m: Contact) => [m.firstName, m.lastName].filter(Boolean).join(' ');
 /** Who wrote a note, for which organization, and whether only that organization reads it. */
-const noteHeader = (n: DealNote) => `${dateTime(n.at)} · ${n.byName}, ${n.orgName}${n.visibility === 'internal' ? ' · internal, only your organization reads it' : ''}`;
+const noteHeader = (n: DealNote) => t(n.visibility === 'internal' ? 'deal.note.headerInternal' : 'deal.note.header', { at: dateTime(n.at), name: n.byName, org: n.orgName });
+/** An organization's name over its people, saying which is the viewer's. */
+const orgLine = (g: TeamGroup) => (g.own ? t('deal.team.yours', { org: g.orgName }) : g.orgName);
+const andMore = (count: number) => t('common.andMore', { count });
 
 /** The team by organization, each under its name when there are several: a bold line, then its people. */
 function teamEntries(teams: TeamGroup[]): { text: string; weight: 'Bolder' | 'Default' }[] {
   const groups = teams.filter((g) => g.members.length > 0);
   if (groups.length === 1 && groups[0]!.own) return groups[0]!.members.map((m) => ({ text: personLine(m), weight: 'Default' }));
-  return groups.flatMap((g) => [{ text: g.own ? `${g.orgName} (yours)` : g.orgName, weight: 'Bolder' as const }, ...g.members.map((m) => ({ text: personLine(m), weight: 'Default' as const }))]);
+  return groups.flatMap((g) => [{ text: orgLine(g), weight: 'Bolder' as const }, ...g.members.map((m) => ({ text: personLine(m), weight: 'Default' as const }))]);
 }
 
 /** The lines up to the `max`th person, organization names included; the rest is "and N more". */
@@ -82,7 +86,7 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
   const date = r.details.closingDateTime.slice(0, 10);
   return {
     name: r.name,
-    dealValue: String(r.details.dealValue),
+    dealValue: amountText(r.details.dealValue),
     currency: r.details.currency,
     closingDateTime: date,
     externalReferenceId: r.externalReferenceId,
@@ -100,7 +104,7 @@ function defaults(view: ReferralView, now: Date): Record<string, string> {
     // Everyone on the team works with the partner unless the seller says otherwise (by place on the team).
     partnerTeam: r.team.map((_, i) => String(i)).join(','),
     partnerHelpType: 'GeneralOrOther',
-    contractValue: String(r.details.dealValue),
+    contractValue: amountText(r.details.dealValue),
     regCurrency: r.details.currency,
     signDate: now.toISOString().slice(0, 10),
     startDate: now.toISOString().slice(0, 10),
@@ -124,23 +128,23 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const contacts = r.customerProfile.team;
   const help = r.details.assistanceRequestCode;
   const facts = [
-    { title: 'Customer', value: [r.customerProfile.name, address].filter(Boolean).join(' · ') },
+    { title: t('deal.fact.customer'), value: [r.customerProfile.name, address].filter(Boolean).join(' · ') },
     ...(r.customerProfile.duns ? [{ title: 'D-U-N-S', value: r.customerProfile.duns }] : []),
-    ...(r.customerProfile.size ? [{ title: 'Customer size', value: sizeLabel(r.customerProfile.size) }] : []),
-    ...contacts.slice(0, limits.contacts).map((m) => ({ title: 'Customer contact', value: personLine(m) })),
-    ...(contacts.length > limits.contacts ? [{ title: 'Customer contact', value: `and ${contacts.length - limits.contacts} more` }] : []),
-    ...(r.assignedTo ? [{ title: 'Assigned to', value: r.assignedTo.name }] : []),
-    { title: 'Estimated value', value: money(r.details.dealValue, r.details.currency) },
-    { title: 'Estimated close', value: day(r.details.closingDateTime) },
-    ...(r.status !== 'Closed' ? [{ title: 'Sales stage', value: salesStageLabel(r.salesStage) }] : []),
-    { title: 'Marketplace purchase', value: intentLabel(r.customerMarketplaceIntent) },
+    ...(r.customerProfile.size ? [{ title: t('deal.fact.customerSize'), value: sizeLabel(r.customerProfile.size) }] : []),
+    ...contacts.slice(0, limits.contacts).map((m) => ({ title: t('deal.fact.customerContact'), value: personLine(m) })),
+    ...(contacts.length > limits.contacts ? [{ title: t('deal.fact.customerContact'), value: andMore(contacts.length - limits.contacts) }] : []),
+    ...(r.assignedTo ? [{ title: t('deal.fact.assignedTo'), value: r.assignedTo.name }] : []),
+    { title: t('deal.fact.value'), value: money(r.details.dealValue, r.details.currency) },
+    { title: t('deal.fact.close'), value: day(r.details.closingDateTime) },
+    ...(r.status !== 'Closed' ? [{ title: t('deal.fact.salesStage'), value: salesStageLabel(r.salesStage) }] : []),
+    { title: t('deal.fact.marketplace'), value: intentLabel(r.customerMarketplaceIntent) },
     // "None" keeps the creator's deal private; on a referral someone sent, it only means no help was named.
-    ...(help !== 'None' ? [{ title: r.direction === 'Incoming' ? 'Help requested' : 'Help from Microsoft', value: helpLabel(help) }] : []),
-    ...(r.externalReferenceId ? [{ title: 'CRM id', value: r.externalReferenceId }] : []),
-    ...(r.campaignId ? [{ title: 'Campaign id', value: r.campaignId }] : []),
-    ...(r.statusReason ? [{ title: 'Reason', value: reasonLabel(r.substatus, r.statusReason) }] : []),
+    ...(help !== 'None' ? [{ title: t(r.direction === 'Incoming' ? 'deal.fact.helpRequested' : 'deal.fact.helpFromMicrosoft'), value: helpLabel(help) }] : []),
+    ...(r.externalReferenceId ? [{ title: t('deal.fact.crmId'), value: r.externalReferenceId }] : []),
+    ...(r.campaignId ? [{ title: t('deal.fact.campaignId'), value: r.campaignId }] : []),
+    ...(r.statusReason ? [{ title: t('deal.fact.reason'), value: reasonLabel(r.substatus, r.statusReason) }] : []),
     ...(r.registration ? registrationFacts(r.registration) : []),
-    { title: 'Deal id', value: shortId(r.id) },
+    { title: t('deal.fact.dealId'), value: shortId(r.id) },
   ];
   const last = r.history.at(-1)!;
   // A registration comes after the win: the archive names the change that closed the deal.
@@ -153,42 +157,42 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const clipped = notes.some((n) => n.text.length > limits.noteChars);
   return {
     referralId: r.id,
-    shortId: shortId(r.id),
-        version: r.version,
+    fallbackText: t('deal.fallback', { id: shortId(r.id) }),
+    version: r.version,
     name: r.name,
-    subtitle: `${dealTypeLabel(view.dealType)} · ${r.direction === 'Incoming' ? 'Inbound' : 'Outbound'}`,
-    stage: r.substatus,
+    subtitle: `${dealTypeLabel(view.dealType)} · ${directionLabel(r.direction)}`,
+    stageLabel: stageLabel(r.substatus),
     stageStyle: stageStyle[r.substatus],
     archived: r.status === 'Closed',
-    archivedText: `Archived: ${r.substatus} on ${dateTime(closing.at)} by ${closing.byName}. Nothing can change any more.`,
+    archivedText: t('deal.archived', { stage: stageLabel(r.substatus), at: dateTime(closing.at), name: closing.byName }),
     // Who did what last stays on the card when it is opened again later.
-    lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? `Last change: ${last.action} by ${last.byName}, ${dateTime(last.at)}` : '',
+    lastChangeText: r.status !== 'Closed' && r.history.length > 1 ? t('deal.lastChange', { action: say(last.action), name: last.byName, at: dateTime(last.at) }) : '',
     // An invitation still to answer on a deal another organization has already closed: say so before the seller decides.
     outcomeText:
       r.substatus === 'Received'
         ? view.participants
             .filter((p) => p.stage === 'Won' || p.stage === 'Lost')
-            .map((p) => `${p.orgName} marked this deal ${p.stage} on ${day(p.since)}. Decide knowing it.`)
+            .map((p) => t('deal.outcome', { org: p.orgName, stage: stageLabel(p.stage), date: day(p.since) }))
             .join(' ')
         : '',
-    closeDateText: closeDatePassed(r, o.now) ? `The estimated close date, ${day(r.details.closingDateTime)}, has passed: set a new one with Edit.` : '',
-    respondText: r.substatus === 'Received' && r.expirationDateTime ? `${daysLeft(r.expirationDateTime, o.now)} (until ${dateTime(r.expirationDateTime)})` : '',
-    invitedByText: r.inviteContext
-      ? `From ${r.inviteContext.invitedBy.organizationName} (${r.inviteContext.invitedBy.userName})${r.inviteContext.notes ? `: “${clip(r.inviteContext.notes, limits.noteChars)}”` : ''}`
+    closeDateText: closeDatePassed(r, o.now) ? t('deal.closeDatePassed', { date: day(r.details.closingDateTime) }) : '',
+    respondText: r.substatus === 'Received' && r.expirationDateTime ? t('deal.respond', { left: daysLeft(r.expirationDateTime, o.now), until: dateTime(r.expirationDateTime) }) : '',
+    invitedByText: r.inviteContext ? invitedBy(r.inviteContext, limits.noteChars) : '',
+    contactsText: r.inviteContext?.contacts.length
+      ? t('deal.contacts', { org: r.inviteContext.invitedBy.organizationName, names: clip(r.inviteContext.contacts.map(fullName).join(', '), limits.noteChars) })
       : '',
-    contactsText: r.inviteContext?.contacts.length ? `Your contacts at ${r.inviteContext.invitedBy.organizationName}: ${clip(r.inviteContext.contacts.map(fullName).join(', '), limits.noteChars)}` : '',
     facts,
     team: teamShown,
-    teamMore: teamCount > limits.team ? `and ${teamCount - limits.team} more` : '',
-    teamCount,
+    teamMore: teamCount > limits.team ? andMore(teamCount - limits.team) : '',
     // The whole team's card is also where the organization's own people are changed or removed.
     moreTeam: teamCount > limits.team || (c.addTeam && ownMembers > 0),
     solutions: view.solutions.slice(0, limits.solutions).map((s) => ({ text: solutionLine(s) })),
-    solutionsMore: view.solutions.length > limits.solutions ? `and ${view.solutions.length - limits.solutions} more` : '',
-    participants: view.participants.map((p) => ({ text: `${p.orgName}: ${p.stage}` })),
+    solutionsMore: view.solutions.length > limits.solutions ? andMore(view.solutions.length - limits.solutions) : '',
+    participants: view.participants.map((p) => ({ text: `${p.orgName}: ${stageLabel(p.stage)}` })),
     notes: notes.map((n) => ({ header: noteHeader(n), text: clip(n.text, limits.noteChars) })),
-    noteCount: view.notes.length,
-    historyCount: r.history.length,
+    allNotesTitle: t('deal.button.allNotes', { count: view.notes.length }),
+    wholeTeamTitle: t('deal.button.wholeTeam', { count: teamCount }),
+    historyTitle: t('deal.button.history', { count: r.history.length }),
     moreNotes: view.notes.length > notes.length || clipped,
     inviteNote: c.invite || r.substatus !== 'Accepted' ? '' : refused.join(' '),
     can: { ...c, row1: c.accept || c.edit || c.addTeam || c.solutions || c.addNote || c.assign },
@@ -204,14 +208,28 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   };
 }
 
+/** Who invited the viewer's organization, and what they wrote. */
+function invitedBy(c: NonNullable<Referral['inviteContext']>, noteChars: number): string {
+  const from = { org: c.invitedBy.organizationName, name: c.invitedBy.userName };
+  return c.notes ? t('deal.invitedByWithNotes', { ...from, notes: clip(c.notes, noteChars) }) : t('deal.invitedBy', from);
+}
+
 /** A registration on the card: where its review stands, and its contract. */
 function registrationFacts(g: Registration): { title: string; value: string }[] {
   const c = g.contract;
   return [
-    { title: 'Registration', value: `${registrationStatusLabel(g.status)}${g.statusReason ? `: ${g.statusReason}` : ''}` },
-    { title: 'Contract', value: `${money(c.value, c.currency)}, ${c.term} ${c.term === 1 ? 'month' : 'months'}, ${day(c.startDateTime)} to ${day(c.endDateTime)}, signed ${day(c.signDateTime)}` },
+    { title: t('deal.fact.registration'), value: `${registrationStatusLabel(g.status)}${g.statusReason ? `: ${g.statusReason}` : ''}` },
+    {
+      title: t('deal.fact.contract'),
+      value: t('deal.contract', { value: money(c.value, c.currency), term: c.term, start: day(c.startDateTime), end: day(c.endDateTime), signed: day(c.signDateTime) }),
+    },
     ...(g.solutionDetails.length > 0
-      ? [{ title: 'Registered', value: g.solutionDetails.map((s) => [s.name, s.isDeployedOnAzure ? 'on Azure' : '', s.isMarketplaceTransacted ? 'marketplace' : ''].filter(Boolean).join(', ')).join('; ') }]
+      ? [
+          {
+            title: t('deal.fact.registered'),
+            value: g.solutionDetails.map((s) => [s.name, s.isDeployedOnAzure ? t('deal.registered.azure') : '', s.isMarketplaceTransacted ? t('deal.registered.marketplace') : ''].filter(Boolean).join(', ')).join('; '),
+          },
+        ]
       : []),
   ];
 }
@@ -253,8 +271,8 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
   if (!view.invitations.partners.allowed) hidden.add('partner');
   const ref = { referralId: r.id, version: r.version };
   const notes: string[] = [];
-  if (id === 'decline' && r.inviteContext) notes.push(`${r.inviteContext.invitedBy.organizationName} will be told you declined.`);
-  if (id === 'won') notes.push('Congratulations! Nothing can change on this deal afterwards; a co-sell or partner-led win with your incentive-eligible solution can then be registered.');
+  if (id === 'decline' && r.inviteContext) notes.push(t('deal.form.declineTold', { org: r.inviteContext.invitedBy.organizationName }));
+  if (id === 'won') notes.push(t('deal.form.wonNote'));
   if (id === 'invite') for (const v of [view.invitations.microsoft, view.invitations.partners]) if (!v.allowed) notes.push(v.reason);
   return [
     heading(def.title, { weight: 'Bolder', size: 'Medium' }),
@@ -262,7 +280,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
     ...inputsOf(def.fields, { values: { ...defaults(view, o.now), ...o.values }, errors: o.errors ?? {}, choices, hidden, titleChars: limits.titleChars }),
     {
       type: 'ActionSet',
-      actions: [execute(def.submit.title, id, { ...ref, ...o.carried }, { style: def.submit.style }), execute('Cancel', 'open', { referralId: r.id }, { inputs: 'none' })],
+      actions: [execute(def.submit.title, id, { ...ref, ...o.carried }, { style: def.submit.style }), execute(t('deal.button.cancel'), 'open', { referralId: r.id }, { inputs: 'none' })],
     },
   ];
 }
@@ -271,7 +289,7 @@ function formItems(view: ReferralView, id: DealFormId, o: DealCardOptions, limit
 function acceptAsIs(r: Referral) {
   return {
     name: r.name,
-    dealValue: String(r.details.dealValue),
+    dealValue: amountText(r.details.dealValue),
     currency: r.details.currency,
     closingDateTime: r.details.closingDateTime.slice(0, 10),
     // The form reads an absent field as emptied: the ids it would otherwise clear go along as they are.
@@ -285,8 +303,8 @@ function declineItems(view: ReferralView, o: DealCardOptions): Element[] {
   const r = view.referral;
   const def = dealForms.decline;
   return [
-    heading('Not for you? Pick a reason and decline.', { weight: 'Bolder' }),
-    ...(r.inviteContext ? [plain(`${r.inviteContext.invitedBy.organizationName} will be told.`, { isSubtle: true, spacing: 'None' })] : []),
+    heading(t('deal.decline.heading'), { weight: 'Bolder' }),
+    ...(r.inviteContext ? [plain(t('deal.decline.told', { org: r.inviteContext.invitedBy.organizationName }), { isSubtle: true, spacing: 'None' })] : []),
     ...inputsOf(def.fields, { values: o.values ?? {}, errors: o.errors ?? {}, choices: { declineReasons: choicesOf(declineReasons, (v) => reasonLabel('Declined', v)) } }),
     { type: 'ActionSet', actions: [execute(def.submit.title, 'decline', { referralId: r.id, version: r.version }, { style: def.submit.style })] },
   ];
@@ -296,50 +314,78 @@ export type DealLogView = 'notes' | 'team' | 'history';
 
 /** Entries per page of the whole log: a page of the longest notes (or changes) still fits a card. */
 const LOG_PAGE = { notes: 2, team: 20, history: 8 } as const;
+const logTitles: Record<DealLogView, MessageKey> = { notes: 'deal.section.notes', team: 'deal.section.team', history: 'log.history' };
 
 /** The names people know the recorded fields by; the stage says what the status would. */
-const fieldLabels: Record<string, string> = {
-  name: 'Deal name',
-  substatus: 'Stage',
-  statusReason: 'Reason',
-  'details.dealValue': 'Value',
-  'details.currency': 'Currency',
-  'details.closingDateTime': 'Close date',
-  'details.assistanceRequestCode': 'Help from Microsoft',
-  externalReferenceId: 'CRM id',
-  campaignId: 'Campaign id',
-  team: 'Team',
-  solutionIds: 'Solutions',
-  assignedTo: 'Assigned to',
-  notes: 'Note',
-  registration: 'Registration',
-  'customerProfile.name': 'Customer',
-  'customerProfile.team': 'Customer contacts',
-  consent: 'Consent to share',
-  salesStage: 'Sales stage',
-  customerMarketplaceIntent: 'Marketplace purchase',
+const fieldLabels: Partial<Record<string, MessageKey>> = {
+  name: 'form.dealName',
+  substatus: 'log.field.stage',
+  statusReason: 'deal.fact.reason',
+  'details.dealValue': 'log.field.value',
+  'details.currency': 'form.currency',
+  'details.closingDateTime': 'log.field.closeDate',
+  'details.assistanceRequestCode': 'deal.fact.helpFromMicrosoft',
+  externalReferenceId: 'deal.fact.crmId',
+  campaignId: 'deal.fact.campaignId',
+  team: 'deal.section.team',
+  solutionIds: 'deal.section.solutions',
+  assignedTo: 'deal.fact.assignedTo',
+  notes: 'log.field.note',
+  registration: 'deal.fact.registration',
+  'customerProfile.name': 'deal.fact.customer',
+  'customerProfile.team': 'log.field.customerContacts',
+  consent: 'log.field.consent',
+  salesStage: 'deal.fact.salesStage',
+  customerMarketplaceIntent: 'deal.fact.marketplace',
+};
+const fieldLabel = (field: string) => {
+  const key = fieldLabels[field];
+  return key ? t(key) : field;
 };
 const unlisted = new Set(['status', 'expirationDateTime', 'senderUpdatedDateTime']);
 
 /** A recorded value as a line of text: people by name, lists joined, dates as days, a registration by its status and contract, long text cut. */
 function shownValue(value: unknown, field = ''): string {
-  if (value === null || value === undefined || value === '') return '(none)';
+  if (value === null || value === undefined || value === '') return t('log.none');
   if (field === 'registration' && typeof value === 'object') {
     const g = value as Registration;
-    return `${registrationStatusLabel(g.status)}${g.contract ? `, ${money(g.contract.value, g.contract.currency)} for ${g.contract.term} months` : ''}`;
+    const status = registrationStatusLabel(g.status);
+    return g.contract ? t('log.registration', { status, value: money(g.contract.value, g.contract.currency), term: g.contract.term }) : status;
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(value)) return day(value);
-  if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || '(none)', 300);
+  if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || t('log.none'), 300);
   if (typeof value === 'object') return clip('name' in value ? String((value as { name: unknown }).name) : JSON.stringify(value), 300);
   return clip(String(value), 300);
 }
 
+/** A code by its label; a code this version doesn't know reads as recorded. */
+const labelOf =
+  <C extends string>(codes: readonly C[], label: (code: C) => string) =>
+  (code: string): string =>
+    (codes as readonly string[]).includes(code) ? label(code as C) : code;
+
+/** Recorded codes read by their labels in the reader's language; a reason by the stage its change reached. */
+const codeLabels: Partial<Record<string, (code: string, stage: Stage) => string>> = {
+  substatus: labelOf(stages, stageLabel),
+  statusReason: (code, stage) => reasonLabel(stage, code),
+  salesStage: labelOf(salesStages, salesStageLabel),
+  customerMarketplaceIntent: labelOf(marketplaceIntents, intentLabel),
+  'details.assistanceRequestCode': helpLabel,
+};
+
 /** One history entry: who did what when, then each field from old to new. */
 function historyItems(h: Referral['history'][number], cut: (text: string) => string): Element[] {
   const changes = Object.entries(h.changes).filter(([field]) => !unlisted.has(field));
+  const stage = String(h.changes.substatus?.to ?? '') as Stage;
+  const shown = (field: string, value: unknown) => {
+    const label = codeLabels[field];
+    return label && typeof value === 'string' && value !== '' ? label(value, stage) : shownValue(value, field);
+  };
   return [
-    plain(cut(`${dateTime(h.at)} · ${h.byName} · ${h.action}`), { weight: 'Bolder', spacing: 'Medium' }),
-    ...changes.map(([field, c]) => plain(cut(field === 'notes' ? `Note: ${shownValue(c.to)}` : `${fieldLabels[field] ?? field}: ${shownValue(c.from, field)} → ${shownValue(c.to, field)}`), { size: 'Small', spacing: 'None' })),
+    plain(cut(`${dateTime(h.at)} · ${h.byName} · ${say(h.action)}`), { weight: 'Bolder', spacing: 'Medium' }),
+    ...changes.map(([field, c]) =>
+      plain(cut(`${fieldLabel(field)}: ${field === 'notes' ? shownValue(c.to) : `${shown(field, c.from)} → ${shown(field, c.to)}`}`), { size: 'Small', spacing: 'None' }),
+    ),
   ];
 }
 
@@ -368,7 +414,7 @@ function logCard(deal: ReferralView, view: DealLogView, page: number, chars: num
           .flatMap((n) => [plain(cut(noteHeader(n)), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(cut(n.text), { spacing: 'None' })])
       : people.slice(current * size, (current + 1) * size).flatMap(({ group, member }, i, page) => [
           // Each organization's name over its people, again at the top of a page.
-          ...(i === 0 || page[i - 1]!.group !== group ? [plain(cut(group.own ? `${group.orgName} (yours)` : group.orgName), { weight: 'Bolder', spacing: 'Medium' })] : []),
+          ...(i === 0 || page[i - 1]!.group !== group ? [plain(cut(orgLine(group)), { weight: 'Bolder', spacing: 'Medium' })] : []),
           group.own && deal.allowed.addTeam
             ? {
                 type: 'ColumnSet',
@@ -378,7 +424,7 @@ function logCard(deal: ReferralView, view: DealLogView, page: number, chars: num
                   {
                     type: 'Column',
                     width: 'auto',
-                    items: [{ type: 'ActionSet', actions: [execute('Edit', 'showForm', { ...ref, form: 'editMember', memberEmail: member.email }, { inputs: 'none' }), execute('Remove', 'removeMember', { ...ref, memberEmail: member.email }, { style: 'destructive', inputs: 'none' })] }],
+                    items: [{ type: 'ActionSet', actions: [execute(t('deal.button.edit'), 'showForm', { ...ref, form: 'editMember', memberEmail: member.email }, { inputs: 'none' }), execute(t('log.button.remove'), 'removeMember', { ...ref, memberEmail: member.email }, { style: 'destructive', inputs: 'none' })] }],
                   },
                 ],
               }
@@ -389,17 +435,17 @@ function logCard(deal: ReferralView, view: DealLogView, page: number, chars: num
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
-    fallbackText: `A co-sell deal's ${view}. Update Teams to read it, or type: deal ${shortId(referral.id)}`,
+    fallbackText: t('log.fallback', { view, id: shortId(referral.id) }),
     body: [
       plain(referral.name, { size: 'Large', weight: 'Bolder' }),
-      heading(`${{ notes: 'Notes', team: 'Team', history: 'History' }[view]} · ${count} · page ${current + 1} of ${pages}`, { isSubtle: true, spacing: 'None' }),
+      heading(t('log.heading', { title: t(logTitles[view]), count, page: current + 1, pages }), { isSubtle: true, spacing: 'None' }),
       ...shown,
       {
         type: 'ActionSet',
         actions: [
-          ...(current > 0 ? [execute('Previous', 'open', at(current - 1))] : []),
-          ...(current < pages - 1 ? [execute('Next', 'open', at(current + 1))] : []),
-          execute('Back to the deal', 'open', { referralId: referral.id }),
+          ...(current > 0 ? [execute(t('log.button.previous'), 'open', at(current - 1))] : []),
+          ...(current < pages - 1 ? [execute(t('log.button.next'), 'open', at(current + 1))] : []),
+          execute(t('log.button.back'), 'open', { referralId: referral.id }),
         ],
       },
     ],

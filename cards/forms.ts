@@ -3,6 +3,7 @@
 // inputs, the reading of what Teams sends back and the placing of errors all come from that.
 import { z } from 'zod';
 import type { PartnerInvitation } from '../services/inputs.js';
+import { t, type MessageKey } from '../services/i18n.js';
 import type { Contact } from '../services/model.js';
 import { clip, heading, plain, type Element } from './render.js';
 
@@ -36,24 +37,28 @@ export interface Choice {
 }
 export type Choices = Partial<Record<ChoiceSource, Choice[]>>;
 
+/**
+ * A field's texts are message keys, worded when the card is drawn: a form is defined once, at load,
+ * and read in each reader's language.
+ */
 export interface FieldDef {
   id: string;
-  label: string;
+  label: MessageKey;
   kind: FieldKind;
   /** Teams checks it before sending (isRequired); the service checks it again. */
   required?: boolean;
   /** What Teams says when the value is missing or does not match `regex`. */
-  errorMessage?: string;
+  errorMessage?: MessageKey;
   regex?: string;
   maxLength?: number;
-  placeholder?: string;
+  placeholder?: MessageKey;
   choices?: ChoiceSource;
   /** For typeahead: the dataset the bot answers in application/search. */
   dataset?: 'customers' | 'partners';
   /** A toggle's text. */
-  title?: string;
+  title?: MessageKey;
   /** A line above the field, e.g. to open a section of the form. */
-  hint?: string;
+  hint?: MessageKey;
   /** Sits beside the next half field. */
   half?: boolean;
   /** Fields of a group are shown or left out together. */
@@ -116,15 +121,36 @@ function keyMatches(pattern: string, key: string): boolean {
   return want.length === got.length && want.every((w, i) => w === '*' || w === got[i]);
 }
 
-export interface FormDef<F extends readonly FieldDef[], In, Ctx> {
-  title: string;
+/** A form as defined: its title and submit button as message keys. */
+export interface FormSpec<F extends readonly FieldDef[], In, Ctx> {
+  title: MessageKey;
   fields: F;
-  submit: { title: string; style?: 'positive' | 'destructive' };
+  submit: { title: MessageKey; style?: 'positive' | 'destructive' };
   /** The service's input from the submitted values: typed, so a field renamed on one side fails to compile. */
   toInput: (values: Values<F>, ctx: Ctx) => In;
 }
 
-export const defineForm = <const F extends readonly FieldDef[], In, Ctx>(def: FormDef<F, In, Ctx>) => def;
+/** A form as its card reads it: the title and submit title are worded, in the reader's language, each time they are read. */
+export interface FormDef<F extends readonly FieldDef[], In, Ctx> {
+  readonly title: string;
+  fields: F;
+  submit: { readonly title: string; style?: 'positive' | 'destructive' };
+  toInput: (values: Values<F>, ctx: Ctx) => In;
+}
+
+export const defineForm = <const F extends readonly FieldDef[], In, Ctx>(spec: FormSpec<F, In, Ctx>): FormDef<F, In, Ctx> => ({
+  get title() {
+    return t(spec.title);
+  },
+  fields: spec.fields,
+  submit: {
+    get title() {
+      return t(spec.submit.title);
+    },
+    style: spec.submit.style,
+  },
+  toInput: spec.toInput,
+});
 
 export interface FormState {
   values: Partial<Record<string, string>>;
@@ -149,7 +175,7 @@ export function inputsOf(fields: readonly FieldDef[], state: FormState): Element
   const out: Element[] = [];
   for (let i = 0; i < shown.length; i++) {
     const field = shown[i]!;
-    if (field.hint) out.push(heading(field.hint, { weight: 'Bolder', spacing: 'Medium' }));
+    if (field.hint) out.push(heading(t(field.hint), { weight: 'Bolder', spacing: 'Medium' }));
     const next = shown[i + 1];
     if (field.half && next?.half && !next.hint) {
       out.push({
@@ -171,19 +197,21 @@ function withError(field: FieldDef, state: FormState): Element[] {
 function inputOf(f: FieldDef, state: FormState): Element {
   const value = state.values[f.id] ?? '';
   const client = state.clientChecks ?? true;
+  const text = t(f.label);
+  const placeholder = f.placeholder && t(f.placeholder);
   const checks = client
     ? {
         ...(f.required ? { isRequired: true } : {}),
-        ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ?? `Fill in ${f.label.toLowerCase()}.` } : {}),
+        ...(f.errorMessage || f.required ? { errorMessage: f.errorMessage ? t(f.errorMessage) : t('form.fillIn', { label: text.toLowerCase() }) } : {}),
       }
     : {};
   // Without Teams' own check (and its asterisk) a required field says so in its label.
-  const label = { id: f.id, label: f.required && !client ? `${f.label} (required)` : f.label, ...checks };
+  const label = { id: f.id, label: f.required && !client ? t('form.requiredLabel', { label: text }) : text, ...checks };
   switch (f.kind) {
     case 'date':
       return { type: 'Input.Date', ...label, value };
     case 'toggle':
-      return { type: 'Input.Toggle', ...label, title: f.title ?? f.label, value: value === 'true' ? 'true' : 'false', valueOn: 'true', valueOff: 'false' };
+      return { type: 'Input.Toggle', ...label, title: f.title ? t(f.title) : text, value: value === 'true' ? 'true' : 'false', valueOn: 'true', valueOff: 'false' };
     case 'choice':
     case 'multi':
     case 'typeahead': {
@@ -193,11 +221,11 @@ function inputOf(f: FieldDef, state: FormState): Element {
         type: 'Input.ChoiceSet',
         ...label,
         value,
-        choices: offered.length > 0 ? offered : [{ title: f.placeholder ?? 'Nothing to choose from yet', value: NO_CHOICE }],
+        choices: offered.length > 0 ? offered : [{ title: placeholder || t('form.nothingToChoose'), value: NO_CHOICE }],
         style: f.kind === 'typeahead' ? 'filtered' : 'compact',
         ...(f.kind === 'multi' ? { isMultiSelect: true } : {}),
         ...(f.kind === 'typeahead' ? { 'choices.data': { type: 'Data.Query', dataset: f.dataset } } : {}),
-        ...(f.placeholder && f.kind !== 'multi' ? { placeholder: f.placeholder } : {}),
+        ...(placeholder && f.kind !== 'multi' ? { placeholder } : {}),
       };
     }
     default:
@@ -209,7 +237,7 @@ function inputOf(f: FieldDef, state: FormState): Element {
         ...(f.kind === 'email' ? { style: 'Email' } : f.kind === 'tel' ? { style: 'Tel' } : {}),
         ...(f.maxLength ? { maxLength: f.maxLength } : {}),
         ...(f.regex && client ? { regex: f.regex } : {}),
-        ...(f.placeholder ? { placeholder: f.placeholder } : {}),
+        ...(placeholder ? { placeholder } : {}),
       };
   }
 }
@@ -218,7 +246,8 @@ function inputOf(f: FieldDef, state: FormState): Element {
 
 export const patterns = {
   /** 50000, 50,000 or 125000.50 */
-  amount: '^\\s*\\d[\\d,\\s]*(\\.\\d+)?\\s*$',
+  // Either language's separators; the service reads which is which (parseAmount).
+  amount: '^\\s*\\d[\\d.,\\s]*\\s*$',
   email: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
   phone: '^[+()\\d\\s.-]{5,40}$',
   duns: '^\\d{9}$',
@@ -227,39 +256,32 @@ export const patterns = {
 
 /** The deal's own fields, on the new-deal details and solutions steps and on the accept and edit forms. */
 export const dealFields = {
-  name: { id: 'name', label: 'Deal name', kind: 'text', required: true, maxLength: 200, errorMessage: 'Give the deal a name.' },
-  dealValue: { id: 'dealValue', label: 'Estimated value', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: 'e.g. 50000', errorMessage: 'Enter the estimated value as a number, such as 50000.' },
-  currency: { id: 'currency', label: 'Currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'Pick a currency.' },
-  closingDateTime: { id: 'closingDateTime', label: 'Estimated close date', kind: 'date', required: true, errorMessage: 'Pick the estimated close date.' },
-  externalReferenceId: { id: 'externalReferenceId', label: 'CRM id (optional)', kind: 'text', maxLength: 100, half: true },
-  campaignId: { id: 'campaignId', label: 'Campaign id (optional)', kind: 'text', maxLength: 100, half: true },
+  name: { id: 'name', label: 'form.dealName', kind: 'text', required: true, maxLength: 200, errorMessage: 'form.dealName.error' },
+  dealValue: { id: 'dealValue', label: 'form.dealValue', kind: 'text', required: true, half: true, regex: patterns.amount, placeholder: 'form.dealValue.placeholder', errorMessage: 'form.dealValue.error' },
+  currency: { id: 'currency', label: 'form.currency', kind: 'choice', choices: 'currencies', required: true, half: true, errorMessage: 'form.currency.error' },
+  closingDateTime: { id: 'closingDateTime', label: 'form.closeDate', kind: 'date', required: true, errorMessage: 'form.closeDate.error' },
+  externalReferenceId: { id: 'externalReferenceId', label: 'form.crmId', kind: 'text', maxLength: 100, half: true },
+  campaignId: { id: 'campaignId', label: 'form.campaignId', kind: 'text', maxLength: 100, half: true },
   // Partner Center's pipeline: a new deal starts at Qualify, and the customer has not decided (its own defaults).
-  salesStage: { id: 'salesStage', label: 'Sales stage', kind: 'choice', choices: 'salesStages', half: true, placeholder: 'Qualify' },
-  customerMarketplaceIntent: { id: 'customerMarketplaceIntent', label: 'Buying through the marketplace?', kind: 'choice', choices: 'marketplaceIntents', half: true, placeholder: 'Have not decided' },
-  shareWithMicrosoftSellers: { id: 'shareWithMicrosoftSellers', label: 'Microsoft sellers', kind: 'toggle', title: 'Share this deal with Microsoft’s sellers without asking for help (partner-led)' },
-  notes: (label: string) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
-  solutionIds: {
-    id: 'solutionIds',
-    label: 'Pick one or more: your company’s, Microsoft’s, and other partners’ co-sell ready solutions',
-    kind: 'multi',
-    choices: 'solutions',
-    required: true,
-    errorMessage: 'Pick at least one solution.',
-  },
-} as const satisfies Record<string, FieldDef | ((label: string) => FieldDef)>;
+  salesStage: { id: 'salesStage', label: 'form.salesStage', kind: 'choice', choices: 'salesStages', half: true, placeholder: 'salesStage.Qualify' },
+  customerMarketplaceIntent: { id: 'customerMarketplaceIntent', label: 'form.marketplaceIntent', kind: 'choice', choices: 'marketplaceIntents', half: true, placeholder: 'intent.HaveNotDecided' },
+  shareWithMicrosoftSellers: { id: 'shareWithMicrosoftSellers', label: 'form.shareWithSellers', kind: 'toggle', title: 'form.shareWithSellers.title' },
+  notes: (label: MessageKey) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
+  solutionIds: { id: 'solutionIds', label: 'form.solutionIds', kind: 'multi', choices: 'solutions', required: true, errorMessage: 'form.solutionIds.error' },
+} as const satisfies Record<string, FieldDef | ((label: MessageKey) => FieldDef)>;
 
 /** A person's four fields under a prefix, with the service error keys under `errorPath`. */
 export function contactFields<const A extends string, const B extends string, const C extends string, const D extends string>(
   ids: { firstName: A; lastName: B; phone: C; email: D },
   errorPath: string,
-  o: { required?: boolean; hint?: string; group?: string; /** More error keys shown by the first name, e.g. "the team is empty". */ alsoErrors?: string[] } = {},
+  o: { required?: boolean; hint?: MessageKey; group?: string; /** More error keys shown by the first name, e.g. "the team is empty". */ alsoErrors?: string[] } = {},
 ) {
   const required = o.required ?? false;
   return [
-    { id: ids.firstName, label: 'First name', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'Enter a first name.', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath, ...(o.alsoErrors ?? [])] },
-    { id: ids.lastName, label: 'Last name', kind: 'text', maxLength: 100, half: true, group: o.group, errors: [`${errorPath}.lastName`] },
-    { id: ids.phone, label: 'Phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'Use digits, spaces, +, -, ( or ).', group: o.group, errors: [`${errorPath}.phoneNumber`] },
-    { id: ids.email, label: 'Email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'Use an email address such as ana@contoso.com.', group: o.group, errors: [`${errorPath}.email`] },
+    { id: ids.firstName, label: 'form.firstName', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'form.firstName.error', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath, ...(o.alsoErrors ?? [])] },
+    { id: ids.lastName, label: 'form.lastName', kind: 'text', maxLength: 100, half: true, group: o.group, errors: [`${errorPath}.lastName`] },
+    { id: ids.phone, label: 'form.phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'form.phone.error', group: o.group, errors: [`${errorPath}.phoneNumber`] },
+    { id: ids.email, label: 'form.email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'form.email.error', group: o.group, errors: [`${errorPath}.email`] },
   ] as const satisfies readonly FieldDef[];
 }
 
@@ -271,14 +293,14 @@ export function contactOf(first: string, last: string, phone: string, email: str
 
 /** The fields of one partner invitation, on the invite form and on the new-deal partners step. */
 export const partnerFields = [
-  { id: 'partnerOrgId', label: 'Partner (type to search the co-sell ecosystem)', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'Type to search partners', hint: 'A partner', errors: ['partners.*.orgId'] },
-  { id: 'partnerDealValue', label: 'Their value', kind: 'text', regex: patterns.amount, half: true, placeholder: 'e.g. 10000', errorMessage: 'Enter their value as a number, such as 10000.', errors: ['partners.*.dealValue'] },
-  { id: 'partnerCurrency', label: 'Currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
-  { id: 'partnerClosingDateTime', label: 'Close date for this partner', kind: 'date', errors: ['partners.*.closingDateTime'] },
-  { id: 'partnerTeam', label: 'Your people who work with this partner', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },
-  { id: 'partnerSolutionIds', label: 'Solutions the partner brings (pick the partner first to see all of its own)', kind: 'multi', choices: 'partnerSolutions', placeholder: 'No co-sell ready solution of a partner', errors: ['partners.*.solutionIds'] },
-  { id: 'partnerHelpType', label: 'Help you need from the partner', kind: 'choice', choices: 'helpTypes', errors: ['partners.*.helpType'] },
-  { id: 'partnerNotes', label: 'Why you are inviting them', kind: 'multiline', maxLength: 4000, errors: ['partners.*.notes'] },
+  { id: 'partnerOrgId', label: 'form.partner', kind: 'typeahead', dataset: 'partners', choices: 'partners', placeholder: 'form.partner.placeholder', hint: 'form.partner.hint', errors: ['partners.*.orgId'] },
+  { id: 'partnerDealValue', label: 'form.partnerValue', kind: 'text', regex: patterns.amount, half: true, placeholder: 'form.partnerValue.placeholder', errorMessage: 'form.partnerValue.error', errors: ['partners.*.dealValue'] },
+  { id: 'partnerCurrency', label: 'form.currency', kind: 'choice', choices: 'currencies', half: true, errors: ['partners.*.currency'] },
+  { id: 'partnerClosingDateTime', label: 'form.partnerCloseDate', kind: 'date', errors: ['partners.*.closingDateTime'] },
+  { id: 'partnerTeam', label: 'form.partnerTeam', kind: 'multi', choices: 'team', errors: ['partners.*.team', 'partners.*.team.'] },
+  { id: 'partnerSolutionIds', label: 'form.partnerSolutions', kind: 'multi', choices: 'partnerSolutions', placeholder: 'form.partnerSolutions.placeholder', errors: ['partners.*.solutionIds'] },
+  { id: 'partnerHelpType', label: 'form.partnerHelp', kind: 'choice', choices: 'helpTypes', errors: ['partners.*.helpType'] },
+  { id: 'partnerNotes', label: 'form.partnerNotes', kind: 'multiline', maxLength: 4000, errors: ['partners.*.notes'] },
 ] as const satisfies readonly FieldDef[];
 export type PartnerValues = Partial<Values<typeof partnerFields>>;
 

@@ -1,27 +1,31 @@
 // The guided "new deal" sequence: one card per step, each step's fields defined once here. The
 // draft (every value typed so far and the partners added) is kept by the bot; cards carry its id.
 import type { CreateDealInput, PartnerInvitation } from '../services/inputs.js';
+import { t } from '../services/i18n.js';
 import type { Contact, Customer } from '../services/model.js';
 import template from './new-deal.json' with { type: 'json' };
 import { claims, contactFields, contactOf, dealFields, inputsOf, partnerFields, partnerInvitationOf, patterns, picked, type Choices, type FieldDef } from './forms.js';
 import { clip, compile, execute, fitted, noBanner, type Banner, type Card, type Element } from './render.js';
 
+// Step titles are getters: each read is worded in the current reader's language.
 export const newDealSteps = {
   deal: {
-    title: 'Customer and deal',
+    get title() {
+      return t('newDeal.step.deal');
+    },
     fields: [
-      { id: 'customerId', label: 'Customer (type a name, city, country or D-U-N-S number)', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'Type to search customers' },
-      { id: 'customerSearch', label: 'Not in the list? Search it here', kind: 'text', maxLength: 200, placeholder: 'e.g. Contoso Madrid' },
-      { id: 'newCustomerName', label: 'Name', kind: 'text', maxLength: 200, hint: 'Or a customer not in the list', errors: ['customer.name', 'customer'] },
-      { id: 'newCustomerAddressLine1', label: 'Address line 1', kind: 'text', maxLength: 200, half: true, errors: ['customer.address.addressLine1'] },
-      { id: 'newCustomerAddressLine2', label: 'Address line 2', kind: 'text', maxLength: 200, half: true, errors: ['customer.address.addressLine2'] },
-      { id: 'newCustomerCity', label: 'City', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
-      { id: 'newCustomerPostalCode', label: 'Postal code', kind: 'text', maxLength: 20, half: true, errors: ['customer.address.postalCode'] },
-      { id: 'newCustomerState', label: 'State or province', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.state'] },
-      { id: 'newCustomerCountry', label: 'Country code (US, ES, …)', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'Use the two-letter country code, for example US.', errors: ['customer.address.country', 'customer.address'] },
-      { id: 'newCustomerDuns', label: 'D-U-N-S number (optional)', kind: 'text', maxLength: 9, half: true, regex: patterns.duns, errorMessage: 'A D-U-N-S number has 9 digits.', errors: ['customer.duns'] },
-      { id: 'customerSize', label: 'Customer size (optional)', kind: 'choice', choices: 'customerSizes', half: true, placeholder: 'Pick a size' },
-      { ...dealFields.name, hint: 'The deal' },
+      { id: 'customerId', label: 'newDeal.field.customer', kind: 'typeahead', dataset: 'customers', choices: 'customers', placeholder: 'newDeal.field.customer.placeholder' },
+      { id: 'customerSearch', label: 'newDeal.field.customerSearch', kind: 'text', maxLength: 200, placeholder: 'newDeal.field.customerSearch.placeholder' },
+      { id: 'newCustomerName', label: 'newDeal.field.newCustomerName', kind: 'text', maxLength: 200, hint: 'newDeal.hint.newCustomer', errors: ['customer.name', 'customer'] },
+      { id: 'newCustomerAddressLine1', label: 'newDeal.field.addressLine1', kind: 'text', maxLength: 200, half: true, errors: ['customer.address.addressLine1'] },
+      { id: 'newCustomerAddressLine2', label: 'newDeal.field.addressLine2', kind: 'text', maxLength: 200, half: true, errors: ['customer.address.addressLine2'] },
+      { id: 'newCustomerCity', label: 'newDeal.field.city', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
+      { id: 'newCustomerPostalCode', label: 'newDeal.field.postalCode', kind: 'text', maxLength: 20, half: true, errors: ['customer.address.postalCode'] },
+      { id: 'newCustomerState', label: 'newDeal.field.state', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.state'] },
+      { id: 'newCustomerCountry', label: 'newDeal.field.country', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'newDeal.field.country.error', errors: ['customer.address.country', 'customer.address'] },
+      { id: 'newCustomerDuns', label: 'newDeal.field.duns', kind: 'text', maxLength: 9, half: true, regex: patterns.duns, errorMessage: 'newDeal.field.duns.error', errors: ['customer.duns'] },
+      { id: 'customerSize', label: 'newDeal.field.customerSize', kind: 'choice', choices: 'customerSizes', half: true, placeholder: 'newDeal.field.customerSize.placeholder' },
+      { ...dealFields.name, hint: 'newDeal.hint.deal' },
       dealFields.dealValue,
       dealFields.currency,
       dealFields.closingDateTime,
@@ -29,31 +33,45 @@ export const newDealSteps = {
       dealFields.customerMarketplaceIntent,
       dealFields.externalReferenceId,
       dealFields.campaignId,
-      dealFields.notes('Notes (optional, everyone on the deal reads them)'),
+      dealFields.notes('newDeal.field.notes'),
     ],
   },
   team: {
-    title: 'Team and solutions',
+    get title() {
+      return t('newDeal.step.team');
+    },
     fields: [
-      { id: 'recent', label: 'People from your recent deals', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
-      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'Team member: name, phone and email', alsoErrors: ['team'] }),
-      ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'Another team member (optional)' }),
-      { ...dealFields.solutionIds, hint: 'Solutions' },
+      { id: 'recent', label: 'newDeal.field.recent', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
+      ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'newDeal.hint.member', alsoErrors: ['team'] }),
+      ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'newDeal.hint.anotherMember' }),
+      { ...dealFields.solutionIds, hint: 'newDeal.hint.solutions' },
     ],
   },
   help: {
-    title: 'Help from Microsoft',
+    get title() {
+      return t('newDeal.step.help');
+    },
     fields: [
-      { id: 'helpType', label: 'The help you would like from Microsoft', kind: 'choice', choices: 'dealHelpTypes' },
+      { id: 'helpType', label: 'newDeal.field.helpType', kind: 'choice', choices: 'dealHelpTypes' },
       ...contactFields({ firstName: 'contactFirstName', lastName: 'contactLastName', phone: 'contactPhone', email: 'contactEmail' }, 'customerContact', {
-        hint: 'The customer’s contact: optional for a private deal, required for Microsoft’s help',
+        hint: 'newDeal.hint.contact',
       }),
-      { id: 'consentToShare', label: 'Consent', kind: 'toggle', title: 'The customer agreed to share their contact with Microsoft and invited partners' },
+      { id: 'consentToShare', label: 'newDeal.field.consent', kind: 'toggle', title: 'newDeal.field.consent.title' },
       dealFields.shareWithMicrosoftSellers,
     ],
   },
-  partners: { title: 'Partner invitations', fields: partnerFields },
-  review: { title: 'Review and create', fields: [] },
+  partners: {
+    get title() {
+      return t('newDeal.step.partners');
+    },
+    fields: partnerFields,
+  },
+  review: {
+    get title() {
+      return t('newDeal.step.review');
+    },
+    fields: [],
+  },
 } as const satisfies Record<string, { title: string; fields: readonly FieldDef[] }>;
 
 export type NewDealStep = keyof typeof newDealSteps;
@@ -133,22 +151,22 @@ const render = compile<object>(template);
 /** "Step 3 of 4": the partners step counts only for a seller who invites partners. */
 function progress(step: NewDealStep, withPartners: boolean): string {
   const steps = stepOrder.filter((s) => s !== 'partners' || withPartners || step === 'partners');
-  return `Step ${steps.indexOf(step) + 1} of ${steps.length}`;
+  return t('newDeal.progress', { step: steps.indexOf(step) + 1, steps: steps.length });
 }
 
 export function newDealCard(d: NewDealCardData): Card {
   const go = (to: string) => ({ draftId: d.draftId, step: d.step, go: to });
   // Back sends what was typed too, so nothing is lost; the bot checks a step when the seller goes on.
-  const back = execute('Back', 'newDeal', go('back'));
+  const back = execute(t('newDeal.button.back'), 'newDeal', go('back'));
   const next = (title: string, to = 'next') => execute(title, 'newDeal', go(to), { style: 'positive' });
   const buttons: Record<NewDealStep, Element[]> = {
-    deal: [execute('Cancel', 'help', {}, { inputs: 'none' }), next('Next')],
-    team: [back, next('Next')],
-    help: [back, execute('Invite partners', 'newDeal', go('partners')), next('Review')],
-    partners: [back, execute('Add this partner', 'newDeal', go('addPartner')), next('Review')],
-    review: [back, execute('Create deal', 'createDeal', { draftId: d.draftId }, { style: 'positive' })],
+    deal: [execute(t('newDeal.button.cancel'), 'help', {}, { inputs: 'none' }), next(t('newDeal.button.next'))],
+    team: [back, next(t('newDeal.button.next'))],
+    help: [back, execute(t('newDeal.button.invitePartners'), 'newDeal', go('partners')), next(t('newDeal.button.review'))],
+    partners: [back, execute(t('newDeal.button.addPartner'), 'newDeal', go('addPartner')), next(t('newDeal.button.review'))],
+    review: [back, execute(t('newDeal.button.create'), 'createDeal', { draftId: d.draftId }, { style: 'positive' })],
   };
-  const after = { customerSearch: [{ type: 'ActionSet', actions: [execute('Search', 'newDeal', go('search'))] }] };
+  const after = { customerSearch: [{ type: 'ActionSet', actions: [execute(t('newDeal.button.search'), 'newDeal', go('search'))] }] };
   // Long pickers shrink (shorter choice titles) until the card fits Teams.
   return fitted([undefined, 60, 30], (titleChars) =>
     render({

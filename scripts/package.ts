@@ -170,10 +170,23 @@ export function bundledSchemaPath(schemaUrl: string): string | undefined {
   }
   if (url.hostname !== 'developer.microsoft.com') return undefined;
   // Learn links carry a locale: /en-us/json-schemas/...
-  const m = /^(?:\/[a-z]{2}(?:-[a-z]{2})?)?\/json-schemas\/teams\/(v[\w.]+)\/MicrosoftTeams\.schema\.json$/i.exec(url.pathname);
+  const m = /^(?:\/[a-z]{2}(?:-[a-z]{2})?)?\/json-schemas\/teams\/(v[\w.]+)\/(MicrosoftTeams(?:\.Localization)?\.schema\.json)$/i.exec(url.pathname);
   if (!m) return undefined;
-  const file = join(dirname(require.resolve('@microsoft/app-manifest')), 'json-schemas', 'teams', m[1]!, 'MicrosoftTeams.schema.json');
+  const file = join(dirname(require.resolve('@microsoft/app-manifest')), 'json-schemas', 'teams', m[1]!, m[2]!);
   return existsSync(file) ? file : undefined;
+}
+
+/** The official schema's messages for a manifest or localization file, checked offline against the bundled schema its $schema names. */
+async function schemaProblems(json: Manifest, kind: 'MicrosoftTeams' | 'MicrosoftTeams.Localization'): Promise<string[]> {
+  const schemaUrl = json.$schema;
+  if (typeof schemaUrl !== 'string') return [`$schema is missing: set it to https://developer.microsoft.com/json-schemas/teams/v1.30/${kind}.schema.json`];
+  const schemaFile = bundledSchemaPath(schemaUrl);
+  if (!schemaFile || !schemaFile.endsWith(`${kind}.schema.json`)) return [`$schema ${schemaUrl} is not a Teams ${kind === 'MicrosoftTeams' ? 'manifest' : 'localization'} schema bundled with @microsoft/app-manifest, so it cannot be checked offline`];
+  const raw = await readFile(schemaFile, 'utf8');
+  // The same clean-up AppManifestUtils.fetchSchema applies to the published schema files; and the localization
+  // schema's activityTypes pattern ends a class with a bare `]`, which a Unicode regular expression refuses.
+  const schema = JSON.parse(raw.replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b').replace(/\\\\b\]/g, '\\\\b\\\\]')) as Schema;
+  return AppManifestUtils.validateAgainstSchema(json as unknown as AppManifest, schema);
 }
 
 /** Every problem with the manifest: the official schema's messages, then the checks the schema leaves out. */
@@ -181,13 +194,8 @@ export async function validateManifest(json: unknown): Promise<string[]> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return ['the manifest must be a JSON object'];
   const manifest = json as Manifest;
   const schemaUrl = manifest.$schema;
-  if (typeof schemaUrl !== 'string') return ['$schema is missing: set it to https://developer.microsoft.com/json-schemas/teams/v1.30/MicrosoftTeams.schema.json'];
-  const schemaFile = bundledSchemaPath(schemaUrl);
-  if (!schemaFile) return [`$schema ${schemaUrl} is not a Teams schema bundled with @microsoft/app-manifest, so it cannot be checked offline`];
-  const raw = await readFile(schemaFile, 'utf8');
-  // The same clean-up AppManifestUtils.fetchSchema applies to the published schema files.
-  const schema = JSON.parse(raw.replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b')) as Schema;
-  const problems = await AppManifestUtils.validateAgainstSchema(manifest as unknown as AppManifest, schema);
+  const problems = await schemaProblems(manifest, 'MicrosoftTeams');
+  if (typeof schemaUrl !== 'string' || !bundledSchemaPath(schemaUrl)) return problems;
 
   const schemaVersion = /\/v([\d.]+)\//.exec(schemaUrl)?.[1];
   if (schemaVersion && manifest.manifestVersion !== schemaVersion) {
@@ -200,6 +208,39 @@ export async function validateManifest(json: unknown): Promise<string[]> {
   const leftover = JSON.stringify(manifest).match(PLACEHOLDER);
   if (leftover) problems.push(`unfilled placeholders: ${[...new Set(leftover)].join(', ')}`);
   return problems;
+}
+
+// ---- Languages ----
+
+/** The manifest's other languages: each file of localizationInfo, its placeholders filled like the manifest's. */
+export function buildLocalizations(env: Env, manifest: Manifest, options: BuildOptions & { dir?: string } = {}): { languageTag: string; file: string; json: Manifest }[] {
+  const info = manifest.localizationInfo as { additionalLanguages?: { languageTag: string; file: string }[] } | undefined;
+  const { values } = resolveVariables(env, options);
+  return (info?.additionalLanguages ?? []).map(({ languageTag, file }) => {
+    let text: string;
+    try {
+      text = readFileSync(join(options.dir ?? MANIFEST_DIR, file), 'utf8');
+    } catch {
+      throw new PackageError([`localizationInfo names ${file} (${languageTag}), which is not next to the manifest`]);
+    }
+    return { languageTag, file, json: fillTemplate(text, values) };
+  });
+}
+
+/** The value at a localization key such as `bots[0].commandLists[0].commands[3].title`, undefined where the manifest has none. */
+function valueAt(manifest: Manifest, key: string): unknown {
+  let node: unknown = manifest;
+  for (const part of key.match(/[^.[\]]+/g) ?? []) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
+}
+
+/** Problems with one language's file: the localization schema's, and any key naming a text the manifest does not have. */
+export async function validateLocalization(json: Manifest, manifest: Manifest, file: string): Promise<string[]> {
+  const problems = await schemaProblems(json, 'MicrosoftTeams.Localization');
+  for (const key of Object.keys(json).filter((k) => k !== '$schema')) {
+    if (typeof valueAt(manifest, key) !== 'string') problems.push(`${key} is not a text of the manifest`);
+  }
+  return problems.map((p) => `${file}: ${p}`);
 }
 
 // ---- PNG ----
@@ -384,6 +425,8 @@ export function zip(files: { name: string; data: Buffer }[]): Buffer {
 
 export interface WritePackageOptions {
   manifest: Manifest;
+  /** The other languages' files, at the zip root beside the manifest. */
+  localizations?: { file: string; json: Manifest }[];
   /** Where the icons named in the manifest are: manifest/ by default. */
   iconsDir?: string;
   /** The zip to write: appPackage.zip at the repository root by default. */
@@ -400,6 +443,7 @@ export async function writePackage(options: WritePackageOptions): Promise<{ path
     { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
     { name: icons.color, data: await readFile(join(dir, icons.color)) },
     { name: icons.outline, data: await readFile(join(dir, icons.outline)) },
+    ...(options.localizations ?? []).map((l) => ({ name: l.file, data: Buffer.from(`${JSON.stringify(l.json, null, 2)}\n`) })),
   ];
   const archive = zip(files);
   await mkdir(dirname(out), { recursive: true });
@@ -416,9 +460,11 @@ export interface PackageOptions {
 /** The whole command: build, validate (schema and icons), write. Throws a PackageError listing every problem. */
 export async function packageApp(env: Env, options: PackageOptions = {}) {
   const manifest = buildManifest(env, { dev: options.dev, warn: options.warn });
+  const localizations = buildLocalizations(env, manifest, { dev: options.dev });
   const problems = [...(await validateManifest(manifest)), ...(await checkIcons(manifest))];
+  for (const l of localizations) problems.push(...(await validateLocalization(l.json, manifest, l.file)));
   if (problems.length > 0) throw new PackageError(problems);
-  const written = await writePackage({ manifest, out: options.out });
+  const written = await writePackage({ manifest, localizations, out: options.out });
   return { manifest, ...written };
 }
 

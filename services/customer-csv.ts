@@ -4,6 +4,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { CustomerRow, OptionalCustomerField } from './directory.js';
+import { lang, number, t } from './i18n.js';
 import { CustomerInput } from './inputs.js';
 
 /** About 5,000 rows of full addresses fit well under this. */
@@ -35,14 +36,14 @@ const columnList = customerColumns.map((c) => c.header).join(', ');
 const refuse = (problem: string): CustomerFile => ({ ok: false, problem });
 
 export function readCustomerFile(bytes: Uint8Array): CustomerFile {
-  if (bytes.byteLength > MAX_IMPORT_BYTES) return refuse(`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Send at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} customers per file.`);
+  if (bytes.byteLength > MAX_IMPORT_BYTES) return refuse(t('import.file.tooLarge', { megabytes: number(MAX_IMPORT_BYTES / 1024 / 1024), max: number(MAX_IMPORT_ROWS) }));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return refuse('The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”, then send it again.');
+    return refuse(t('import.file.notUtf8'));
   }
-  if (text.includes('\u0000')) return refuse('The file is not UTF-8 text (it looks like UTF-16). In Excel, save it as “CSV UTF-8 (Comma delimited)”, then send it again.');
+  if (text.includes('\u0000')) return refuse(t('import.file.utf16'));
   // Excel writes ";" where the decimal mark is a comma (Spain, most of Europe): the header tells which.
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
@@ -51,28 +52,31 @@ export function readCustomerFile(bytes: Uint8Array): CustomerFile {
     // The library's types leave out what `info: true` returns: each record with where it ends.
     records = parse(text, { delimiter, bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
   } catch (e) {
-    const where = e instanceof CsvError && typeof (e as { lines?: number }).lines === 'number' ? ` near line ${(e as { lines?: number }).lines}` : '';
-    return refuse(`The file cannot be read as CSV${where}: ${(e as Error).message.replace(/^.*?: /, '')}. Nothing was imported.`);
+    // The parser's own explanation is in English, in every language.
+    const detail = (e as Error).message.replace(/^.*?: /, '');
+    const line = e instanceof CsvError ? (e as { lines?: number }).lines : undefined;
+    return refuse(typeof line === 'number' ? t('import.file.notCsvNear', { line, detail }) : t('import.file.notCsv', { detail }));
   }
   const [header, ...data] = records;
-  if (!header) return refuse(`The file is empty. Its first row names the columns: ${columnList}.`);
+  if (!header) return refuse(t('import.file.empty', { columns: columnList }));
 
   const fields: (Field | undefined)[] = [];
   const unknown: string[] = [];
   for (const cell of header.record) {
     const column = byKey.get(headerKey(cell));
-    if (!column) unknown.push(cell === '' ? '(an empty header)' : `“${cell}”`);
-    else if (fields.includes(column.field)) return refuse(`The column “${column.header}” is named twice in the first row.`);
+    if (!column) unknown.push(cell === '' ? t('import.file.emptyHeader') : t('import.file.quoted', { text: cell }));
+    else if (fields.includes(column.field)) return refuse(t('import.file.columnTwice', { column: column.header }));
     fields.push(column?.field);
   }
-  const missing = customerColumns.filter((c) => 'required' in c && !fields.includes(c.field)).map((c) => `“${c.header}”`);
+  const missing = customerColumns.filter((c) => 'required' in c && !fields.includes(c.field)).map((c) => t('import.file.quoted', { text: c.header }));
   if (unknown.length > 0 || missing.length > 0) {
-    const problems = [unknown.length > 0 ? `unknown column ${unknown.join(', ')}` : '', missing.length > 0 ? `no column ${missing.join(', ')}` : ''].filter(Boolean);
-    return refuse(`The first row must name the columns (${columnList}); this file has ${problems.join(' and ')}. Nothing was imported.`);
+    const problems = [
+      unknown.length > 0 ? t('import.file.unknownColumns', { count: unknown.length, columns: unknown.join(', ') }) : '',
+      missing.length > 0 ? t('import.file.missingColumns', { count: missing.length, columns: missing.join(', ') }) : '',
+    ].filter(Boolean);
+    return refuse(t('import.file.badHeader', { columns: columnList, problems: new Intl.ListFormat(lang(), { type: 'conjunction' }).format(problems) }));
   }
-  if (data.length > MAX_IMPORT_ROWS) {
-    return refuse(`The file has ${data.length.toLocaleString('en-US')} customers; send at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} per file. Split it: a customer sent again is updated, not added twice.`);
-  }
+  if (data.length > MAX_IMPORT_ROWS) return refuse(t('import.file.tooManyRows', { count: number(data.length), max: number(MAX_IMPORT_ROWS) }));
 
   const absent = customerColumns.map((c) => c.field).filter((f): f is OptionalCustomerField => f !== 'name' && f !== 'country' && f !== 'duns' && !fields.includes(f));
   const rows: CustomerRow[] = [];
@@ -81,7 +85,7 @@ export function readCustomerFile(bytes: Uint8Array): CustomerFile {
     // The line the row ends on: what a spreadsheet numbers it (a quoted value may span lines).
     const row = info.lines;
     if (record.length !== header.record.length) {
-      refused.push({ row, reason: `It has ${record.length} values; the first row names ${header.record.length} columns.` });
+      refused.push({ row, reason: t('import.row.valueCount', { values: record.length, columns: header.record.length }) });
       continue;
     }
     // A value is one line of text: line breaks and control characters inside quotes become spaces.
@@ -101,7 +105,7 @@ export function readCustomerFile(bytes: Uint8Array): CustomerFile {
 function reasons(error: z.ZodError): string {
   const byColumn = new Map<string, string>();
   for (const issue of error.issues) {
-    const header = customerColumns.find((c) => c.field === issue.path.at(-1))?.header ?? 'Row';
+    const header = customerColumns.find((c) => c.field === issue.path.at(-1))?.header ?? t('import.row.whole');
     if (!byColumn.has(header)) byColumn.set(header, `${header}: ${issue.message}`);
   }
   return [...byColumn.values()].join(' ');

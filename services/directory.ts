@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
+import { languages, t, type Lang } from './i18n.js';
 import { type CustomerInput } from './inputs.js';
 import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings } from './model.js';
 import { isAttachable } from './referral-rules.js';
@@ -29,10 +30,11 @@ export interface Caller {
 
 /** Lower case without accents, so "nandu" finds "Ñandú" and "MADRID" finds "Madrid". */
 const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
+// A country is found by its name in every language the bot speaks: "Spain" and "España" find ES.
+const countryNames = languages.map((language) => new Intl.DisplayNames([language], { type: 'region' }));
 const countryName = (code: string) => {
   try {
-    return countryNames.of(code) ?? '';
+    return countryNames.map((names) => names.of(code) ?? '').join(' ');
   } catch {
     return '';
   }
@@ -69,8 +71,17 @@ export function sameCustomer(a: CustomerInput, b: CustomerInput): boolean {
   return key(a) === key(b);
 }
 
+/** What Teams tells of a person; what it leaves empty keeps its stored value. */
+type Profile = { name?: string; email?: string; channelUserId?: string; locale?: string; timeZone?: string };
+const profileFields = ['name', 'email', 'channelUserId', 'locale', 'timeZone'] as const;
+/** Whether the profile says something new of the person (a write is needed). */
+const changes = (known: Person, profile: Profile) => profileFields.some((f) => profile[f] !== undefined && profile[f] !== '' && profile[f] !== known[f]);
+
+/** What only an admin may do, each worded as `directory.task.<task>` to complete "Only an admin … can …". */
+export type AdminTask = 'openAdmin' | 'importCustomers' | 'changeSolutions' | 'retireSolutions' | 'changeRoles' | 'setUp' | 'chooseAlerts';
+
 /** A person's record from what is known of them now; what the profile leaves empty keeps its stored value. */
-function personRecord(orgId: string, userId: string, current: Person | undefined, profile: { name?: string; email?: string; channelUserId?: string; usedBot: boolean }, roles: Role[]): Person {
+function personRecord(orgId: string, userId: string, current: Person | undefined, profile: Profile & { usedBot: boolean }, roles: Role[]): Person {
   return Person.parse({
     ...current,
     id: `${orgId}:${userId}`,
@@ -79,6 +90,8 @@ function personRecord(orgId: string, userId: string, current: Person | undefined
     name: (profile.name || current?.name || 'Teams user').slice(0, 200),
     email: (profile.email || current?.email || '').slice(0, 200),
     channelUserId: profile.channelUserId || current?.channelUserId || '',
+    locale: profile.locale || current?.locale || '',
+    timeZone: profile.timeZone || current?.timeZone || '',
     usedBot: profile.usedBot,
     roles,
   });
@@ -153,17 +166,28 @@ export class Directory {
   }
 
   /** Registers a user seen for the first time; the first user of an organization becomes its admin. */
-  async ensurePerson(caller: Caller, profile: { name: string; email?: string; channelUserId?: string }): Promise<Person> {
+  async ensurePerson(caller: Caller, profile: Profile & { name: string }): Promise<Person> {
     const org = await this.ensureOrganization(caller.tenantId);
     const known = await this.person(org.id, caller.userId);
-    const same = (field: 'name' | 'email' | 'channelUserId') => (profile[field] ?? known?.[field]) === known?.[field];
-    if (known?.usedBot && same('name') && same('email') && same('channelUserId')) return known;
+    if (known?.usedBot && !changes(known, profile)) return known;
     return this.store.exclusive(async (commit) => {
       const current = await this.person(org.id, caller.userId);
       // The first to use the bot is its admin, even if a team's roster made them known before.
       const noAdmin = !(await this.store.list('person', org.id)).some((p) => p.roles.includes('admin'));
       const roles: Role[] = noAdmin ? ['admin'] : (current?.roles ?? ['seller']);
       const person = personRecord(org.id, caller.userId, current, { ...profile, usedBot: true }, roles);
+      await commit([{ kind: 'person', put: person }]);
+      return person;
+    });
+  }
+
+  /** The language a person chose over their Teams client's; none: their client's again. */
+  async setLanguage(caller: Caller, language: Lang | undefined): Promise<Person> {
+    return this.store.exclusive(async (commit) => {
+      const current = await this.person(caller.tenantId, caller.userId);
+      if (!current) throw new CoSellError('not_found', t('directory.unknownPerson'));
+      const { language: _previous, ...rest } = current;
+      const person = Person.parse(language ? { ...rest, language } : rest);
       await commit([{ kind: 'person', put: person }]);
       return person;
     });
@@ -200,10 +224,10 @@ export class Directory {
   /** An admin adds a solution of the organization, or changes one (its name, its co-sell status). */
   async saveSolution(caller: Caller, settings: unknown): Promise<Solution> {
     return this.store.exclusive(async (commit) => {
-      await this.requireAdmin(caller, 'change the organization’s solutions');
+      await this.requireAdmin(caller, 'changeSolutions');
       const input = parseInput(SolutionSettings, settings);
       const existing = input.id ? await this.store.get('solution', input.id) : undefined;
-      if (input.id && existing?.orgId !== caller.tenantId) throw validationError({ id: 'That solution is not one of your organization’s.' });
+      if (input.id && existing?.orgId !== caller.tenantId) throw validationError({ id: t('directory.solution.notOurs') });
       const solution: Solution = { id: existing?.id ?? randomUUID(), orgId: caller.tenantId, name: input.name, coSellStatus: input.coSellStatus, retired: existing?.retired ?? false };
       await commit([{ kind: 'solution', put: solution }]);
       return solution;
@@ -213,9 +237,9 @@ export class Directory {
   /** An admin retires a solution: no new deal may carry it, the deals that do keep it. */
   async retireSolution(caller: Caller, solutionId: string): Promise<Solution> {
     return this.store.exclusive(async (commit) => {
-      await this.requireAdmin(caller, 'retire the organization’s solutions');
+      await this.requireAdmin(caller, 'retireSolutions');
       const existing = await this.store.get('solution', solutionId);
-      if (existing?.orgId !== caller.tenantId) throw new CoSellError('not_found', 'That solution is not one of your organization’s.');
+      if (existing?.orgId !== caller.tenantId) throw new CoSellError('not_found', t('directory.solution.notOurs'));
       const retired = { ...existing, retired: true };
       await commit([{ kind: 'solution', put: retired }]);
       return retired;
@@ -223,19 +247,20 @@ export class Directory {
   }
 
   /** The acting admin of the caller's organization, or a refusal that says what only an admin may do, and whom to ask. */
-  async requireAdmin(caller: Caller, what: string): Promise<Person> {
+  async requireAdmin(caller: Caller, what: AdminTask): Promise<Person> {
     const actor = await this.person(caller.tenantId, caller.userId);
     if (actor?.roles.includes('admin')) return actor;
     const admins = (await this.people(caller.tenantId)).filter((p) => p.roles.includes('admin')).map((p) => p.name);
-    throw new CoSellError('forbidden', `Only an admin of your organization can ${what}. Ask ${admins.join(' or ') || 'an admin'}.`);
+    const whom = admins.length > 0 ? admins.reduce((a, b) => t('directory.or', { a, b })) : t('directory.anAdmin');
+    throw new CoSellError('forbidden', t('directory.onlyAdmin', { what: t(`directory.task.${what}`), whom }));
   }
 
   /** An admin's change to the organization's own record. */
-  private updateOrganization(caller: Caller, what: string, change: (org: Organization) => Organization): Promise<Organization> {
+  private updateOrganization(caller: Caller, what: AdminTask, change: (org: Organization) => Organization): Promise<Organization> {
     return this.store.exclusive(async (commit) => {
       await this.requireAdmin(caller, what);
       const org = await this.store.get('organization', caller.tenantId);
-      if (!org) throw new CoSellError('not_found', 'Your organization is not registered yet.');
+      if (!org) throw new CoSellError('not_found', t('directory.notRegistered'));
       const updated = change(org);
       await commit([{ kind: 'organization', put: updated }]);
       return updated;
@@ -245,7 +270,7 @@ export class Directory {
   /** An admin changes people's roles in their own organization, all at once; one admin at least remains. Each change is recorded. */
   async setRoles(caller: Caller, changes: Record<string, Role[]>, now: Date): Promise<Person[]> {
     return this.store.exclusive(async (commit) => {
-      const actor = await this.requireAdmin(caller, 'change roles');
+      const actor = await this.requireAdmin(caller, 'changeRoles');
       const people = await this.store.list('person', caller.tenantId);
       const fields: Record<string, string> = {};
       const updated: Person[] = [];
@@ -253,8 +278,8 @@ export class Directory {
         const target = people.find((p) => p.userId === userId);
         const roles = z.array(Role).min(1).safeParse(wanted);
         const to = roles.success ? [...new Set(roles.data)] : [];
-        if (!target) fields[`role:${userId}`] = 'That person has not used Co-sell Bot yet.';
-        else if (!roles.success) fields[`role:${userId}`] = 'Give at least one role.';
+        if (!target) fields[`role:${userId}`] = t('directory.role.unknownPerson');
+        else if (!roles.success) fields[`role:${userId}`] = t('directory.role.none');
         else if (to.join() !== target.roles.join()) {
           updated.push({ ...target, roles: to, roleChanges: [...target.roleChanges, { at: now.toISOString(), byUserId: actor.userId, byName: actor.name, from: target.roles, to }].slice(-200) });
         }
@@ -262,7 +287,7 @@ export class Directory {
       if (Object.keys(fields).length > 0) throw validationError(fields);
       const after = people.map((p) => updated.find((u) => u.id === p.id) ?? p);
       if (!after.some((p) => p.roles.includes('admin'))) {
-        throw new CoSellError('validation', 'Keep at least one admin: somebody must be able to change roles and settings.', { roles: 'Keep at least one admin.' });
+        throw new CoSellError('validation', t('directory.role.keepAdmin'), { roles: t('directory.role.keepAdminShort') });
       }
       if (updated.length > 0) await commit(updated.map((put): Write => ({ kind: 'person', put })));
       return updated;
@@ -271,12 +296,12 @@ export class Directory {
 
   /** An admin sets the organization's name, Partner ID and whether other partners can find and invite it. */
   setUp(caller: Caller, settings: unknown, now: Date): Promise<Organization> {
-    return this.updateOrganization(caller, 'set up the organization', (org) => ({ ...org, ...parseInput(OrganizationSettings, settings), setUpDateTime: org.setUpDateTime ?? now.toISOString() }));
+    return this.updateOrganization(caller, 'setUp', (org) => ({ ...org, ...parseInput(OrganizationSettings, settings), setUpDateTime: org.setUpDateTime ?? now.toISOString() }));
   }
 
   /** An admin picks the team channel (conversation id) that also gets new-referral alerts; '' for none. */
   setAlertChannel(admin: Caller, conversationId: string): Promise<Organization> {
-    return this.updateOrganization(admin, 'choose where alerts go', (org) => ({ ...org, alertChannelId: conversationId }));
+    return this.updateOrganization(admin, 'chooseAlerts', (org) => ({ ...org, alertChannelId: conversationId }));
   }
 
   async people(orgId: string): Promise<Person[]> {
@@ -333,7 +358,7 @@ export class Directory {
    */
   async importCustomers(caller: Caller, rows: CustomerRow[]): Promise<ImportReport> {
     return this.store.exclusive(async (commit) => {
-      await this.requireAdmin(caller, 'import customers');
+      await this.requireAdmin(caller, 'importCustomers');
       const existing = await this.store.list('customer', caller.tenantId);
       const report: ImportReport = { added: 0, updated: 0, unchanged: 0, refused: [] };
       const taken: CustomerRow[] = [];
@@ -343,13 +368,13 @@ export class Directory {
       for (const row of rows) {
         const earlier = taken.find((t) => sameCustomer(t.customer, row.customer));
         if (earlier) {
-          const why = row.customer.duns && earlier.customer.duns === row.customer.duns ? `D-U-N-S ${row.customer.duns} is also on row ${earlier.row}.` : `The same customer is on row ${earlier.row}.`;
+          const why = row.customer.duns && earlier.customer.duns === row.customer.duns ? t('directory.import.sameDuns', { duns: row.customer.duns, row: earlier.row }) : t('directory.import.sameRow', { row: earlier.row });
           report.refused.push({ row: row.row, reason: why });
           continue;
         }
         const match = existing.find((c) => sameCustomer(c, filledFrom(row, c)));
         if (match && claimed.has(match.id)) {
-          report.refused.push({ row: row.row, reason: `It names the same customer of your directory as row ${claimed.get(match.id)} (${match.name}).` });
+          report.refused.push({ row: row.row, reason: t('directory.import.sameStored', { row: claimed.get(match.id)!, name: match.name }) });
           continue;
         }
         taken.push(row);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { t } from './i18n.js';
 
 /**
  * Why an operation was refused, in words a seller understands. `code` lets the bot and the
@@ -18,11 +19,11 @@ export class CoSellError extends Error {
   }
 }
 
-export const notFound = () => new CoSellError('not_found', 'That deal does not exist or is not shared with your organization.');
+export const notFound = () => new CoSellError('not_found', t('error.notFound'));
 
 export function validationError(fields: Record<string, string>): CoSellError {
   const lines = Object.entries(fields).map(([field, message]) => (field ? `${field}: ${message}` : message));
-  return new CoSellError('validation', `Please fix: ${lines.join(' ')}`, fields);
+  return new CoSellError('validation', t('error.pleaseFix', { problems: lines.join(' ') }), fields);
 }
 
 /** Every problem of an input at once, one plain message per field; the parsed value when there are none. */
@@ -32,7 +33,7 @@ export function inputProblems<S extends z.ZodType>(schema: S, input: unknown): {
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const path = issue.path.join('.');
-    fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'This field is required.' : issue.message;
+    fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? t('error.required') : issue.message;
   }
   return { fields };
 }

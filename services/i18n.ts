@@ -4,21 +4,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { z } from 'zod';
-import enCore from '../locales/en.json' with { type: 'json' };
-import esCore from '../locales/es.json' with { type: 'json' };
-import enDeal from '../locales/parts/deal.en.json' with { type: 'json' };
-import esDeal from '../locales/parts/deal.es.json' with { type: 'json' };
-import enFlow from '../locales/parts/flow.en.json' with { type: 'json' };
-import esFlow from '../locales/parts/flow.es.json' with { type: 'json' };
-import enAdmin from '../locales/parts/admin.en.json' with { type: 'json' };
-import esAdmin from '../locales/parts/admin.es.json' with { type: 'json' };
-import enRules from '../locales/parts/rules.en.json' with { type: 'json' };
-import esRules from '../locales/parts/rules.es.json' with { type: 'json' };
+import en from '../locales/en.json' with { type: 'json' };
+import esCatalogue from '../locales/es.json' with { type: 'json' };
 
-const en = { ...enCore, ...enDeal, ...enFlow, ...enAdmin, ...enRules };
 export type MessageKey = keyof typeof en;
 // `satisfies` makes the compiler refuse a Spanish catalogue that lacks a key.
-const es = { ...esCore, ...esDeal, ...esFlow, ...esAdmin, ...esRules } satisfies Record<MessageKey, string>;
+const es = esCatalogue satisfies Record<MessageKey, string>;
 
 export const languages = ['en', 'es'] as const;
 export type Lang = (typeof languages)[number];
@@ -30,14 +21,19 @@ const intlTags: Record<Lang, { dates: string; numbers: string }> = { en: { dates
 /** A Teams locale (`es-ES`, `es-MX`, `en-US`) as one of our languages: any Spanish is Spanish, anything else English. */
 export const langOf = (tag: string | undefined): Lang => (/^es(-|_|$)/i.test(tag ?? '') ? 'es' : 'en');
 
-export const isTimeZone = (zone: string): boolean => {
+const knownZones = new Set<string>();
+/** Whether Intl knows the IANA time zone a client sent (checked once per zone: the check builds a formatter). */
+export function isTimeZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  if (zone === '' || zone.length > 64) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone !== '';
   } catch {
     return false;
   }
-};
+  knownZones.add(zone);
+  return true;
+}
 
 export interface Locale {
   lang: Lang;
@@ -46,6 +42,21 @@ export interface Locale {
 }
 
 export const defaultLocale: Locale = { lang: 'en', timeZone: 'UTC' };
+
+/** What a Teams client says of its user with each activity: its language tag and IANA time zone ('' when unknown). */
+export interface ClientLocale {
+  locale: string;
+  timeZone: string;
+}
+
+/**
+ * How to speak to a person: the language they chose, else their client's (this activity's, or the
+ * last one seen, for alerts); times in the client's time zone, else UTC.
+ */
+export function personLocale(person: { language?: Lang; locale: string; timeZone: string } | undefined, client?: ClientLocale): Locale {
+  const timeZone = client?.timeZone || person?.timeZone || '';
+  return { lang: person?.language ?? langOf(client?.locale || person?.locale), timeZone: isTimeZone(timeZone) ? timeZone : 'UTC' };
+}
 const ambient = new AsyncLocalStorage<Locale>();
 
 /** Runs `fn` speaking to someone in this language and time zone. */
@@ -93,6 +104,40 @@ export function say(m: Msg | string): string {
 
 /** A zod check's message in the language of whoever's input is being checked, worded when it fails. */
 export const zmsg = (key: MessageKey, values?: Record<string, string | number>) => ({ error: () => t(key, values) });
+
+const decimalSeparator: Record<Lang, '.' | ','> = { en: '.', es: ',' };
+
+/**
+ * An amount as a person types it: "125,000.50" in English, "125.000,50" in Spanish, or plain
+ * "125000.5" in either. With both separators the last one is the decimal one; a lone separator is
+ * the language's decimal one, or groups thousands when three digits follow it ("50.000" in
+ * Spanish, "50,000" in English). Anything else is NaN, for the schema to refuse.
+ */
+export function parseAmount(text: string): number {
+  const typed = text.replace(/[\s\u00a0\u202f]/g, '');
+  // A minus is read, so that the schema can say the amount must be more than 0.
+  const sign = typed.startsWith('-') ? -1 : 1;
+  const s = sign < 0 ? typed.slice(1) : typed;
+  if (!/^\d[\d.,]*$/.test(s)) return Number.NaN;
+  const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
+  if (last < 0) return sign * Number(s);
+  const sep = s[last]!;
+  const other = sep === '.' ? ',' : '.';
+  if (s.includes(other)) return sign * Number(s.split(other).join('').replace(sep, '.'));
+  if (s.indexOf(sep) !== last) return sign * Number(s.split(sep).join(''));
+  const thousands = sep !== decimalSeparator[lang()] && s.length - last - 1 === 3;
+  return sign * Number(thousands ? s.replace(sep, '') : s.replace(sep, '.'));
+}
+
+/**
+ * An amount to put in a form, in the reader's way of writing decimals. Three decimals get a fourth
+ * zero so that whoever reads the form back, in either language, never takes them for thousands.
+ */
+export function amountText(value: number): string {
+  const [whole, fraction] = String(value).split('.');
+  if (fraction === undefined) return whole!;
+  return `${whole}${decimalSeparator[lang()]}${fraction.length === 3 ? `${fraction}0` : fraction}`;
+}
 
 // Formatters are costly to build and cards show many amounts and dates: each is built once.
 const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();

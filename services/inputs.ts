@@ -1,32 +1,33 @@
 // What callers send to the lifecycle service. Card forms, the HTTP intake and tests all
 // parse through these schemas, so a field means the same thing everywhere.
 import { z } from 'zod';
+import { parseAmount, t, zmsg } from './i18n.js';
 import { Address, Contact, CustomerSize, DeclineReason, Duns, HelpType, LostReason, MarketplaceIntent, Money, RegistrationStatus, SalesStage, id } from './model.js';
 
 /** Form inputs arrive as strings; an empty one means "not given". */
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 /** Control characters other than line breaks and tabs carry no meaning in a note and bloat cards. */
 const withoutControls = (value: string) => value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
-const text = (max: number) => z.string().transform(withoutControls).pipe(z.string().trim().max(max, `Keep it under ${max} characters.`));
+const text = (max: number) => z.string().transform(withoutControls).pipe(z.string().trim().max(max, zmsg('input.tooLong', { max: String(max) })));
 const optionalText = (max: number) => z.preprocess(blankToUndefined, text(max).optional());
 /** An optional field a seller can clear: absent keeps the stored value, '' clears it. */
 const clearableText = (max: number) => text(max).optional();
 /** A choice from a fixed list: cards send it as text, the list's schema checks it. */
-const choice = <S extends z.ZodType<string, string>>(schema: S) => z.string({ message: 'Pick one from the list.' }).pipe(schema);
+const choice = <S extends z.ZodType<string, string>>(schema: S) => z.string(zmsg('input.pick.one')).pipe(schema);
 
 /** A date (2026-12-31) or a date-time, stored as an ISO date-time at midnight UTC. */
 export const DateInput = z.preprocess(
   blankToUndefined,
   z
-    .string({ message: 'Pick a date.' })
+    .string(zmsg('input.date.missing'))
     .trim()
-    .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'Use a date such as 2026-12-31.')
-    .refine((value) => !Number.isNaN(Date.parse(value)), 'That date does not exist.')
+    .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, zmsg('input.date.format'))
+    .refine((value) => !Number.isNaN(Date.parse(value)), zmsg('input.date.invalid'))
     .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString()),
 );
 
 const NumberInput = z.preprocess(
-  (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value.replace(/[,\s]/g, ''))) : value),
+  (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : parseAmount(value)) : value),
   Money.dealValue,
 );
 
@@ -38,10 +39,10 @@ const IdList = z.preprocess(
   z.array(id),
 );
 
-export const SolutionIds = IdList.pipe(z.array(id).min(1, 'Pick at least one solution.').max(50, 'Pick at most 50 solutions.'));
+export const SolutionIds = IdList.pipe(z.array(id).min(1, zmsg('input.solutions.min')).max(50, zmsg('input.solutions.max', { max: 50 })));
 
 export const CustomerInput = z.object({
-  name: z.string().trim().min(1, 'Customer name is required.').max(200),
+  name: z.string().trim().min(1, zmsg('input.required.customerName')).max(200),
   address: Address,
   duns: z.preprocess(blankToUndefined, Duns.optional()),
 });
@@ -60,7 +61,7 @@ export type CustomerInput = z.infer<typeof CustomerInput>;
 export const MAX_TEAM = 50;
 export const MAX_PARTNERS = 10;
 
-export const Team = z.array(Contact).min(1, 'Add at least one team member with name, phone and email.').max(MAX_TEAM, `A team has at most ${MAX_TEAM} people.`);
+export const Team = z.array(Contact).min(1, zmsg('input.team.min')).max(MAX_TEAM, zmsg('input.team.max', { max: MAX_TEAM }));
 
 export const PartnerInvitation = z.object({
   orgId: id,
@@ -69,13 +70,13 @@ export const PartnerInvitation = z.object({
   currency: Money.currency,
   notes: optionalText(4000),
   team: Team,
-  solutionIds: IdList.pipe(z.array(id).min(1, 'Pick at least one solution for this partner.').max(50, 'Pick at most 50 solutions.')),
+  solutionIds: IdList.pipe(z.array(id).min(1, zmsg('input.solutions.minForPartner')).max(50, zmsg('input.solutions.max', { max: 50 }))),
   helpType: choice(HelpType).default('GeneralOrOther'),
 });
 export type PartnerInvitation = z.input<typeof PartnerInvitation>;
 
 export const MicrosoftInvitation = z.object({
-  helpType: choice(HelpType.exclude(['None'], { message: 'Pick the kind of help you need from Microsoft.' })),
+  helpType: choice(HelpType.exclude(['None'], zmsg('input.pick.microsoftHelp'))),
   notes: optionalText(4000),
   /** The customer's contact, when the deal does not have one yet. */
   customerContact: Contact.optional(),
@@ -88,7 +89,7 @@ export const CreateDealInput = z.object({
   customerContact: Contact.optional(),
   /** The seller confirms the customer agreed to share their contact with Microsoft and invited partners. */
   consentToShare: CheckboxInput.default(false),
-  name: z.string().trim().min(1, 'Deal name is required.').max(200),
+  name: z.string().trim().min(1, zmsg('input.required.dealName')).max(200),
   dealValue: NumberInput,
   currency: Money.currency,
   closingDateTime: DateInput,
@@ -99,12 +100,12 @@ export const CreateDealInput = z.object({
   solutionIds: SolutionIds,
   helpType: choice(HelpType).default('None'),
   ...pipelineFields,
-  partners: z.array(PartnerInvitation).max(MAX_PARTNERS, `Invite at most ${MAX_PARTNERS} partners at a time.`).default([]),
+  partners: z.array(PartnerInvitation).max(MAX_PARTNERS, zmsg('input.partners.max', { max: MAX_PARTNERS })).default([]),
 });
 export type CreateDealInput = z.input<typeof CreateDealInput>;
 
 export const AcceptInput = z.object({
-  name: z.string().trim().min(1, 'Deal name is required.').max(200),
+  name: z.string().trim().min(1, zmsg('input.required.dealName')).max(200),
   dealValue: NumberInput,
   currency: Money.currency,
   closingDateTime: DateInput,
@@ -125,7 +126,7 @@ export type DeclineInput = z.input<typeof DeclineInput>;
 export const EditInput = z
   .strictObject(
     {
-      name: z.string().trim().min(1, 'Deal name is required.').max(200).optional(),
+      name: z.string().trim().min(1, zmsg('input.required.dealName')).max(200).optional(),
       dealValue: NumberInput.optional(),
       currency: Money.currency.optional(),
       closingDateTime: DateInput.optional(),
@@ -136,30 +137,30 @@ export const EditInput = z
       customerMarketplaceIntent: z.preprocess(blankToUndefined, MarketplaceIntent.optional()),
       shareWithMicrosoftSellers: z.preprocess((v) => (v === undefined ? undefined : v === true || v === 'true'), z.boolean().optional()),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `These fields can't be edited: ${issue.keys.join(', ')}.` : undefined) },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? t('input.notEditable', { fields: issue.keys.join(', ') }) : undefined) },
   );
 export type EditInput = z.input<typeof EditInput>;
 
 export const TeamInput = z.object({ members: Team });
 export const SolutionsInput = z.object({ solutionIds: SolutionIds });
-export const AssignInput = z.object({ userId: z.string().trim().min(1, 'Pick who takes this referral.').max(200) });
+export const AssignInput = z.object({ userId: z.string().trim().min(1, zmsg('input.assignee')).max(200) });
 
 export const NoteInput = z.object({
-  text: text(4000).pipe(z.string().min(1, 'Write the note first.')),
+  text: text(4000).pipe(z.string().min(1, zmsg('input.note.empty'))),
   /** Only the author's organization reads it. */
   internal: CheckboxInput.default(false),
 });
 
 /** One of the organization's own team members, by email, and what they become. */
-export const TeamMemberInput = z.object({ email: z.string().trim().min(1, 'Which team member? The card sent none.'), member: Contact });
-export const RemoveMemberInput = z.object({ email: z.string().trim().min(1, 'Which team member? The card sent none.') });
+export const TeamMemberInput = z.object({ email: z.string().trim().min(1, zmsg('input.member.missing')), member: Contact });
+export const RemoveMemberInput = z.object({ email: z.string().trim().min(1, zmsg('input.member.missing')) });
 
 export const InviteInput = z
   .object({
     microsoft: MicrosoftInvitation.optional(),
-    partners: z.array(PartnerInvitation).max(MAX_PARTNERS, `Invite at most ${MAX_PARTNERS} partners at a time.`).default([]),
+    partners: z.array(PartnerInvitation).max(MAX_PARTNERS, zmsg('input.partners.max', { max: MAX_PARTNERS })).default([]),
   })
-  .refine((input) => input.microsoft || input.partners.length > 0, 'Choose Microsoft or at least one partner to invite.');
+  .refine((input) => input.microsoft || input.partners.length > 0, zmsg('input.invite.none'));
 export type InviteInput = z.input<typeof InviteInput>;
 
 export const WonInput = z.object({ notes: optionalText(4000) });
@@ -173,11 +174,11 @@ export const RegisterInput = z
     startDate: DateInput,
     endDate: DateInput,
     signDate: DateInput,
-    termMonths: z.coerce.number({ message: 'Give the term in months, such as 12.' }).int('Give the term in whole months.').min(1, 'The term is at least 1 month.').max(120, 'The term is at most 120 months.'),
+    termMonths: z.coerce.number(zmsg('input.term.number')).int(zmsg('input.term.whole')).min(1, zmsg('input.term.min')).max(120, zmsg('input.term.max', { max: 120 })),
     azureSolutionIds: IdList.default([]),
     marketplaceSolutionIds: IdList.default([]),
   })
-  .refine((r) => r.endDate >= r.startDate, { path: ['endDate'], message: 'The contract ends after it starts.' });
+  .refine((r) => r.endDate >= r.startDate, { path: ['endDate'], ...zmsg('input.contract.endsAfterStart') });
 export type RegisterInput = z.input<typeof RegisterInput>;
 
 export const RegistrationStatusInput = z.object({ status: choice(RegistrationStatus), statusReason: optionalText(500) });

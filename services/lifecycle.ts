@@ -26,7 +26,7 @@ import {
   WonInput,
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Registration, Solution, Stage } from './model.js';
-import { t } from './i18n.js';
+import { dateTime, msg, say, t, type MessageKey, type Msg } from './i18n.js';
 import { Draft as DraftSchema, HelpType, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
@@ -114,7 +114,7 @@ export type Box = (typeof boxes)[number];
 interface Outcome {
   next: Referral;
   writes?: Write[];
-  action: string;
+  action: Msg;
   events?: (stamped: Referral) => CoSellEvent[];
 }
 
@@ -202,7 +202,7 @@ export class LifecycleService {
         createdDateTime: now.toISOString(),
         updatedDateTime: now.toISOString(),
         version: 1,
-        history: [historyEntry(person, now, 'created', {})],
+        history: [historyEntry(person, now, msg('rules.history.created'), {})],
       };
       const invited = [
         ...(askMicrosoft ? [await this.invitationForMicrosoft(deal, person, now, input.notes)] : []),
@@ -234,7 +234,7 @@ export class LifecycleService {
     const person = await this.actor(caller);
     const draft = await this.store.get('draft', draftId);
     if (!draft || draft.orgId !== person.orgId || draft.userId !== person.userId) {
-      throw new CoSellError('not_found', 'This new deal has expired. Start again with New deal.');
+      throw new CoSellError('not_found', t('error.draft.expired'));
     }
     return draft;
   }
@@ -244,7 +244,7 @@ export class LifecycleService {
     return this.store.exclusive(async (commit) => {
       const person = await this.actor(caller);
       const earlier = parts.id !== undefined ? await this.draft(caller, parts.id) : undefined;
-      if (earlier?.createdReferralId) throw new CoSellError('conflict', 'This new deal was already created: open it from Outbound, or start another with New deal.');
+      if (earlier?.createdReferralId) throw new CoSellError('conflict', t('error.draft.created'));
       const now = this.clock.now();
       const draft: Draft = { id: parts.id ?? randomUUID(), orgId: person.orgId, userId: person.userId, values: parts.values, partners: parts.partners, createdReferralId: '', updatedDateTime: now.toISOString() };
       // What the store would refuse (a value over its length) is the seller's to fix, not a failure of ours.
@@ -271,7 +271,7 @@ export class LifecycleService {
     if (solutionIds) await this.checkSolutions(solutionIds, 'solutionIds', fields);
     const help = parsedPart(HelpType, raw.helpType ?? 'None');
     if (help !== undefined && help !== 'None' && person.orgId === this.microsoftOrgId) {
-      fields.helpType ??= 'You are Microsoft: your own deal asks no help from Microsoft. Invite partners instead.';
+      fields.helpType ??= t('rules.microsoft.ownDeal');
     } else if (help !== undefined && help !== 'None') {
       this.checkMicrosoftNeeds(raw.customerContact !== undefined, raw.consentToShare === true || String(raw.consentToShare) === 'true', fields);
     }
@@ -294,7 +294,7 @@ export class LifecycleService {
       if (date) this.checkNotPast(date, 'closingDateTime', now, fields);
       if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
-        action: 'accepted',
+        action: msg('rules.history.accepted'),
         events: outcome,
         next: {
           ...current,
@@ -315,7 +315,7 @@ export class LifecycleService {
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkTransition(current, 'Declined');
       return {
-        action: 'declined',
+        action: msg('rules.history.declined'),
         events: outcome,
         next: {
           ...current,
@@ -334,7 +334,7 @@ export class LifecycleService {
       const due = (await this.store.list('referral', undefined, { open: true })).filter(
         (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
       );
-      const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, 'expired'));
+      const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, msg('rules.history.expired')));
       if (expired.length > 0) {
         const events = expired.flatMap(outcome);
         await commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
@@ -377,6 +377,7 @@ export class LifecycleService {
    * stored (Partner Center's updatedDateTime). An update is applied only to what the sender still
    * owns: everything while Received; once accepted, the customer, the consent and its invitation
    * note (the deal's name, value, dates, team and solutions are the receiver's then); never once archived.
+   * Its refusals answer Partner Center's HTTP call, never a person: they stay in English.
    */
   async importReferral(orgId: string, incoming: ImportedReferral): Promise<ImportResult> {
     return this.store.exclusive(async (commit) => {
@@ -426,7 +427,7 @@ export class LifecycleService {
           createdDateTime: now.toISOString(),
           updatedDateTime: now.toISOString(),
           version: 1,
-          history: [historyEntry(sender, now, 'received from Partner Center', {})],
+          history: [historyEntry(sender, now, msg('rules.history.fromPartnerCenter'), {})],
         };
         const engagement: Engagement = { id: engagementId, createdByOrgId: sender.orgId, createdDateTime: now.toISOString(), participants: [{ orgId, referralId: referral.id }] };
         storable(referral);
@@ -456,7 +457,7 @@ export class LifecycleService {
         },
         sender,
         now,
-        'updated by the sender',
+        msg('rules.history.updatedBySender'),
       );
       storable(next);
       await commit([{ kind: 'referral', put: next }]);
@@ -468,12 +469,12 @@ export class LifecycleService {
 
   async edit(caller: Caller, referralId: string, version: number, raw: EditInput): Promise<ReferralView> {
     return this.change(caller, referralId, version, (current, { person, now }) => {
-      this.checkAccepted(current, 'edited');
+      this.checkAccepted(current, 'error.onlyAccepted.edit');
       const { data: input, fields } = inputProblems(EditInput, raw);
       this.checkNewCloseDate(current, raw.closingDateTime, now, fields);
       if (!input || Object.keys(fields).length > 0) throw validationError(fields);
       return {
-        action: 'edited',
+        action: msg('rules.history.edited'),
         next: {
           ...current,
           name: input.name ?? current.name,
@@ -498,12 +499,12 @@ export class LifecycleService {
   async assign(caller: Caller, referralId: string, version: number, raw: z.input<typeof AssignInput>): Promise<ReferralView> {
     const input = parseInput(AssignInput, raw);
     return this.change(caller, referralId, version, async (current, { person }) => {
-      if (!mayAssign(person)) throw new CoSellError('forbidden', 'Only your referrals admins can hand a referral to someone.');
-      if (current.status === 'Closed') throw new CoSellError('not_allowed', `This deal is ${current.substatus}: there is nothing left to hand over.`);
+      if (!mayAssign(person)) throw new CoSellError('forbidden', t('error.assign.forbidden'));
+      if (current.status === 'Closed') throw new CoSellError('not_allowed', t('error.assign.closed', { stage: t(`stage.${current.substatus}`) }));
       const assignee = await this.directory.person(current.orgId, input.userId);
-      if (!assignee) throw validationError({ userId: 'That person has not used Co-sell Bot yet.' });
+      if (!assignee) throw validationError({ userId: t('error.assign.unknownPerson') });
       return {
-        action: `assigned to ${assignee.name}`,
+        action: msg('rules.history.assigned', { name: assignee.name }),
         next: { ...current, assignedTo: { userId: assignee.userId, name: assignee.name } },
         events: (next) => [{ type: 'assigned', referral: next }],
       };
@@ -513,20 +514,20 @@ export class LifecycleService {
   async addNote(caller: Caller, referralId: string, version: number, raw: z.input<typeof NoteInput>): Promise<ReferralView> {
     const input = parseInput(NoteInput, raw);
     return this.change(caller, referralId, version, (current, { person, now }) => {
-      this.checkAccepted(current, 'given notes');
+      this.checkAccepted(current, 'error.onlyAccepted.note');
       const added = note(person, now, input.text, input.internal ? 'internal' : 'shared');
-      return { action: input.internal ? 'internal note added' : 'note added', next: { ...current, notes: [...current.notes, added] } };
+      return { action: msg(input.internal ? 'rules.history.internalNote' : 'rules.history.note'), next: { ...current, notes: [...current.notes, added] } };
     });
   }
 
   async addTeamMembers(caller: Caller, referralId: string, version: number, raw: z.input<typeof TeamInput>): Promise<ReferralView> {
     const input = parseInput(TeamInput, raw);
     return this.change(caller, referralId, version, (current) => {
-      this.checkAccepted(current, 'given new team members');
+      this.checkAccepted(current, 'error.onlyAccepted.newMembers');
       const team = mergeContacts(current.team, input.members);
-      if (team.length === current.team.length) throw validationError({ members: 'These people are already on the team.' });
-      if (team.length > MAX_TEAM) throw validationError({ members: `A team has at most ${MAX_TEAM} people.` });
-      return { action: 'team members added', next: { ...current, team } };
+      if (team.length === current.team.length) throw validationError({ members: t('rules.team.alreadyOn') });
+      if (team.length > MAX_TEAM) throw validationError({ members: t('input.team.max', { max: MAX_TEAM }) });
+      return { action: msg('rules.history.membersAdded'), next: { ...current, team } };
     });
   }
 
@@ -534,12 +535,12 @@ export class LifecycleService {
   async editTeamMember(caller: Caller, referralId: string, version: number, raw: z.input<typeof TeamMemberInput>): Promise<ReferralView> {
     const input = parseInput(TeamMemberInput, raw);
     return this.change(caller, referralId, version, (current) => {
-      this.checkAccepted(current, 'given team changes');
+      this.checkAccepted(current, 'error.onlyAccepted.memberChanges');
       const at = memberIndex(current.team, input.email);
       const clash = current.team.findIndex((m, i) => i !== at && m.email.toLowerCase() === input.member.email.toLowerCase());
-      if (clash >= 0) throw validationError({ 'member.email': 'Someone else on the team has this email.' });
+      if (clash >= 0) throw validationError({ 'member.email': t('rules.team.emailTaken') });
       const team = current.team.map((m, i) => (i === at ? input.member : m));
-      return { action: `team member changed: ${input.member.firstName} ${input.member.lastName}`.trim(), next: { ...current, team } };
+      return { action: msg('rules.history.memberChanged', { name: `${input.member.firstName} ${input.member.lastName}`.trim() }), next: { ...current, team } };
     });
   }
 
@@ -547,22 +548,22 @@ export class LifecycleService {
   async removeTeamMember(caller: Caller, referralId: string, version: number, raw: z.input<typeof RemoveMemberInput>): Promise<ReferralView> {
     const input = parseInput(RemoveMemberInput, raw);
     return this.change(caller, referralId, version, (current) => {
-      this.checkAccepted(current, 'given team changes');
+      this.checkAccepted(current, 'error.onlyAccepted.memberChanges');
       const at = memberIndex(current.team, input.email);
-      if (current.team.length === 1) throw new CoSellError('not_allowed', 'Keep at least one person on your team: add someone before removing the last.');
+      if (current.team.length === 1) throw new CoSellError('not_allowed', t('error.team.keepOne'));
       const gone = current.team[at]!;
-      return { action: `team member removed: ${gone.firstName} ${gone.lastName}`.trim(), next: { ...current, team: current.team.filter((_, i) => i !== at) } };
+      return { action: msg('rules.history.memberRemoved', { name: `${gone.firstName} ${gone.lastName}`.trim() }), next: { ...current, team: current.team.filter((_, i) => i !== at) } };
     });
   }
 
   async setSolutions(caller: Caller, referralId: string, version: number, raw: z.input<typeof SolutionsInput>): Promise<ReferralView> {
     const input = parseInput(SolutionsInput, raw);
     return this.change(caller, referralId, version, async (current) => {
-      this.checkAccepted(current, 'given other solutions');
+      this.checkAccepted(current, 'error.onlyAccepted.solutions');
       const fields: Record<string, string> = {};
       await this.checkSolutions(input.solutionIds, 'solutionIds', fields);
       if (Object.keys(fields).length > 0) throw validationError(fields);
-      return { action: 'solutions changed', next: { ...current, solutionIds: unique(input.solutionIds) } };
+      return { action: msg('rules.history.solutions'), next: { ...current, solutionIds: unique(input.solutionIds) } };
     });
   }
 
@@ -606,7 +607,7 @@ export class LifecycleService {
       const grown: Engagement = { ...engagement, participants: [...engagement.participants, ...invitedParticipants] };
       const after = dealTypeOf({ ...taking, participants: [...taking.participants, ...invitedParticipants] }, this.microsoftOrgId, shared);
       return {
-        action: `invited ${names.join(', ')}${before === after ? '' : ` (deal type ${before} → ${after})`}`,
+        action: before === after ? msg('rules.history.invited', { names: names.join(', ') }) : msg('rules.history.invitedNewType', { names: names.join(', '), before: typeKey(before), after: typeKey(after) }),
         next,
         writes: [{ kind: 'engagement', put: grown }, ...invited.map((r): Write => ({ kind: 'referral', put: r }))],
         events: () => invited.map((referral) => ({ type: 'received', referral })),
@@ -618,7 +619,7 @@ export class LifecycleService {
     const input = parseInput(WonInput, raw);
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkTransition(current, 'Won');
-      return { action: 'won', events: outcome, next: { ...current, ...stageFields('Won'), notes: withNote(current.notes, person, now, input.notes) } };
+      return { action: msg('rules.history.won'), events: outcome, next: { ...current, ...stageFields('Won'), notes: withNote(current.notes, person, now, input.notes) } };
     });
   }
 
@@ -639,7 +640,7 @@ export class LifecycleService {
         contract: { value: input.contractValue, currency: input.currency, startDateTime: input.startDate, endDateTime: input.endDate, signDateTime: input.signDate, term: input.termMonths },
         solutionDetails: ownIncentivized.map((s) => ({ id: s.id, name: s.name, isDeployedOnAzure: azure.has(s.id), isMarketplaceTransacted: marketplace.has(s.id) })),
       };
-      return { action: 'registered the win', next: { ...current, registration } };
+      return { action: msg('rules.history.registered'), next: { ...current, registration } };
     });
   }
 
@@ -648,10 +649,10 @@ export class LifecycleService {
     const input = parseInput(RegistrationStatusInput, raw);
     return this.change(caller, referralId, version, (current, { person }) => {
       const registration = current.registration;
-      if (!registration) throw new CoSellError('not_allowed', 'This deal is not registered.');
+      if (!registration) throw new CoSellError('not_allowed', t('error.registration.none'));
       // A registration from before registrars were recorded may be updated by anyone who may act on the deal.
-      if (registration.byUserId !== '' && registration.byUserId !== person.userId) throw new CoSellError('forbidden', `Only ${registration.byName}, who registered it, changes its status.`);
-      return { action: `registration ${input.status}`, next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
+      if (registration.byUserId !== '' && registration.byUserId !== person.userId) throw new CoSellError('forbidden', t('error.registration.notRegistrar', { name: registration.byName }));
+      return { action: msg('rules.history.registrationStatus', { status: input.status }), next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
     });
   }
 
@@ -670,7 +671,7 @@ export class LifecycleService {
     return this.change(caller, referralId, version, (current, { person, now }) => {
       this.checkTransition(current, 'Lost');
       return {
-        action: 'lost',
+        action: msg('rules.history.lost'),
         events: outcome,
         next: {
           ...current,
@@ -715,8 +716,8 @@ export class LifecycleService {
     const hits = (await this.store.list('referral', person.orgId)).filter((r) => r.id.toLowerCase().startsWith(wanted));
     if (hits.length === 0) throw notFound();
     if (hits.length > 1) {
-      const named = hits.slice(0, 5).map((r) => `“${r.name}” (${r.id.slice(0, wanted.length + 4)})`);
-      throw new CoSellError('conflict', `${hits.length} deals have an id starting with ${wanted}: ${named.join(', ')}${hits.length > 5 ? ', …' : ''}. Type more of the id.`);
+      const named = hits.slice(0, 5).map((r) => t('error.ambiguousId.deal', { name: r.name, id: r.id.slice(0, wanted.length + 4) }));
+      throw new CoSellError('conflict', t('error.ambiguousId', { count: hits.length, prefix: wanted, deals: `${named.join(', ')}${hits.length > 5 ? ', …' : ''}` }));
     }
     return this.view(person, hits[0]!);
   }
@@ -786,11 +787,11 @@ export class LifecycleService {
       if (actedOn(current, caller)) return this.view(person, current);
       if (current.version !== expectedVersion) throw conflict(current);
       if (!canAct(person, current)) {
-        throw new CoSellError('forbidden', 'Only people on this deal’s team and your referrals admins can change it.');
+        throw new CoSellError('forbidden', t('error.change.forbidden'));
       }
       const now = this.clock.now();
       if (hasLapsed(current, now)) {
-        throw new CoSellError('not_allowed', `The time to answer this referral ran out on ${current.expirationDateTime!.slice(0, 10)}: it has expired, and can no longer be accepted, declined or handed over.`);
+        throw new CoSellError('not_allowed', t('error.lapsed', { date: dateTime(current.expirationDateTime!) }));
       }
       const outcome = await apply(current, { person, now });
       const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
@@ -802,7 +803,7 @@ export class LifecycleService {
 
   private async actor(caller: Caller): Promise<Person> {
     const person = await this.directory.person(caller.tenantId, caller.userId);
-    if (!person) throw new CoSellError('forbidden', 'You are not registered with Co-sell Bot yet: say hello to the bot first.');
+    if (!person) throw new CoSellError('forbidden', t('error.notRegistered'));
     return person;
   }
 
@@ -927,9 +928,10 @@ export class LifecycleService {
     if (error) throw new CoSellError('not_allowed', error);
   }
 
-  private checkAccepted(current: Referral, what: string): void {
+  /** `refusal` says what only an Accepted deal can be given, with the stage it is in. */
+  private checkAccepted(current: Referral, refusal: Extract<MessageKey, `error.onlyAccepted.${string}`>): void {
     if (current.substatus !== 'Accepted') {
-      throw new CoSellError('not_allowed', `Only an Accepted deal can be ${what}; this one is ${current.substatus}.`);
+      throw new CoSellError('not_allowed', t(refusal, { stage: t(`stage.${current.substatus}`) }));
     }
   }
 
@@ -949,12 +951,12 @@ export class LifecycleService {
     for (const id of ids) {
       const solution = await this.directory.solution(id);
       if (!solution) {
-        problems.push(`"${id}" is not a known solution.`);
+        problems.push(t('rules.solution.unknown', { id }));
         continue;
       }
       const owner = await this.directory.organization(solution.orgId);
       if (owner?.kind !== 'microsoft' && solution.coSellStatus === 'NotCoSellReady') {
-        problems.push(`${solution.name} is not co-sell ready, so it can’t be part of a co-sell deal.`);
+        problems.push(t('rules.solution.notReady', { name: solution.name }));
       }
     }
     if (problems.length > 0) fields[field] ??= problems.join(' ');
@@ -974,21 +976,21 @@ export class LifecycleService {
     fields: Record<string, string>,
   ): Promise<void> {
     const org = await this.directory.organization(invitation.orgId);
-    if (!org || org.kind !== 'partner' || !org.inEcosystem) fields[`${at}orgId`] ??= 'Pick a partner from the co-sell ecosystem.';
-    else if (invitation.orgId === selfOrgId) fields[`${at}orgId`] ??= 'You can’t invite your own organization.';
-    else if (taken.has(invitation.orgId)) fields[`${at}orgId`] ??= `${org.name} is already on this deal.`;
+    if (!org || org.kind !== 'partner' || !org.inEcosystem) fields[`${at}orgId`] ??= t('rules.partner.notInEcosystem');
+    else if (invitation.orgId === selfOrgId) fields[`${at}orgId`] ??= t('rules.partner.self');
+    else if (taken.has(invitation.orgId)) fields[`${at}orgId`] ??= t('rules.partner.alreadyOn', { org: org.name });
     taken.add(invitation.orgId);
     this.checkNotPast(invitation.closingDateTime, `${at}closingDateTime`, now, fields);
     await this.checkSolutions(invitation.solutionIds, `${at}solutionIds`, fields);
     if (org) {
       const foreign = (await Promise.all(invitation.solutionIds.map((id) => this.directory.solution(id)))).filter((s) => s !== undefined && s.orgId !== org.id);
-      if (foreign.length > 0) fields[`${at}solutionIds`] ??= `${org.name} can bring only its own solutions; ${foreign.map((s) => s!.name).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not.`;
+      if (foreign.length > 0) fields[`${at}solutionIds`] ??= t('rules.partner.foreignSolutions', { org: org.name, names: foreign.map((s) => s!.name).join(', '), count: foreign.length });
     }
   }
 
   private async invitationForMicrosoft(deal: Referral, by: Person, now: Date, notes: string | undefined): Promise<Referral> {
     if (!(await this.directory.organization(this.microsoftOrgId))) {
-      throw new CoSellError('not_allowed', 'Microsoft is not in the co-sell directory yet; ask your admin to add it.');
+      throw new CoSellError('not_allowed', t('error.microsoftMissing'));
     }
     return received(deal, by, await this.orgName(by.orgId), now, {
       orgId: this.microsoftOrgId,
@@ -1056,6 +1058,8 @@ function newestFirst(referrals: Referral[], group: (r: Referral) => number = () 
     .map((e) => e.r);
 }
 const unique = <T>(values: T[]) => [...new Set(values)];
+/** A deal type as the history's messages select it (ICU select keys have no hyphens). */
+const typeKey = (type: DealType) => ({ private: 'private', 'partner-led': 'partnerLed', 'co-sell': 'coSell', p2p: 'p2p' })[type];
 
 function paginate(referrals: Referral[], page: number, pageSize: number, favorites: Set<string>): Page<ListItem> {
   const size = Math.min(Math.max(1, Math.floor(pageSize)), 50);
@@ -1077,7 +1081,7 @@ function withNote(notes: Referral['notes'], person: Person, now: Date, text: str
 /** Where one of the team's people is, by email; not on the team is the caller's mistake. */
 function memberIndex(team: Contact[], email: string): number {
   const at = team.findIndex((m) => m.email.toLowerCase() === email.toLowerCase());
-  if (at < 0) throw new CoSellError('not_found', 'That person is not on your team of this deal any more.');
+  if (at < 0) throw new CoSellError('not_found', t('error.team.notMember'));
   return at;
 }
 
@@ -1086,7 +1090,7 @@ function mergeContacts(team: Contact[], added: Contact[]): Contact[] {
   return [...team, ...added.filter((m) => !emails.has(m.email.toLowerCase()) && emails.add(m.email.toLowerCase()))];
 }
 
-function historyEntry(by: { orgId: string; userId: string; name: string }, now: Date, action: string, changes: HistoryEntry['changes'], requestId?: string): HistoryEntry {
+function historyEntry(by: { orgId: string; userId: string; name: string }, now: Date, action: Msg, changes: HistoryEntry['changes'], requestId?: string): HistoryEntry {
   return { at: now.toISOString(), byOrgId: by.orgId, byUserId: by.userId, byName: by.name, action, changes, ...(requestId ? { requestId } : {}) };
 }
 
@@ -1099,7 +1103,7 @@ function comparable(r: Referral): Record<string, string> {
 
 const prefixed = (prefix: string, obj: object) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [`${prefix}.${k}`, v]));
 
-function stamp(current: Referral, next: Referral, by: { orgId: string; userId: string; name: string }, now: Date, action: string, requestId?: string): Referral {
+function stamp(current: Referral, next: Referral, by: { orgId: string; userId: string; name: string }, now: Date, action: Msg, requestId?: string): Referral {
   const before = comparable(current);
   const after = comparable(next);
   const changes: HistoryEntry['changes'] = {};
@@ -1115,8 +1119,8 @@ const parse = (json: string | undefined) => (json === undefined ? null : JSON.pa
 
 function conflict(current: Referral): CoSellError {
   const last = current.history.at(-1);
-  const who = last ? ` by ${last.byName} (${last.action})` : '';
-  return new CoSellError('conflict', `This deal was changed${who} since you opened it; it is now ${current.substatus}. Nothing was applied: check the latest version and try again.`);
+  const stage = t(`stage.${current.substatus}`);
+  return new CoSellError('conflict', last ? t('error.conflict.by', { name: last.byName, action: say(last.action), stage }) : t('error.conflict', { stage }));
 }
 
 interface InvitedParts {
@@ -1161,6 +1165,6 @@ function received(deal: Referral, by: Person, byOrgName: string, now: Date, part
     createdDateTime: now.toISOString(),
     updatedDateTime: now.toISOString(),
     version: 1,
-    history: [historyEntry(by, now, 'received', {})],
+    history: [historyEntry(by, now, msg('rules.history.received'), {})],
   };
 }

@@ -2,12 +2,14 @@
 // Partner Center referral resource (dealValue, closingDateTime, status/substatus,
 // customerProfile, inviteContext, ...) so import and export are a mapping.
 import { z } from 'zod';
-import { Msg } from './i18n.js';
+import { languages, Msg, t, zmsg, type MessageKey } from './i18n.js';
 
 export const id = z.string().min(1).max(200);
-const text = (max: number) => z.string().trim().max(max, `Keep it under ${max} characters.`);
-const required = (what: string, max = 200) => text(max).min(1, `${what} is required.`);
-const isoDateTime = z.iso.datetime({ offset: true, message: 'Use a date such as 2026-12-31.' });
+// The limit as plain digits ("4000"), not a grouped number.
+const text = (max: number) => z.string().trim().max(max, zmsg('input.tooLong', { max: String(max) }));
+/** A field that must be filled: its message names the field ("Deal name is required."). */
+const required = (message: MessageKey, max = 200) => text(max).min(1, zmsg(message));
+const isoDateTime = z.iso.datetime({ offset: true, ...zmsg('input.date.format') });
 
 export const roles = ['admin', 'referrals-admin', 'seller'] as const;
 export const Role = z.enum(roles);
@@ -16,7 +18,7 @@ export type Role = z.infer<typeof Role>;
 export const Organization = z.object({
   /** The organization's Microsoft Entra tenant id. */
   id,
-  name: required('Organization name'),
+  name: required('input.required.organizationName'),
   kind: z.enum(['partner', 'microsoft']),
   /** Listed in the co-sell ecosystem: other organizations can find and invite it. */
   inEcosystem: z.boolean().default(true),
@@ -30,11 +32,11 @@ export const Organization = z.object({
 
 /** What an admin sets on the set-up card. */
 export const OrganizationSettings = z.object({
-  name: required('Organization name'),
+  name: required('input.required.organizationName'),
   partnerId: z
     .string()
     .trim()
-    .regex(/^(\d{6,10})?$/, 'A Partner ID is 6 to 10 digits, as Partner Center shows it (Account settings > Identifiers).'),
+    .regex(/^(\d{6,10})?$/, zmsg('input.partnerId')),
   inEcosystem: z.boolean(),
 });
 export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
@@ -44,7 +46,7 @@ export const Person = z.object({
   id, // `${orgId}:${userId}`
   orgId: id,
   userId: id,
-  name: required('Name'),
+  name: required('input.required.name'),
   email: z.string().trim().max(200).default(''),
   /** The user's id in the chat channel (Teams: 29:...), to address them; empty until seen there. */
   channelUserId: z.string().max(500).default(''),
@@ -58,6 +60,11 @@ export const Person = z.object({
   usedBot: z.boolean().default(true),
   /** When the organization's admins were told the bot cannot reach this person in Teams; cleared once it does. */
   unreachableReportedDateTime: isoDateTime.optional(),
+  /** The language and time zone their Teams client last sent: alerts to them are written in these. */
+  locale: z.string().max(35).default(''),
+  timeZone: z.string().max(64).default(''),
+  /** The language they chose with the language command, over their Teams client's. */
+  language: z.enum(languages).optional(),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -68,17 +75,17 @@ export const Address = z.object({
   state: text(100).default(''),
   postalCode: text(20).default(''),
   // The pattern bounds the length: its message says what to give, where a length limit's would not.
-  country: z.string().trim().min(1, 'Country is required.').regex(/^[A-Z]{2}$/, 'Use the two-letter country code, for example US.'),
+  country: z.string().trim().min(1, zmsg('input.required.country')).regex(/^[A-Z]{2}$/, zmsg('input.countryCode')),
 });
 export type Address = z.infer<typeof Address>;
 
-export const Duns = z.string().trim().regex(/^\d{9}$/, 'A D-U-N-S number has 9 digits.');
+export const Duns = z.string().trim().regex(/^\d{9}$/, zmsg('input.duns'));
 
 export const Customer = z.object({
   id,
   /** The organization whose customer directory holds it; '' for the demo directory every organization sees. */
   orgId: z.string().max(200).default(''),
-  name: required('Customer name'),
+  name: required('input.required.customerName'),
   address: Address,
   duns: Duns.optional(),
 });
@@ -91,13 +98,13 @@ export const coSellStatuses = [
   'BizAppsCoSellIncentivizedStandard',
   'BizAppsCoSellIncentivizedPremium',
 ] as const;
-export const CoSellStatus = z.enum(coSellStatuses, { message: 'Pick a co-sell status from the list.' });
+export const CoSellStatus = z.enum(coSellStatuses, zmsg('input.pick.coSellStatus'));
 export type CoSellStatus = z.infer<typeof CoSellStatus>;
 
 export const Solution = z.object({
   id,
   orgId: id,
-  name: required('Solution name'),
+  name: required('input.required.solutionName'),
   coSellStatus: CoSellStatus,
   /** Retired by its organization: no new deal carries it; the deals that do keep it. */
   retired: z.boolean().default(false),
@@ -105,7 +112,7 @@ export const Solution = z.object({
 export type Solution = z.infer<typeof Solution>;
 
 /** What an admin sets on one of the organization's solutions; no id: a new one. */
-export const SolutionSettings = z.object({ id: z.string().max(200).optional(), name: required('Solution name'), coSellStatus: CoSellStatus });
+export const SolutionSettings = z.object({ id: z.string().max(200).optional(), name: required('input.required.solutionName'), coSellStatus: CoSellStatus });
 export type SolutionSettings = z.infer<typeof SolutionSettings>;
 
 /** Partner Center's assistanceRequestCode values, plus None (a private deal). */
@@ -118,14 +125,14 @@ export const helpTypes = [
   'PostSalesCustomerSuccess',
   'WorkloadSpecificValueProposition',
 ] as const;
-export const HelpType = z.enum(helpTypes, { message: 'Pick a help type from the list.' });
+export const HelpType = z.enum(helpTypes, zmsg('input.pick.helpType'));
 export type HelpType = z.infer<typeof HelpType>;
 
 export const Contact = z.object({
-  firstName: required('First name', 100),
+  firstName: required('input.required.firstName', 100),
   lastName: text(100).default(''),
-  phoneNumber: required('Phone number', 40).regex(/^[+()\d\s.-]{5,40}$/, 'Use digits, spaces, +, -, ( or ).'),
-  email: required('Email', 200).pipe(z.email('Use an email address such as ana@contoso.com.')),
+  phoneNumber: required('input.required.phoneNumber', 40).regex(/^[+()\d\s.-]{5,40}$/, zmsg('input.phoneNumber')),
+  email: required('input.required.email', 200).pipe(z.email(zmsg('input.email'))),
 });
 export type Contact = z.infer<typeof Contact>;
 
@@ -140,18 +147,18 @@ export const statusOf = { Received: 'New', Accepted: 'Active', Won: 'Closed', Lo
 export const Status = z.enum(['New', 'Active', 'Closed']);
 
 export const declineReasons = ['NotAGoodFit', 'NoCapacity', 'InsufficientInformation', 'CustomerNotInterested', 'OutsideOurRegion', 'Duplicate', 'Other'] as const;
-export const DeclineReason = z.enum(declineReasons, { message: 'Pick a reason from the list.' });
+export const DeclineReason = z.enum(declineReasons, zmsg('input.pick.reason'));
 export type DeclineReason = z.infer<typeof DeclineReason>;
 
 export const lostReasons = ['LostToCompetitor', 'NoBudget', 'NoDecision', 'CustomerChoseNotToProceed', 'Other'] as const;
-export const LostReason = z.enum(lostReasons, { message: 'Pick a reason from the list.' });
+export const LostReason = z.enum(lostReasons, zmsg('input.pick.reason'));
 export type LostReason = z.infer<typeof LostReason>;
 
 export const Note = z.object({
   at: isoDateTime,
   byOrgId: id,
   byName: z.string(),
-  text: required('A note', 4000),
+  text: required('input.required.note', 4000),
   /**
    * Shared notes are read by every organization on the deal; an internal one only by the author's.
    * Notes written before notes were shared were private to their organization: they stay internal.
@@ -162,7 +169,7 @@ export type Note = z.infer<typeof Note>;
 
 /** Partner Center's deal registration states. */
 export const registrationStatuses = ['ReviewPending', 'ActionRequired', 'Approved', 'Failed'] as const;
-export const RegistrationStatus = z.enum(registrationStatuses, { message: 'Pick a status from the list.' });
+export const RegistrationStatus = z.enum(registrationStatuses, zmsg('input.pick.registrationStatus'));
 export type RegistrationStatus = z.infer<typeof RegistrationStatus>;
 
 /** A registration stored before registrations followed Partner Center: the won value and signature date became its contract. */
@@ -171,7 +178,7 @@ function fromEarlierRegistration(value: unknown): unknown {
   const old = value as { contractSignedDate: string; wonValue: number; currency: string; contractId?: string; azureSubscriptionId?: string; notes?: string };
   const day = old.contractSignedDate;
   // Nothing it held is lost: the contract number, the subscription and the notes become the status's words.
-  const words = [old.contractId && `Contract ${old.contractId}`, old.azureSubscriptionId && `Azure subscription ${old.azureSubscriptionId}`, old.notes].filter(Boolean).join('. ');
+  const words = [old.contractId && t('rules.registration.earlierContract', { id: old.contractId }), old.azureSubscriptionId && t('rules.registration.earlierSubscription', { id: old.azureSubscriptionId }), old.notes].filter(Boolean).join('. ');
   return {
     registrationDateTime: day,
     status: 'ReviewPending',
@@ -193,8 +200,8 @@ export const Registration = z.preprocess(
     // Room for what a registration of the earlier form carried in its notes.
     statusReason: text(2600).default(''),
     contract: z.object({
-      value: z.number().positive('The contract value must be more than 0.'),
-      currency: z.string().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
+      value: z.number().positive(zmsg('input.contractValue.positive')),
+      currency: z.string().regex(/^[A-Z]{3}$/, zmsg('input.currency')),
       startDateTime: isoDateTime,
       endDateTime: isoDateTime,
       signDateTime: isoDateTime,
@@ -215,7 +222,8 @@ export const HistoryEntry = z.object({
   byOrgId: id,
   byUserId: id,
   byName: z.string(),
-  action: z.string(),
+  /** What was done, worded in each reader's language; records from before were written as text. */
+  action: z.union([z.string(), Msg]),
   changes: z.record(z.string(), Change).default({}),
   /** The request that made the change: a redelivery of it finds it here, even after a restart, and changes nothing. */
   requestId: z.string().max(100).optional(),
@@ -223,18 +231,18 @@ export const HistoryEntry = z.object({
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 export const Money = {
-  dealValue: z.number({ message: 'Enter the estimated value as a number.' }).positive('The estimated value must be more than 0.').max(1e12, 'The estimated value is too large.'),
-  currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code such as USD.'),
+  dealValue: z.number(zmsg('input.dealValue.number')).positive(zmsg('input.dealValue.positive')).max(1e12, zmsg('input.dealValue.tooLarge')),
+  currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, zmsg('input.currency')),
 };
 
 /** Partner Center's sales stages of an open deal. */
 export const salesStages = ['Qualify', 'Develop', 'Propose', 'Close'] as const;
-export const SalesStage = z.enum(salesStages, { message: 'Pick a sales stage from the list.' });
+export const SalesStage = z.enum(salesStages, zmsg('input.pick.salesStage'));
 export type SalesStage = z.infer<typeof SalesStage>;
 
 /** Whether the customer means to buy through the commercial marketplace (Partner Center's CustomerMarketplaceIntent). */
 export const marketplaceIntents = ['Yes', 'No', 'HaveNotDecided'] as const;
-export const MarketplaceIntent = z.enum(marketplaceIntents, { message: 'Pick Yes, No or Have not decided.' });
+export const MarketplaceIntent = z.enum(marketplaceIntents, zmsg('input.pick.marketplaceIntent'));
 export type MarketplaceIntent = z.infer<typeof MarketplaceIntent>;
 
 /** Partner Center's customer size bands. */
@@ -251,19 +259,19 @@ export const customerSizes = [
   '51to500employees',
   'Morethan500employees',
 ] as const;
-export const CustomerSize = z.enum(customerSizes, { message: 'Pick a customer size from the list.' });
+export const CustomerSize = z.enum(customerSizes, zmsg('input.pick.customerSize'));
 export type CustomerSize = z.infer<typeof CustomerSize>;
 
 export const Referral = z.object({
   id,
   engagementId: id,
   orgId: id,
-  name: required('Deal name'),
+  name: required('input.required.dealName'),
   direction: z.enum(['Incoming', 'Outgoing']),
   status: Status,
   substatus: Stage,
   customerProfile: z.object({
-    name: required('Customer name'),
+    name: required('input.required.customerName'),
     address: Address,
     duns: Duns.optional(),
     size: CustomerSize.optional(),

@@ -1,6 +1,7 @@
 // The co-sell rules that need no I/O: deal type, who may act, which actions a stage allows,
 // and the invitation combinations. The lifecycle service enforces them; cards only read them.
 import type { CoSellStatus, DealType, Engagement, Organization, Person, Referral, Solution, Stage } from './model.js';
+import { dateTime, t } from './i18n.js';
 import { isTerminal } from './model.js';
 
 export const RESPONSE_WINDOW_DAYS = 14;
@@ -41,13 +42,13 @@ export const REGISTRATION_WAIT_HOURS = 72;
  * deal, won, with an incentive-eligible solution of its own; for co-sell, Microsoft took it on.
  */
 export function registrationVerdict(r: Referral, o: { dealType: DealType; ownIncentivized: Solution[]; microsoftOnBoard: boolean; now: Date }): Verdict {
-  if (r.registration) return no('This win is registered: its status is on the card.');
-  if (r.substatus !== 'Won') return no('A deal is registered once it is won.');
-  if (o.dealType !== 'co-sell' && o.dealType !== 'partner-led') return no('Partner Center registers co-sell and partner-led deals only: not a private deal, nor one shared only with partners.');
-  if (o.ownIncentivized.length === 0) return no('Registering needs one of your organization’s incentive-eligible solutions (co-sell incentivized) on the deal.');
-  if (o.dealType === 'co-sell' && !o.microsoftOnBoard) return no('Microsoft has not accepted this co-sell deal: it can be registered once Microsoft accepts it or marks it won.');
+  if (r.registration) return no(t('rules.registration.done'));
+  if (r.substatus !== 'Won') return no(t('rules.registration.notWon'));
+  if (o.dealType !== 'co-sell' && o.dealType !== 'partner-led') return no(t('rules.registration.dealType'));
+  if (o.ownIncentivized.length === 0) return no(t('rules.registration.noIncentivized'));
+  if (o.dealType === 'co-sell' && !o.microsoftOnBoard) return no(t('rules.registration.microsoftNotOnBoard'));
   const from = Date.parse(r.createdDateTime) + REGISTRATION_WAIT_HOURS * 3_600_000;
-  if (o.now.getTime() < from) return no(`Partner Center registers a deal ${REGISTRATION_WAIT_HOURS} hours after it was created: register from ${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  if (o.now.getTime() < from) return no(t('rules.registration.tooEarly', { hours: REGISTRATION_WAIT_HOURS, from: dateTime(new Date(from).toISOString()) }));
   return yes;
 }
 
@@ -74,21 +75,21 @@ export interface InvitationOptions {
 /** The "who can be invited" table of the spec, with the reason in a seller's words when the answer is no. */
 export function invitationOptions(referral: Referral, engagement: Engagement, microsoftOrgId: string): InvitationOptions {
   if (referral.substatus !== 'Accepted') {
-    const why = no(`Invitations can be sent only while the deal is Accepted; this one is ${referral.substatus}.`);
+    const why = no(t('rules.invite.notAccepted', { stage: t(`stage.${referral.substatus}`) }));
     return { microsoft: why, partners: why };
   }
   const type = dealTypeOf(engagement, microsoftOrgId);
   const microsoft =
     referral.orgId === microsoftOrgId
-      ? no('You are Microsoft on this deal; invite partners instead.')
+      ? no(t('rules.invite.microsoft.self'))
       : type === 'co-sell'
-        ? no('Microsoft already takes part in this deal.')
+        ? no(t('rules.invite.microsoft.onBoard'))
         : yes;
   let partners = yes;
   if (referral.direction === 'Incoming') {
-    partners = no('Partners can’t be invited from a deal you received. Only the organization that created the deal can invite partners.');
+    partners = no(t('rules.invite.partners.received'));
   } else if (type === 'co-sell' && engagement.createdByOrgId !== referral.orgId) {
-    partners = no('Partners can be invited into a co-sell deal only by the organization that created it.');
+    partners = no(t('rules.invite.partners.notCreator'));
   }
   return { microsoft, partners };
 }
@@ -132,8 +133,8 @@ export function allowedActions(stage: Stage, mayAct: boolean, invitations: Invit
 /** Microsoft's help needs the customer's contact and their consent to share it: the problems, by field. */
 export function microsoftNeedsProblems(hasContact: boolean, consent: boolean): Record<'customerContact' | 'consentToShare', string | undefined> {
   return {
-    customerContact: hasContact ? undefined : 'Microsoft’s help needs the customer’s contact: name, phone and email.',
-    consentToShare: consent ? undefined : 'Confirm that the customer agreed to share their contact with Microsoft.',
+    customerContact: hasContact ? undefined : t('rules.microsoft.needsContact'),
+    consentToShare: consent ? undefined : t('rules.microsoft.needsConsent'),
   };
 }
 
@@ -145,7 +146,7 @@ export const closeDatePassed = (r: Referral, now: Date) => r.substatus === 'Acce
 
 /** Close dates are days: today is fine, yesterday is not. The message when the date is in the past. */
 export function closeDateProblem(date: string, now: Date): string | undefined {
-  return date.slice(0, 10) < now.toISOString().slice(0, 10) ? 'The close date can’t be in the past.' : undefined;
+  return date.slice(0, 10) < now.toISOString().slice(0, 10) ? t('rules.closeDate.past') : undefined;
 }
 
 /** The stages each stage may move to; terminal stages move nowhere. */
@@ -160,6 +161,6 @@ const transitions: Record<Stage, readonly Stage[]> = {
 
 export function transitionError(from: Stage, to: Stage): string | undefined {
   if (transitions[from].includes(to)) return undefined;
-  if (isTerminal(from)) return `This deal is ${from} and archived: it can’t change any more.`;
-  return `A deal that is ${from} can’t be marked ${to}.`;
+  if (isTerminal(from)) return t('rules.transition.archived', { stage: t(`stage.${from}`) });
+  return t('rules.transition.refused', { from: t(`stage.${from}`), to: t(`stage.${to}`) });
 }

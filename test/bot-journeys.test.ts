@@ -1,6 +1,7 @@
 // A seller's journeys over the real protocol: activities posted to /api/messages, replies and
 // updates captured by the fake Bot Connector. Every card the bot sends is checked for validity.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { DAY_MS } from '../services/clock.js';
 import { ana, button, cardText, fay, mia, sam, startHarness, actions, type Card, type Harness, OUR_TENANT } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
@@ -64,11 +65,11 @@ describe('install, welcome and commands', () => {
     expect(cards).toHaveLength(1);
     // The first user is the admin of a new organization: set-up comes first.
     expect(cardText(cards[0])).toContain('Set up your organization');
-    expect(cardText(await h.say(ana, 'help'))).toContain('your role: admin');
+    expect(cardText(await h.say(ana, 'help'))).toContain('your role: Admin');
     const roster = h.connector.sent.filter((r) => r.method === 'GET' && r.path.includes('/members/'));
     expect(roster).toHaveLength(1);
     expect((await h.app.directory.person(OUR_TENANT, ana.aadObjectId))!.email).toBe('ana@partner.example');
-    expect(cardText(await h.say(sam, 'help'))).toContain('your role: seller');
+    expect(cardText(await h.say(sam, 'help'))).toContain('your role: Seller');
   });
 
   it('answers every command, and unknown text with the help card', async () => {
@@ -186,7 +187,7 @@ describe('one-click actions on the deal card', () => {
     expect(actions(accepted).map((a) => a.title)).toContain('Edit');
     const stored = (await h.app.store.get('referral', id))!;
     expect([stored.substatus, stored.name, stored.details.dealValue, stored.details.currency, stored.details.closingDateTime.slice(0, 10)]).toEqual(['Accepted', 'Contoso labs rollout', 12000, 'USD', '2027-02-28']);
-    expect(stored.history.map((x) => x.action)).toEqual(['received', 'accepted']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received', 'accepted']);
     // The message is updated for everyone, with per-user views by refresh.
     await h.app.cardUpdates.drain();
     const update = h.connector.sent.find((r) => r.method === 'PUT' && r.activityId === 'msg-card-1');
@@ -251,7 +252,7 @@ describe('one-click actions on the deal card', () => {
     const second = await postActivity(h.app.url, activity);
     expect(second.body).toEqual(first.body);
     const stored = (await h.app.store.list('referral', FABRIKAM))[0]!;
-    expect(stored.history.map((x) => x.action)).toEqual(['received', 'declined']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received', 'declined']);
     await h.app.cardUpdates.drain();
     expect(h.connector.sent.filter((r) => r.method === 'PUT' && r.activityId === 'msg-9')).toHaveLength(1);
   });

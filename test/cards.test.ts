@@ -614,10 +614,10 @@ describe('pickers', () => {
 
 describe('forms.ts', () => {
   const fields = [
-    { id: 'name', label: 'Name', kind: 'text' },
-    { id: 'reason', label: 'Reason', kind: 'choice', choices: 'declineReasons' },
-    { id: 'partner', label: 'Partner', kind: 'typeahead', choices: 'partners', errors: ['partners.*.orgId'] },
-    { id: 'team', label: 'Team', kind: 'multi', choices: 'team', errors: ['team.'] },
+    { id: 'name', label: 'form.dealName', kind: 'text' },
+    { id: 'reason', label: 'dealForm.reason', kind: 'choice', choices: 'declineReasons' },
+    { id: 'partner', label: 'form.partner', kind: 'typeahead', choices: 'partners', errors: ['partners.*.orgId'] },
+    { id: 'team', label: 'deal.section.team', kind: 'multi', choices: 'team', errors: ['team.'] },
   ] as const satisfies readonly FieldDef[];
 
   it('submitted(): every field, trimmed; absent (emptied) fields and the "none" placeholder read as empty; nothing else', () => {

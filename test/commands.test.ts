@@ -18,11 +18,13 @@ describe('parseCommand', () => {
       ['alerts off', 'alertas no'],
       ['find contoso madrid', 'buscar contoso madrid'],
       ['deal 6e46aef7', 'acuerdo 6e46aef7'],
+      ['language', 'idioma'],
     ];
     for (const [english, spanish] of twins) {
       expect(parseCommand(spanish), spanish).toEqual(parseCommand(english));
       expect(parseCommand(english), english).toBeDefined();
     }
+    expect(parseCommand('idioma español')).toEqual({ verb: 'language', data: { language: 'español' } });
     expect(parseCommand('buscar Ñandú Logística')).toEqual({ verb: 'find', data: { query: 'Ñandú Logística', page: 0 } });
     for (const unknown of ['', 'buscar', 'acuerdo a b', 'hola que tal']) expect(parseCommand(unknown), unknown).toBeUndefined();
   });

@@ -2,6 +2,7 @@
 // adds a solution, makes a colleague referrals admin and imports the customers; a referral arrives,
 // the referrals admin hands it to a seller, and the seller accepts it.
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { cardText, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import { future } from './helpers/fixtures.js';
@@ -68,7 +69,7 @@ it('a new tenant goes from its first message to a seller accepting an assigned r
   expect(cardText(accepted)).toContain('Accepted by Sol Seller.');
   const stored = (await h.app.store.get('referral', referralId))!;
   expect(stored).toMatchObject({ orgId: TENANT, status: 'Active', substatus: 'Accepted', assignedTo: { userId: sol.aadObjectId } });
-  expect(stored.history.map((e) => [e.action, e.byName])).toEqual([
+  expect(stored.history.map((e) => [say(e.action), e.byName])).toEqual([
     ['received from Partner Center', 'Microsoft'],
     ['assigned to Sol Seller', 'Raj Referrals'],
     ['accepted', 'Sol Seller'],

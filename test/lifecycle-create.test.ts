@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { CoSellError } from '../services/errors.js';
 import { DAY_MS } from '../services/clock.js';
 import { customerContact, dealInput, FABRIKAM, makeWorld, member, MICROSOFT, NORTHWIND, partnerInvitation, START, type World } from './helpers/world.js';
@@ -28,7 +29,7 @@ describe('creating a deal', () => {
     expect(r.status).toBe('Active');
     expect(r.direction).toBe('Outgoing');
     expect(r.version).toBe(1);
-    expect(r.history).toEqual([expect.objectContaining({ action: 'created', byUserId: 'u-ana', byName: 'Ana Admin', at: START })]);
+    expect(r.history.map((e) => ({ ...e, action: say(e.action) }))).toEqual([expect.objectContaining({ action: 'created', byUserId: 'u-ana', byName: 'Ana Admin', at: START })]);
     expect(r.notes).toEqual([expect.objectContaining({ text: 'First call went well', byName: 'Ana Admin' })]);
     expect(r.details).toMatchObject({ dealValue: 50000, currency: 'USD', closingDateTime: '2027-03-31T00:00:00.000Z', assistanceRequestCode: 'None' });
     expect(view.dealType).toBe('private');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { DAY_MS } from '../services/clock.js';
 import type { Caller } from '../services/directory.js';
 import type { Referral } from '../services/model.js';
@@ -30,7 +31,7 @@ describe('Received', () => {
     expect(r.details).toMatchObject({ dealValue: 15000, currency: 'EUR', closingDateTime: '2027-01-15T00:00:00.000Z' });
     expect(r.team.map((m) => m.email)).toContain('fay@fabrikam.example');
     const entry = r.history.at(-1)!;
-    expect(entry).toMatchObject({ action: 'accepted', byUserId: 'u-fay', byOrgId: FABRIKAM, at: '2026-11-21T09:01:00.000Z' });
+    expect({ ...entry, action: say(entry.action) }).toMatchObject({ action: 'accepted', byUserId: 'u-fay', byOrgId: FABRIKAM, at: '2026-11-21T09:01:00.000Z' });
     expect(entry.changes['substatus']).toEqual({ from: 'Received', to: 'Accepted' });
     expect(entry.changes['details.dealValue']).toEqual({ from: 12000, to: 15000 });
     expect(entry.changes['notes']).toEqual({ from: null, to: ['Called the customer'] });
@@ -63,10 +64,11 @@ describe('Received', () => {
     expect(await w.service.expireDue()).toEqual([]);
     w.clock.advance(1);
     const late = await refusal(w.service.accept(w.fabrikam, theirs.id, theirs.version, acceptInput));
-    expect(late.message).toMatch(/ran out on 2026-12-05/);
+    expect(late.message).toMatch(/ran out on 5 Dec 2026, 09:00 UTC/);
     const expired = await w.service.expireDue();
     expect(expired.map((r) => [r.id, r.substatus, r.statusReason])).toEqual([[theirs.id, 'Expired', 'NoResponse']]);
-    expect(expired[0]!.history.at(-1)).toMatchObject({ action: 'expired', byName: 'Co-sell Bot' });
+    expect(say(expired[0]!.history.at(-1)!.action)).toBe('expired');
+    expect(expired[0]!.history.at(-1)).toMatchObject({ byName: 'Co-sell Bot' });
     expect(await w.service.expireDue()).toEqual([]);
   });
 
@@ -79,7 +81,7 @@ describe('Received', () => {
       w.service.accept(w.fabrikam, theirs.id, theirs.version, acceptInput),
       w.service.assign(w.fabrikam, theirs.id, theirs.version, { userId: 'u-fay' }),
     ]) {
-      expect((await refusal(late)).message).toMatch(/ran out on 2026-12-05: it has expired/);
+      expect((await refusal(late)).message).toMatch(/ran out on 5 Dec 2026, 09:00 UTC: it has expired/);
     }
     expect((await w.service.get(w.fabrikam, theirs.id)).referral).toEqual(theirs);
   });
@@ -136,7 +138,7 @@ describe('Accepted', () => {
     expect(r.solutionIds).toEqual(['sol-ms-d365', 'sol-ad-sentinel']);
     r = (await w.service.addNote(w.admin, r.id, r.version, { text: 'Demo booked for Tuesday' })).referral;
     expect(r.notes.map((n) => n.text)).toEqual(['Demo booked for Tuesday']);
-    expect(r.history.map((h) => h.action)).toEqual(['created', 'team members added', 'solutions changed', 'note added']);
+    expect(r.history.map((h) => say(h.action))).toEqual(['created', 'team members added', 'solutions changed', 'note added']);
   });
 
   it('marking Won asks for nothing but an optional note (registration is a step of its own); Lost needs a reason', async () => {

@@ -1,7 +1,8 @@
 // The search message extension: searchDeals directly, and a composeExtension/query invoke over HTTP
 // the way Teams sends it (the HTTP part needs the handler wired into CoSellBot).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NOT_REGISTERED, searchDeals, type MessageExtensionDeps } from '../bot/message-extension.js';
+import { t } from '../services/i18n.js';
+import { searchDeals, type MessageExtensionDeps } from '../bot/message-extension.js';
 import type { CreateDealInput } from '../services/inputs.js';
 import { ana, fay, OUR_TENANT, sam, startHarness, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
@@ -105,7 +106,7 @@ describe('searchDeals (called directly)', () => {
 
   it('someone not registered yet is told to say hello first', async () => {
     const r = (await searchDeals(deps(), { tenantId: OUR_TENANT, userId: sam.aadObjectId }, { commandId: 'searchDeals', parameters: [] })) as Result;
-    expect(r.composeExtension).toEqual({ type: 'message', text: NOT_REGISTERED });
+    expect(r.composeExtension).toEqual({ type: 'message', text: t('search.notRegistered') });
   });
 });
 
@@ -152,7 +153,7 @@ describe('composeExtension/query over HTTP (needs the handler wired into CoSellB
 
   it('a user who never talked to the bot gets a message, and is not registered by searching', async () => {
     const r = await query(sam, [{ name: 'query', value: 'contoso' }]);
-    expect(r.composeExtension).toEqual({ type: 'message', text: NOT_REGISTERED });
+    expect(r.composeExtension).toEqual({ type: 'message', text: t('search.notRegistered') });
     expect(await h.app.directory.person(OUR_TENANT, sam.aadObjectId)).toBeUndefined();
   });
 

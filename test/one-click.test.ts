@@ -1,6 +1,7 @@
 // One click means one click, over the real protocol: a referral answered from its alert with one
 // invoke, a new deal in few cards, deals found by the short id people see.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { ana, actions, button, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import type { SentRequest } from './helpers/fake-connector.js';
@@ -65,7 +66,7 @@ describe('answer a referral from the alert', () => {
     const stored = (await h.app.store.get('referral', id))!;
     expect([stored.substatus, stored.statusReason]).toEqual(['Declined', 'OutsideOurRegion']);
     expect(stored.notes.at(-1)!.text).toContain('We do not serve Redmond');
-    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'declined']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received from Partner Center', 'declined']);
   });
 
   it('a referral whose close date has passed opens the accept form with the problem, and nothing changes', async () => {

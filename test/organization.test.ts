@@ -1,6 +1,7 @@
 // A real organization adopts the bot: only its members get in, and alerts reach the chats they
 // belong in (a channel, never one thread of it; never a chat the bot is no member of).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { actions, ana, cardText, fay, OUR_TENANT, sam, startHarness, type Card, type Harness } from './helpers/bot-harness.js';
 import { cardProblems } from './helpers/card-check.js';
 import { fixture, future } from './helpers/fixtures.js';
@@ -184,7 +185,7 @@ describe('assignment', () => {
     const accepted = (await h.press(sam, now, 'Accept')).card;
     expect(cardText(accepted)).toContain('Accepted by Sam Seller.');
     const stored = (await h.app.store.get('referral', referralId))!;
-    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'assigned to Sam Seller', 'accepted']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received from Partner Center', 'assigned to Sam Seller', 'accepted']);
     expect(stored.assignedTo).toEqual({ userId: sam.aadObjectId, name: 'Sam Seller' });
   });
 });

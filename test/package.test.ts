@@ -11,6 +11,7 @@ import { parseCommand } from '../bot/commands.js';
 import { QUERY_PARAMETER, SEARCH_COMMAND } from '../bot/message-extension.js';
 import { ACCENT, colorIcon, encodePng, outlineIcon } from '../scripts/make-icons.js';
 import {
+  buildLocalizations,
   buildManifest,
   checkIcons,
   DEV_BOT_ID,
@@ -18,6 +19,7 @@ import {
   MANIFEST_DIR,
   PackageError,
   pngInfo,
+  validateLocalization,
   validateManifest,
   writePackage,
   type Manifest,
@@ -85,7 +87,7 @@ describe('npm run package', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(out);
     const files = unzip(await readFile(out));
-    expect([...files.keys()].sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
+    expect([...files.keys()].sort()).toEqual(['color.png', 'es-es.json', 'manifest.json', 'outline.png']);
     const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as Manifest;
     expect(await validateManifest(manifest)).toEqual([]);
     expect(manifest).toMatchObject({ id: DEV_BOT_ID, bots: [{ botId: DEV_BOT_ID }], validDomains: ['localhost'] });
@@ -188,12 +190,34 @@ describe('the manifest matches the bot', () => {
     const lists = manifest().bots[0]!.commandLists;
     expect(lists.flatMap((l) => l.scopes).sort()).toEqual(['groupChat', 'personal', 'team']);
     const commands = lists[0]!.commands;
-    expect(commands.map((c) => c.title)).toEqual(['help', 'new deal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal']);
+    expect(commands.map((c) => c.title)).toEqual(['help', 'new deal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal', 'language']);
     for (const c of commands) expect(c.description.length, c.title).toBeGreaterThan(10);
     // Each title, as Teams inserts it into the message box (plus an argument where one is needed), is understood.
     const parsed = commands.map((c) => parseCommand(['find', 'deal'].includes(c.title) ? `${c.title} contoso` : c.title));
-    expect(parsed.map((p) => p?.verb)).toEqual(['help', 'newDeal', 'list', 'list', 'list', 'list', 'find', 'open']);
+    expect(parsed.map((p) => p?.verb)).toEqual(['help', 'newDeal', 'list', 'list', 'list', 'list', 'find', 'open', 'language']);
     expect(parsed.slice(2, 6).map((p) => p?.data.box)).toEqual(['inbound', 'outbound', 'favorites', 'archive']);
+  });
+
+  it('the Spanish (es-es) file validates, and each Spanish command title does what its English twin does', async () => {
+    const built = buildManifest({}, { dev: true });
+    const [spanish, ...others] = buildLocalizations({}, built, { dev: true });
+    expect(others).toEqual([]);
+    expect(spanish!.languageTag).toBe('es-es');
+    expect(await validateLocalization(spanish!.json, built, spanish!.file)).toEqual([]);
+    const commands = manifest().bots[0]!.commandLists[0]!.commands;
+    const withArgument = (title: string, i: number) => (i === 6 || i === 7 ? `${title} contoso` : title);
+    commands.forEach((c, i) => {
+      const title = spanish!.json[`bots[0].commandLists[0].commands[${i}].title`] as string;
+      expect(parseCommand(withArgument(title, i)), title).toEqual(parseCommand(withArgument(c.title, i)));
+    });
+  });
+
+  it('a localization key naming no text of the manifest, or too long a text, is reported with its file', async () => {
+    const built = buildManifest({}, { dev: true });
+    const bad = { $schema: 'https://developer.microsoft.com/json-schemas/teams/v1.30/MicrosoftTeams.Localization.schema.json', 'name.short': 'Co-sell Bot', 'description.short': 'x'.repeat(81), 'description.full': 'Completa.', 'bots[0].commandLists[0].commands[20].title': 'nada' };
+    const problems = await validateLocalization(bad, built, 'es-es.json');
+    expect(problems).toContain('es-es.json: bots[0].commandLists[0].commands[20].title is not a text of the manifest');
+    expect(problems.some((p) => p.startsWith('es-es.json: /description.short must NOT have more than 80 characters'))).toBe(true);
   });
 
   it('declares the search message extension the bot answers', () => {

@@ -1,5 +1,6 @@
 // The intake contract, case by case: signature, idempotency and every error code.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { say } from '../services/i18n.js';
 import { sign, signedHeaders } from '../bot/referral-intake.js';
 import { startApp } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
@@ -64,7 +65,8 @@ describe('referral intake', () => {
     expect(res).toMatchObject({ status: 200, body: { id: first.body.id, outcome: 'updated' } });
     const [referral] = await stored();
     expect(referral!.details.dealValue).toBe(65000);
-    expect(referral!.history.at(-1)).toMatchObject({ action: 'updated by the sender', changes: { 'details.dealValue': { from: 50000, to: 65000 } } });
+    expect(say(referral!.history.at(-1)!.action)).toBe('updated by the sender');
+    expect(referral!.history.at(-1)).toMatchObject({ changes: { 'details.dealValue': { from: 50000, to: 65000 } } });
   });
 
   it('a redelivery after the receiver accepted changes nothing the receiver owns: name, team, notes, CRM id', async () => {

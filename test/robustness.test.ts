@@ -2,6 +2,7 @@
 // write, says so (the click, the webhook, /healthz), keeps the process alive, and the next write
 // after the disk recovers succeeds without a restart.
 import { mkdir, rm } from 'node:fs/promises';
+import { say } from '../services/i18n.js';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../bot/config.js';
@@ -154,7 +155,7 @@ describe('each activity acts once, across restarts', () => {
     expect(text).toContain('Accepted by Ana Admin.');
     expect(text).not.toContain('changed since the card was drawn');
     const stored = (await h.app.store.get('referral', created.body.id))!;
-    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'accepted']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received from Partner Center', 'accepted']);
     expect(stored.version).toBe(2);
 
     // The same activity id in another conversation is another request: it meets the version check.
@@ -180,6 +181,6 @@ describe('each activity acts once, across restarts', () => {
     }
     const stored = (await h.app.store.get('referral', created.body.id))!;
     expect(stored.substatus).toBe('Declined');
-    expect(stored.history.map((x) => x.action)).toEqual(['received from Partner Center', 'declined']);
+    expect(stored.history.map((x) => say(x.action))).toEqual(['received from Partner Center', 'declined']);
   });
 });

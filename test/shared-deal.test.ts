@@ -48,7 +48,7 @@ describe('notes are shared with every organization on the deal', () => {
       ['Our margin is thin here', 'internal', true],
       ['Fabrikam brings two architects', 'shared', false],
     ]);
-    expect((await w.service.get(w.admin, ours.id)).referral.history.at(-1)!.action).toBe('internal note added');
+    expect(say((await w.service.get(w.admin, ours.id)).referral.history.at(-1)!.action)).toBe('internal note added');
   });
 
   it('a note written before notes were shared stays with its organization', async () => {
@@ -90,7 +90,7 @@ describe('the whole team, by organization', () => {
     expect(clash.fields['member.email']).toBe('Someone else on the team has this email.');
     const removed = await w.service.removeTeamMember(w.fabrikam, theirs.id, two.referral.version, { email: 'fay@fabrikam.example' });
     expect(removed.referral.team.map((m) => m.email)).toEqual(['gil@fabrikam.example']);
-    expect(removed.referral.history.at(-1)!.action).toBe('team member removed: Fay Tester');
+    expect(say(removed.referral.history.at(-1)!.action)).toBe('team member removed: Fay Tester');
 
     // Our people are on our referral: Fabrikam finds no such person on its own team.
     expect((await refusal(w.service.removeTeamMember(w.fabrikam, theirs.id, removed.referral.version, { email: 'ana@partner.example' }))).code).toBe('not_found');
@@ -134,7 +134,7 @@ describe('Microsoft takes part as it stands now', () => {
     expect(after.invitations.microsoft).toEqual({ allowed: true });
     const again = await w.service.invite(w.admin, ours.id, ours.version, { microsoft: { helpType: 'GeneralOrOther', notes: 'The customer is ready now' } as never, partners: [] });
     expect(again.dealType).toBe('co-sell');
-    expect(again.referral.history.at(-1)!.action).toBe('invited Microsoft (deal type private → co-sell)');
+    expect(say(again.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type private → co-sell)');
     expect((await w.service.list(w.microsoft, 'inbound')).items.map((i) => i.referral.substatus)).toEqual(['Received']);
     // Microsoft's own card still says what it was for Microsoft: its declined referral of a co-sell deal.
     expect((await w.service.get(w.microsoft, ms.id)).dealType).toBe('co-sell');
@@ -175,7 +175,7 @@ describe('Partner Center’s pipeline fields', () => {
     expect(JSON.stringify(dealLogCard(moved, 'history', 0))).toContain('Sales stage: Develop → Propose');
     const invited = await w.service.invite(w.admin, created.referral.id, 2, { microsoft: { helpType: 'GeneralOrOther', customerContact, consentToShare: true } as never, partners: [] });
     expect(invited.dealType).toBe('co-sell');
-    expect(invited.referral.history.at(-1)!.action).toBe('invited Microsoft (deal type partner-led → co-sell)');
+    expect(say(invited.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type partner-led → co-sell)');
     // Microsoft's referral carries the pipeline as the partner gave it.
     expect((await w.service.list(w.microsoft, 'inbound')).items[0]!.referral).toMatchObject({ salesStage: 'Propose', customerMarketplaceIntent: 'No' });
 
@@ -224,7 +224,7 @@ describe('deal registration as Partner Center does it', () => {
     expect((await refusal(w.service.register(w.admin, theirsOnly.id, theirsOnly.version, contract))).message).toMatch(/your organization’s incentive-eligible solutions/);
 
     const early = await wonDeal({ solutionIds: [ours.id], shareWithMicrosoftSellers: true });
-    expect((await refusal(w.service.register(w.admin, early.id, early.version, contract))).message).toMatch(/72 hours after it was created: register from 2026-11-30 09:00 UTC/);
+    expect((await refusal(w.service.register(w.admin, early.id, early.version, contract))).message).toMatch(/72 hours after it was created: register from 30 Nov 2026, 09:00 UTC/);
   });
 
   it('a partner-led win is registered with its contract and solutions; bad details are refused by field; only the registrar changes the status', async () => {
@@ -249,7 +249,7 @@ describe('deal registration as Partner Center does it', () => {
     expect(bySam.message).toBe('Only Ana Admin, who registered it, changes its status.');
     const approved = await w.service.setRegistrationStatus(w.admin, won.id, registered.referral.version, { status: 'ActionRequired', statusReason: 'Upload the signed contract' });
     expect(approved.referral.registration).toMatchObject({ status: 'ActionRequired', statusReason: 'Upload the signed contract' });
-    expect(approved.referral.history.at(-1)!.action).toBe('registration ActionRequired');
+    expect(say(approved.referral.history.at(-1)!.action)).toBe('registration ActionRequired');
     expect(JSON.stringify(dealCard(approved, { now: w.clock.now() }))).toContain('Action required: Upload the signed contract');
   });
 

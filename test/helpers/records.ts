@@ -12,7 +12,7 @@ export function makeOrganization(overrides: Partial<Organization> = {}): Organiz
 export function makePerson(overrides: Partial<Person> = {}): Person {
   const orgId = overrides.orgId ?? randomUUID();
   const userId = overrides.userId ?? randomUUID();
-  return { id: `${orgId}:${userId}`, orgId, userId, name: 'Ana Silva', email: 'ana@contoso.com', channelUserId: '', roles: ['seller'], roleChanges: [], usedBot: true, ...overrides };
+  return { id: `${orgId}:${userId}`, orgId, userId, name: 'Ana Silva', email: 'ana@contoso.com', channelUserId: '', roles: ['seller'], roleChanges: [], usedBot: true, locale: '', timeZone: '', ...overrides };
 }
 
 export function makeCustomer(overrides: Partial<Customer> = {}): Customer {

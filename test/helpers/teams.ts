@@ -18,6 +18,10 @@ export interface ActivityOptions {
   id?: string;
   replyToId?: string;
   timestamp?: string;
+  /** The Teams client's language tag; en-US by default. */
+  locale?: string;
+  /** The Teams client's IANA time zone (Teams sends it as localTimezone); none by default. */
+  localTimezone?: string;
 }
 
 export interface TeamsActivity {
@@ -76,7 +80,8 @@ function base(user: TeamsUser, type: string, opts: ActivityOptions = {}): TeamsA
       tenantId: user.tenantId,
     },
     channelData: { tenant: { id: user.tenantId } },
-    locale: 'en-US',
+    locale: opts.locale ?? 'en-US',
+    ...(opts.localTimezone ? { localTimezone: opts.localTimezone } : {}),
   };
   if (opts.replyToId !== undefined) activity.replyToId = opts.replyToId;
   return activity;
