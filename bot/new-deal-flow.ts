@@ -7,7 +7,7 @@ import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, s
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
-import { t, zmsg } from '../services/i18n.js';
+import { parseAmount, t, zmsg } from '../services/i18n.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { MAX_PARTNERS } from '../services/inputs.js';
 import { customerSizes, helpTypes, marketplaceIntents, salesStages, type Contact, type CustomerSize, type Draft, type MarketplaceIntent, type Person, type SalesStage } from '../services/model.js';
@@ -170,7 +170,7 @@ export class NewDealFlow {
     if (step !== 'review') return [];
     const known = v.customerId ? await this.directory.customer(orgId, v.customerId) : undefined;
     const solutions = await Promise.all((v.solutionIds ?? '').split(',').filter(Boolean).map(async (id) => (await this.directory.solution(id))?.name ?? id));
-    const value = Number((v.dealValue ?? '').replace(/[,\s]/g, ''));
+    const value = parseAmount(v.dealValue ?? '');
     return [
       {
         title: t('newDeal.fact.customer'),

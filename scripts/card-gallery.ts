@@ -234,7 +234,7 @@ async function refusal(operation: () => Promise<unknown>): Promise<Record<string
 }
 
 /** Every string people gave the records (not ids, codes or dates): what a card may quote as typed. */
-function peopleTexts(records: unknown[]): string[] {
+export function peopleTexts(records: unknown[]): string[] {
   const texts = new Set<string>();
   const walk = (node: unknown, key: string): void => {
     if (typeof node === 'string') {
