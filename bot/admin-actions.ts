@@ -39,7 +39,7 @@ export class AdminActions {
     } catch (e) {
       if (!(e instanceof CoSellError) || e.code !== 'validation') throw e;
       const { byField, unplaced } = placeErrors(form.fields, e.fields);
-      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('admin.fixFields'));
+      const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('form.fixFields'));
       return this.open(caller, note, { values, errors: byField as Record<string, string> });
     }
   }

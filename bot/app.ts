@@ -10,6 +10,7 @@ import {
 } from 'botbuilder';
 import restify from 'restify';
 import { systemClock, type Clock } from '../services/clock.js';
+import { langOf, tIn } from '../services/i18n.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import { openLowdbStore } from '../services/lowdb-store.js';
@@ -23,6 +24,7 @@ import { CardUpdates } from './card-updates.js';
 import { CoSellBot } from './co-sell-bot.js';
 import { botAuthSettings, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { clientLocaleOf } from './identity.js';
 
 export interface RunningApp {
   /** Where the server can be reached from this machine, e.g. http://127.0.0.1:3978 */
@@ -52,8 +54,6 @@ export interface StartOptions {
   outboxIdleMs?: number;
 }
 
-/** Shown to the user when a message turn fails; details only go to the log. */
-export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
@@ -82,7 +82,8 @@ export function turnErrorHandler(log: Logger): (context: TurnContext, error: Err
     });
     if (activity?.type !== 'message') return;
     try {
-      await context.sendActivity(APOLOGY);
+      // The turn's language is gone with the turn: the client's own says which to use.
+      await context.sendActivity(tIn(langOf(clientLocaleOf(activity).locale), 'bot.wentWrong'));
     } catch (sendError) {
       log.warn('could not send the apology for a failed turn', {
         activityId: activity.id,

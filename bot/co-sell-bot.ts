@@ -243,9 +243,7 @@ export class CoSellBot extends TeamsActivityHandler {
   }
 
   private async list(caller: Caller, data: Record<string, unknown>, note?: Banner): Promise<Card> {
-    const parsed = ListData.safeParse(data);
-    if (!parsed.success) throw new BadActionData('The list card sent an unreadable page.');
-    const { box, page, query } = parsed.data;
+    const { box, page, query } = parseActionData(ListData, data);
     const { lifecycle, clock } = this.deps;
     const result = box === 'find' ? await lifecycle.find(caller, query, page) : await lifecycle.list(caller, box, page);
     return listCard({ kind: box as ListKind, page: result, now: clock.now(), query, banner: note });

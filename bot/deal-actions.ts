@@ -103,7 +103,7 @@ export class DealActions {
         if (form !== 'editMember') return { card: await this.card(caller, person, view, { form }) };
         // A team member's form starts from what is stored of them, and carries who they were.
         const member = view.referral.team.find((m) => m.email.toLowerCase() === (memberEmail ?? '').toLowerCase());
-        if (!member) return { card: await this.card(caller, person, view, { banner: banner('attention', t('bot.memberGone')) }) };
+        if (!member) return { card: await this.card(caller, person, view, { banner: banner('attention', t('error.team.notMember')) }) };
         return { card: await this.card(caller, person, view, { form, values: { ...member }, carried: { memberEmail: member.email } }) };
       }
       default:
@@ -130,7 +130,7 @@ export class DealActions {
       if (e.code === 'validation') {
         const values = submitted(entry.fields, data);
         const { byField, unplaced } = placeErrors(entry.fields, e.fields);
-        const note = unplaced.length > 0 ? unplaced.join(' ') : t('bot.fixFields');
+        const note = unplaced.length > 0 ? unplaced.join(' ') : t('form.fixFields');
         const carried = typeof data.memberEmail === 'string' ? { memberEmail: data.memberEmail } : undefined;
         return { card: await this.card(caller, person, view, { form: id, values, errors: byField, banner: banner('attention', note), carried }) };
       }
@@ -164,5 +164,5 @@ function staleBanner(view: ReferralView) {
 
 function notNow(view: ReferralView): string {
   const r = view.referral;
-  return r.status === 'Closed' ? t('bot.archived', { stage: stageLabel(r.substatus) }) : t('bot.notYours');
+  return r.status === 'Closed' ? t('rules.transition.archived', { stage: stageLabel(r.substatus) }) : t('bot.notYours');
 }

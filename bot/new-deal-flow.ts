@@ -7,7 +7,7 @@ import { draftInput, newDealCard, newDealSteps, partnerFieldIds, partnerInput, s
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
-import { parseAmount, t, zmsg } from '../services/i18n.js';
+import { amountText, parseAmount, t, zmsg } from '../services/i18n.js';
 import type { LifecycleService, ReferralView } from '../services/lifecycle.js';
 import { MAX_PARTNERS } from '../services/inputs.js';
 import { customerSizes, helpTypes, marketplaceIntents, salesStages, type Contact, type CustomerSize, type Draft, type MarketplaceIntent, type Person, type SalesStage } from '../services/model.js';
@@ -46,7 +46,7 @@ export class NewDealFlow {
 
   /** Next, Back, Search, Invite partners or Add partner on a step: keep what was typed, check every step so far, move. */
   async step(caller: Caller, person: Person, data: Record<string, unknown>): Promise<Card> {
-    const { draftId, step, go } = parseActionData(Step, data, 'new-deal card');
+    const { draftId, step, go } = parseActionData(Step, data);
     const draft = await this.lifecycle.draft(caller, draftId);
     let values: DraftValues = { ...draft.values, ...submitted(newDealSteps[step].fields, data) };
     let partners = draft.partners;
@@ -77,7 +77,7 @@ export class NewDealFlow {
 
   /** Create deal on the review step: the draft is used up with the deal, in one commit. */
   async create(caller: Caller, person: Person, data: Record<string, unknown>): Promise<NewDealResult> {
-    const { draftId } = parseActionData(Create, data, 'new-deal card');
+    const { draftId } = parseActionData(Create, data);
     const draft = await this.lifecycle.draft(caller, draftId);
     try {
       return { created: await this.lifecycle.createDeal(caller, await this.input(caller, draft.values, draft.partners), draftId) };
@@ -125,7 +125,7 @@ export class NewDealFlow {
     const added = Object.entries(errors).filter(([k]) => /^partners\.\d+\./.test(k) && Number(k.split('.')[1]) < draft.partners.length);
     const { byField, unplaced } = placeErrors(newDealSteps[step].fields, Object.fromEntries(Object.entries(errors).filter((e) => !added.includes(e))));
     unplaced.push(...added.map(([k, m]) => t('newDeal.banner.partnerProblem', { number: Number(k.split('.')[1]) + 1, problem: m })));
-    const problems = Object.keys(errors).length > 0 ? banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('newDeal.banner.fix')) : undefined;
+    const problems = Object.keys(errors).length > 0 ? banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('form.fixFields')) : undefined;
     return newDealCard({
       step,
       draftId: draft.id,
@@ -210,7 +210,14 @@ function onStep(errors: Record<string, string>, step: NewDealStep): Record<strin
   return Object.fromEntries(Object.entries(errors).filter(([k]) => stepOfError(k) === step));
 }
 
-/** Drafts keep text only: values left undefined are dropped. */
+/** The draft's amounts: kept as typed, each is read in the language of whoever typed it. */
+const AMOUNTS = new Set(['dealValue', 'partnerDealValue']);
+
+/**
+ * Drafts keep text only: values left undefined are dropped. An amount that reads as a number is
+ * kept in a form both languages read back alike, so the deal is the same whoever creates it.
+ */
 function clean(values: DraftValues): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const text = Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return Object.fromEntries(text.map(([k, v]) => [k, AMOUNTS.has(k) && Number.isFinite(parseAmount(v)) ? amountText(parseAmount(v)) : v]));
 }

@@ -34,6 +34,8 @@ export interface DealCardOptions {
 }
 
 const fullName = (m: Contact) => [m.firstName, m.lastName].filter(Boolean).join(' ');
+/** A note as typed, after what it goes with ("Declined (No capacity): …"). */
+const noteText = (n: DealNote) => (n.about ? `${say(n.about)}: ${n.text}` : n.text);
 /** Who wrote a note, for which organization, and whether only that organization reads it. */
 const noteHeader = (n: DealNote) => t(n.visibility === 'internal' ? 'deal.note.headerInternal' : 'deal.note.header', { at: dateTime(n.at), name: n.byName, org: n.orgName });
 /** An organization's name over its people, saying which is the viewer's. */
@@ -154,7 +156,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
   const teamShown = firstMembers(teamEntries(view.teams), limits.team);
   const teamCount = view.teams.reduce((n, g) => n + g.members.length, 0);
   const ownMembers = view.teams.find((g) => g.own)?.members.length ?? 0;
-  const clipped = notes.some((n) => n.text.length > limits.noteChars);
+  const clipped = notes.some((n) => noteText(n).length > limits.noteChars);
   return {
     referralId: r.id,
     fallbackText: t('deal.fallback', { id: shortId(r.id) }),
@@ -172,7 +174,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
       r.substatus === 'Received'
         ? view.participants
             .filter((p) => p.stage === 'Won' || p.stage === 'Lost')
-            .map((p) => t('deal.outcome', { org: p.orgName, stage: stageLabel(p.stage), date: day(p.since) }))
+            .map((p) => t('deal.outcome', { org: p.orgName, stage: stageLabel(p.stage), date: dateTime(p.since) }))
             .join(' ')
         : '',
     closeDateText: closeDatePassed(r, o.now) ? t('deal.closeDatePassed', { date: day(r.details.closingDateTime) }) : '',
@@ -189,7 +191,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
     solutions: view.solutions.slice(0, limits.solutions).map((s) => ({ text: solutionLine(s) })),
     solutionsMore: view.solutions.length > limits.solutions ? andMore(view.solutions.length - limits.solutions) : '',
     participants: view.participants.map((p) => ({ text: `${p.orgName}: ${stageLabel(p.stage)}` })),
-    notes: notes.map((n) => ({ header: noteHeader(n), text: clip(n.text, limits.noteChars) })),
+    notes: notes.map((n) => ({ header: noteHeader(n), text: clip(noteText(n), limits.noteChars) })),
     allNotesTitle: t('deal.button.allNotes', { count: view.notes.length }),
     wholeTeamTitle: t('deal.button.wholeTeam', { count: teamCount }),
     historyTitle: t('deal.button.history', { count: r.history.length }),
@@ -354,6 +356,11 @@ function shownValue(value: unknown, field = ''): string {
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(value)) return day(value);
   if (Array.isArray(value)) return clip(value.map((v) => (typeof v === 'object' && v !== null && 'email' in v ? fullName(v as Contact) : shownValue(v))).join(', ') || t('log.none'), 300);
+  if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
+  if (field === 'consent' && typeof value === 'object') {
+    const c = value as Referral['consent'];
+    return t('log.consent', { others: shownValue(c.consentToShareInfoWithOthers), microsoft: shownValue(c.consentToShareReferralWithMicrosoftSellers) });
+  }
   if (typeof value === 'object') return clip('name' in value ? String((value as { name: unknown }).name) : JSON.stringify(value), 300);
   return clip(String(value), 300);
 }
@@ -411,7 +418,7 @@ function logCard(deal: ReferralView, view: DealLogView, page: number, chars: num
       ? [...deal.notes]
           .reverse()
           .slice(current * size, (current + 1) * size)
-          .flatMap((n) => [plain(cut(noteHeader(n)), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(cut(n.text), { spacing: 'None' })])
+          .flatMap((n) => [plain(cut(noteHeader(n)), { isSubtle: true, size: 'Small', spacing: 'Medium' }), plain(cut(noteText(n)), { spacing: 'None' })])
       : people.slice(current * size, (current + 1) * size).flatMap(({ group, member }, i, page) => [
           // Each organization's name over its people, again at the top of a page.
           ...(i === 0 || page[i - 1]!.group !== group ? [plain(cut(orgLine(group)), { weight: 'Bolder', spacing: 'Medium' })] : []),

@@ -1,5 +1,5 @@
-// Card templates are compiled once per process (parsing a template costs far more than expanding
-// it), and the small elements that builders put together are made here.
+// Card templates are compiled once per process and language (parsing a template costs far more
+// than expanding it), and the small elements that builders put together are made here.
 import { Template } from 'adaptivecards-templating';
 import { isMessageKey, lang, tIn, type Lang } from '../services/i18n.js';
 

@@ -173,7 +173,7 @@ export function outboxMessage(m: Pick<OutboxMessage, 'orgId' | 'conversationId' 
 /** An update of a sent alert, showing what became of the referral and who did it when. */
 export function updateFor(sent: OutboxMessage, r: Referral, now: Date): OutboxMessage {
   const last = r.history.at(-1)!;
-  const headline = msg('alert.update', { stage: msg(`stage.${r.substatus}`), name: last.byName, date: last.at.slice(0, 10) });
+  const headline = msg('alert.update', { stage: msg(`stage.${r.substatus}`), name: last.byName, date: { at: last.at } });
   return outboxMessage({ orgId: sent.orgId, conversationId: sent.conversationId, userId: sent.userId, referralId: r.id, kind: 'update', headline, replaceActivityId: sent.activityId }, now);
 }
 

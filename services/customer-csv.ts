@@ -4,7 +4,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { CustomerRow, OptionalCustomerField } from './directory.js';
-import { lang, number, t } from './i18n.js';
+import { listOf, number, t } from './i18n.js';
 import { CustomerInput } from './inputs.js';
 
 /** About 5,000 rows of full addresses fit well under this. */
@@ -74,7 +74,7 @@ export function readCustomerFile(bytes: Uint8Array): CustomerFile {
       unknown.length > 0 ? t('import.file.unknownColumns', { count: unknown.length, columns: unknown.join(', ') }) : '',
       missing.length > 0 ? t('import.file.missingColumns', { count: missing.length, columns: missing.join(', ') }) : '',
     ].filter(Boolean);
-    return refuse(t('import.file.badHeader', { columns: columnList, problems: new Intl.ListFormat(lang(), { type: 'conjunction' }).format(problems) }));
+    return refuse(t('import.file.badHeader', { columns: columnList, problems: listOf(problems) }));
   }
   if (data.length > MAX_IMPORT_ROWS) return refuse(t('import.file.tooManyRows', { count: number(data.length), max: number(MAX_IMPORT_ROWS) }));
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
-import { languages, t, type Lang } from './i18n.js';
+import { languages, listOf, t, type Lang } from './i18n.js';
 import { type CustomerInput } from './inputs.js';
 import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings } from './model.js';
 import { isAttachable } from './referral-rules.js';
@@ -251,7 +251,7 @@ export class Directory {
     const actor = await this.person(caller.tenantId, caller.userId);
     if (actor?.roles.includes('admin')) return actor;
     const admins = (await this.people(caller.tenantId)).filter((p) => p.roles.includes('admin')).map((p) => p.name);
-    const whom = admins.length > 0 ? admins.reduce((a, b) => t('directory.or', { a, b })) : t('directory.anAdmin');
+    const whom = admins.length > 0 ? listOf(admins, 'disjunction') : t('directory.anAdmin');
     throw new CoSellError('forbidden', t('directory.onlyAdmin', { what: t(`directory.task.${what}`), whom }));
   }
 
@@ -278,7 +278,7 @@ export class Directory {
         const target = people.find((p) => p.userId === userId);
         const roles = z.array(Role).min(1).safeParse(wanted);
         const to = roles.success ? [...new Set(roles.data)] : [];
-        if (!target) fields[`role:${userId}`] = t('directory.role.unknownPerson');
+        if (!target) fields[`role:${userId}`] = t('error.unknownPerson');
         else if (!roles.success) fields[`role:${userId}`] = t('directory.role.none');
         else if (to.join() !== target.roles.join()) {
           updated.push({ ...target, roles: to, roleChanges: [...target.roleChanges, { at: now.toISOString(), byUserId: actor.userId, byName: actor.name, from: target.roles, to }].slice(-200) });

@@ -1,6 +1,7 @@
 // The two languages the bot speaks, and how dates, times and money read in each. The language and
 // time zone are those of the person being spoken to: the bot sets them for each turn and for each
-// alert it delivers, and everything below reads them from there, so no signature carries them.
+// alert it delivers, and everything below reads them from there, so cards and services need not pass
+// them along (tIn names a language only where none is set: a turn that already failed).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { z } from 'zod';
@@ -64,22 +65,26 @@ export const inLocale = <T>(locale: Locale, fn: () => T): T => ambient.run(local
 export const currentLocale = (): Locale => ambient.getStore() ?? defaultLocale;
 export const lang = (): Lang => currentLocale().lang;
 
-export type MsgValue = string | number | Msg;
+/** A value of a stored message: text, a number, another message, or a moment (shown in the reader's time zone). */
+export type MsgValue = string | number | Msg | { at: string };
 /** A message to be put in words later, in its reader's language (an alert is written before anyone reads it). */
 export interface Msg {
   key: string;
   values?: Record<string, MsgValue>;
 }
-export const Msg: z.ZodType<Msg> = z.lazy(() => z.object({ key: z.string().max(200), values: z.record(z.string(), z.union([z.string().max(4000), z.number(), Msg])).optional() }));
+export const Msg: z.ZodType<Msg> = z.lazy(() =>
+  z.object({ key: z.string().max(200), values: z.record(z.string(), z.union([z.string().max(4000), z.number(), Msg, z.object({ at: z.iso.datetime({ offset: true }) })])).optional() }),
+);
 export const msg = (key: MessageKey, values?: Record<string, MsgValue>): Msg => (values ? { key, values } : { key });
 
-const compiled = new Map<string, IntlMessageFormat>();
-function formatter(language: Lang, key: MessageKey): IntlMessageFormat {
-  const id = `${language}|${key}`;
-  let f = compiled.get(id);
-  if (!f) {
-    f = new IntlMessageFormat(catalogues[language][key], intlTags[language].numbers, undefined, { ignoreTag: true });
-    compiled.set(id, f);
+/** Each message compiled once per language; one with no placeholder (or quote) is its own text. Cards word dozens per render. */
+const compiled: Record<Lang, Map<MessageKey, IntlMessageFormat | string>> = { en: new Map(), es: new Map() };
+function formatter(language: Lang, key: MessageKey): IntlMessageFormat | string {
+  let f = compiled[language].get(key);
+  if (f === undefined) {
+    const message = catalogues[language][key];
+    f = /[{}']/.test(message) ? new IntlMessageFormat(message, intlTags[language].numbers, undefined, { ignoreTag: true }) : message;
+    compiled[language].set(key, f);
   }
   return f;
 }
@@ -90,7 +95,8 @@ export function t(key: MessageKey, values?: Record<string, string | number>): st
 }
 
 export function tIn(language: Lang, key: MessageKey, values?: Record<string, string | number>): string {
-  return String(formatter(language, key).format(values));
+  const f = formatter(language, key);
+  return typeof f === 'string' ? f : String(f.format(values));
 }
 
 export const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(en, key);
@@ -98,9 +104,13 @@ export const isMessageKey = (key: string): key is MessageKey => Object.hasOwn(en
 /** A stored message in the current language; a key this version no longer knows reads as its values. */
 export function say(m: Msg | string): string {
   if (typeof m === 'string') return m;
-  const values = Object.fromEntries(Object.entries(m.values ?? {}).map(([k, v]) => [k, typeof v === 'object' ? say(v) : v]));
+  const values = Object.fromEntries(Object.entries(m.values ?? {}).map(([k, v]) => [k, typeof v !== 'object' ? v : 'at' in v ? dateTime(v.at) : say(v)]));
   return isMessageKey(m.key) ? t(m.key, values) : Object.values(values).join(' ') || m.key;
 }
+
+// zod's own messages, for the checks that carry none of ours, in the reader's language too.
+const zodLocales: Record<Lang, { localeError: z.core.$ZodErrorMap }> = { en: z.locales.en(), es: z.locales.es() };
+z.config({ localeError: (issue) => zodLocales[lang()].localeError(issue) });
 
 /** A zod check's message in the language of whoever's input is being checked, worded when it fails. */
 export const zmsg = (key: MessageKey, values?: Record<string, string | number>) => ({ error: () => t(key, values) });
@@ -140,8 +150,9 @@ export function amountText(value: number): string {
 }
 
 // Formatters are costly to build and cards show many amounts and dates: each is built once.
-const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
-function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => F): F {
+type Formatter = Intl.NumberFormat | Intl.DateTimeFormat | Intl.ListFormat;
+const formats = new Map<string, Formatter>();
+function cached<F extends Formatter>(key: string, make: () => F): F {
   let f = formats.get(key) as F | undefined;
   if (!f) {
     f = make();
@@ -167,6 +178,10 @@ export function money(value: number, currency: string): string {
     return `${number(value)} ${currency}`;
   }
 }
+
+/** "a, b and c" / "a, b y c"; with 'disjunction', "a or b" / "a u b" (Intl knows the euphony rules). */
+export const listOf = (items: string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string =>
+  cached(`list|${lang()}|${type}`, () => new Intl.ListFormat(intlTags[lang()].numbers, { type })).format(items);
 
 export const number = (value: number): string => cached(`number|${lang()}`, () => new Intl.NumberFormat(intlTags[lang()].numbers, { maximumFractionDigits: 20 })).format(value);
 

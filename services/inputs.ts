@@ -26,10 +26,9 @@ export const DateInput = z.preprocess(
     .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString()),
 );
 
-const NumberInput = z.preprocess(
-  (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : parseAmount(value)) : value),
-  Money.dealValue,
-);
+/** An amount typed either language's way (parseAmount), checked by `schema`. */
+const amountInput = (schema: z.ZodType<number>) => z.preprocess((value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : parseAmount(value)) : value), schema);
+const NumberInput = amountInput(Money.dealValue);
 
 const CheckboxInput = z.preprocess((value) => value === true || value === 'true', z.boolean());
 
@@ -169,7 +168,7 @@ export type WonInput = z.input<typeof WonInput>;
 /** The registration of a won deal: the contract, and which of the registered solutions run on Azure or sold through the marketplace. */
 export const RegisterInput = z
   .object({
-    contractValue: NumberInput,
+    contractValue: amountInput(z.number(zmsg('input.contractValue.number')).positive(zmsg('input.contractValue.positive')).max(1e12, zmsg('input.contractValue.tooLarge'))),
     currency: Money.currency,
     startDate: DateInput,
     endDate: DateInput,

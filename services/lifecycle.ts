@@ -321,7 +321,7 @@ export class LifecycleService {
           ...current,
           ...stageFields('Declined'),
           statusReason: input.reason,
-          notes: withNote(current.notes, person, now, input.notes && `${t('stage.Declined')} (${t(`declineReason.${input.reason}`)}): ${input.notes}`),
+          notes: withNote(current.notes, person, now, input.notes, msg('rules.note.declined', { reason: msg(`declineReason.${input.reason}`) })),
         },
       };
     });
@@ -502,7 +502,7 @@ export class LifecycleService {
       if (!mayAssign(person)) throw new CoSellError('forbidden', t('error.assign.forbidden'));
       if (current.status === 'Closed') throw new CoSellError('not_allowed', t('error.assign.closed', { stage: t(`stage.${current.substatus}`) }));
       const assignee = await this.directory.person(current.orgId, input.userId);
-      if (!assignee) throw validationError({ userId: t('error.assign.unknownPerson') });
+      if (!assignee) throw validationError({ userId: t('error.unknownPerson') });
       return {
         action: msg('rules.history.assigned', { name: assignee.name }),
         next: { ...current, assignedTo: { userId: assignee.userId, name: assignee.name } },
@@ -607,7 +607,7 @@ export class LifecycleService {
       const grown: Engagement = { ...engagement, participants: [...engagement.participants, ...invitedParticipants] };
       const after = dealTypeOf({ ...taking, participants: [...taking.participants, ...invitedParticipants] }, this.microsoftOrgId, shared);
       return {
-        action: before === after ? msg('rules.history.invited', { names: names.join(', ') }) : msg('rules.history.invitedNewType', { names: names.join(', '), before: typeKey(before), after: typeKey(after) }),
+        action: before === after ? msg('rules.history.invited', { names: names.join(', ') }) : msg('rules.history.invitedNewType', { names: names.join(', '), before: msg(`dealType.${before}`), after: msg(`dealType.${after}`) }),
         next,
         writes: [{ kind: 'engagement', put: grown }, ...invited.map((r): Write => ({ kind: 'referral', put: r }))],
         events: () => invited.map((referral) => ({ type: 'received', referral })),
@@ -652,7 +652,7 @@ export class LifecycleService {
       if (!registration) throw new CoSellError('not_allowed', t('error.registration.none'));
       // A registration from before registrars were recorded may be updated by anyone who may act on the deal.
       if (registration.byUserId !== '' && registration.byUserId !== person.userId) throw new CoSellError('forbidden', t('error.registration.notRegistrar', { name: registration.byName }));
-      return { action: msg('rules.history.registrationStatus', { status: input.status }), next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
+      return { action: msg('rules.history.registrationStatus', { status: msg(`registrationStatus.${input.status}`) }), next: { ...current, registration: { ...registration, status: input.status, statusReason: input.statusReason ?? '' } } };
     });
   }
 
@@ -677,7 +677,7 @@ export class LifecycleService {
           ...current,
           ...stageFields('Lost'),
           statusReason: input.reason,
-          notes: withNote(current.notes, person, now, input.notes && `${t('stage.Lost')} (${t(`lostReason.${input.reason}`)}): ${input.notes}`),
+          notes: withNote(current.notes, person, now, input.notes, msg('rules.note.lost', { reason: msg(`lostReason.${input.reason}`) })),
         },
       };
     });
@@ -1058,8 +1058,6 @@ function newestFirst(referrals: Referral[], group: (r: Referral) => number = () 
     .map((e) => e.r);
 }
 const unique = <T>(values: T[]) => [...new Set(values)];
-/** A deal type as the history's messages select it (ICU select keys have no hyphens). */
-const typeKey = (type: DealType) => ({ private: 'private', 'partner-led': 'partnerLed', 'co-sell': 'coSell', p2p: 'p2p' })[type];
 
 function paginate(referrals: Referral[], page: number, pageSize: number, favorites: Set<string>): Page<ListItem> {
   const size = Math.min(Math.max(1, Math.floor(pageSize)), 50);
@@ -1074,8 +1072,8 @@ function note(person: Person, now: Date, text: string, visibility: Note['visibil
 }
 
 /** A note typed on another form (accept, edit, decline, won, lost): the organization's own, as those forms say; Add note shares. */
-function withNote(notes: Referral['notes'], person: Person, now: Date, text: string | undefined): Referral['notes'] {
-  return text ? [...notes, note(person, now, text, 'internal')] : notes;
+function withNote(notes: Referral['notes'], person: Person, now: Date, text: string | undefined, about?: Msg): Referral['notes'] {
+  return text ? [...notes, { ...note(person, now, text, 'internal'), ...(about ? { about } : {}) }] : notes;
 }
 
 /** Where one of the team's people is, by email; not on the team is the caller's mistake. */

@@ -164,6 +164,8 @@ export const Note = z.object({
    * Notes written before notes were shared were private to their organization: they stay internal.
    */
   visibility: z.enum(['shared', 'internal']).default('internal'),
+  /** What the note goes with (why a deal was declined or lost), worded in each reader's language. */
+  about: Msg.optional(),
 });
 export type Note = z.infer<typeof Note>;
 

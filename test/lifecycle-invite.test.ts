@@ -20,7 +20,7 @@ describe('who can be invited from the Accepted stage', () => {
     const view = await w.service.invite(w.admin, r.id, 1, { microsoft: askMicrosoft });
     expect(view.dealType).toBe('co-sell');
     expect(view.referral.details.assistanceRequestCode).toBe('CustomerTechnicalArchitecture');
-    expect(say(view.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type private → co-sell)');
+    expect(say(view.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type Private → Co-sell)');
     const theirs = (await w.service.list(w.microsoft, 'inbound')).items[0]!.referral;
     expect(theirs).toMatchObject({ substatus: 'Received', customerProfile: { team: [customerContact] }, inviteContext: { notes: 'Architecture review please' } });
   });

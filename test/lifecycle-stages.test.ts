@@ -53,7 +53,9 @@ describe('Received', () => {
     expect(bad.fields.reason).toBeDefined();
     const view = await w.service.decline(w.fabrikam, theirs.id, theirs.version, { reason: 'NoCapacity', notes: 'Fully booked until March' });
     expect(view.referral).toMatchObject({ substatus: 'Declined', status: 'Closed', statusReason: 'NoCapacity' });
-    expect(view.referral.notes.at(-1)!.text).toBe('Declined (We have no capacity right now): Fully booked until March');
+    // The reason goes with the note as a message, worded for each reader; the note is as typed.
+    const declined = view.referral.notes.at(-1)!;
+    expect([say(declined.about!), declined.text]).toEqual(['Declined (We have no capacity right now)', 'Fully booked until March']);
     expect((await w.service.list(w.fabrikam, 'archive')).total).toBe(1);
     expect((await w.service.list(w.fabrikam, 'inbound')).total).toBe(0);
   });

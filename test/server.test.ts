@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestAdapter, type TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { APOLOGY, startApp, turnErrorHandler, type RunningApp } from '../bot/app.js';
+import { startApp, turnErrorHandler, type RunningApp } from '../bot/app.js';
+import { tIn } from '../services/i18n.js';
 import { botAuthSettings, ConfigError, loadConfig, type Config } from '../bot/config.js';
 import { createLogger, type MemoryLogger } from '../bot/log.js';
 import { StoreLockedError } from '../services/store.js';
@@ -18,6 +19,8 @@ import { startFakeConnector, type FakeConnector } from './helpers/fake-connector
 import { message, personalConversationId, postActivity, setServiceUrl, type TeamsUser } from './helpers/teams.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** What a failed turn answers an English client. */
+const APOLOGY_EN = tIn('en', 'bot.wentWrong');
 const APP_ID = '11111111-2222-4333-8444-555555555555';
 const TENANT = '99999999-0000-4000-8000-000000000001';
 
@@ -175,7 +178,7 @@ describe('turn errors', () => {
     });
     adapter.onTurnError = turnErrorHandler(log);
     await adapter.send({ type: 'message', text: 'hi', id: 'in-1' }).assertReply((reply) => {
-      expect(reply.text).toBe(APOLOGY);
+      expect(reply.text).toBe(APOLOGY_EN);
       expect(reply.text).not.toContain('boom');
     });
     expect(log.entries).toContainEqual(
@@ -265,7 +268,7 @@ describe('the app in local mode', () => {
       return sent.length > 0 ? sent : undefined;
     });
     expect(replies[0]?.conversation?.id).toBe(conversationId);
-    expect(replies.every((a) => !JSON.stringify(a).includes(APOLOGY))).toBe(true);
+    expect(replies.every((a) => !JSON.stringify(a).includes(APOLOGY_EN))).toBe(true);
     expect(log.entries.filter((e) => e.msg === 'turn failed')).toEqual([]);
   });
 

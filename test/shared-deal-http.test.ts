@@ -103,7 +103,7 @@ it('Microsoft is asked again after it declined; a late decline is refused; a dea
   const history = await h.press(ana, mine, `History (${(await h.app.store.get('referral', ours.id))!.history.length})`);
   const text = cardText(history.card);
   expect(text).toContain('Deal name: Litware migration → Litware migration, phase 1');
-  expect(text).toMatch(/Ana Admin · invited Microsoft \(deal type private → co-sell\)/);
+  expect(text).toMatch(/Ana Admin · invited Microsoft \(deal type Private → Co-sell\)/);
   expect(actions(history.card).map((a) => a.title)).toContain('Back to the deal');
 });
 

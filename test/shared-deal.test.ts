@@ -117,7 +117,7 @@ describe('everyone on the deal hears the outcome', () => {
     expect(await planned(NORTHWIND)).toContainEqual(['Organization aaaaaaaa marked the deal Won: Contoso supply chain', 'u-ned']);
     const nw = await service.get(w.northwind, (await inbound(w.northwind)).id);
     expect(nw.participants.find((p) => p.orgId === ours.orgId)).toMatchObject({ stage: 'Won', since: '2026-11-22T09:00:00.000Z' });
-    expect(JSON.stringify(dealCard(nw, { now: w.clock.now() }))).toContain('Organization aaaaaaaa marked this deal Won on 22 Nov 2026. Decide knowing it.');
+    expect(JSON.stringify(dealCard(nw, { now: w.clock.now() }))).toMatch(/Organization aaaaaaaa marked this deal Won on 22 Nov 2026, \d\d:\d\d UTC. Decide knowing it./);
 
     await service.markLost(w.fabrikam, accepted.referral.id, accepted.referral.version, { reason: 'NoBudget' });
     expect(await planned(ours.orgId)).toContainEqual(['Fabrikam Consulting marked the deal Lost (The customer has no budget): Contoso supply chain', 'u-ana']);
@@ -134,7 +134,7 @@ describe('Microsoft takes part as it stands now', () => {
     expect(after.invitations.microsoft).toEqual({ allowed: true });
     const again = await w.service.invite(w.admin, ours.id, ours.version, { microsoft: { helpType: 'GeneralOrOther', notes: 'The customer is ready now' } as never, partners: [] });
     expect(again.dealType).toBe('co-sell');
-    expect(say(again.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type private → co-sell)');
+    expect(say(again.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type Private → Co-sell)');
     expect((await w.service.list(w.microsoft, 'inbound')).items.map((i) => i.referral.substatus)).toEqual(['Received']);
     // Microsoft's own card still says what it was for Microsoft: its declined referral of a co-sell deal.
     expect((await w.service.get(w.microsoft, ms.id)).dealType).toBe('co-sell');
@@ -175,7 +175,7 @@ describe('Partner Center’s pipeline fields', () => {
     expect(JSON.stringify(dealLogCard(moved, 'history', 0))).toContain('Sales stage: Develop → Propose');
     const invited = await w.service.invite(w.admin, created.referral.id, 2, { microsoft: { helpType: 'GeneralOrOther', customerContact, consentToShare: true } as never, partners: [] });
     expect(invited.dealType).toBe('co-sell');
-    expect(say(invited.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type partner-led → co-sell)');
+    expect(say(invited.referral.history.at(-1)!.action)).toBe('invited Microsoft (deal type Partner-led → Co-sell)');
     // Microsoft's referral carries the pipeline as the partner gave it.
     expect((await w.service.list(w.microsoft, 'inbound')).items[0]!.referral).toMatchObject({ salesStage: 'Propose', customerMarketplaceIntent: 'No' });
 
@@ -249,7 +249,7 @@ describe('deal registration as Partner Center does it', () => {
     expect(bySam.message).toBe('Only Ana Admin, who registered it, changes its status.');
     const approved = await w.service.setRegistrationStatus(w.admin, won.id, registered.referral.version, { status: 'ActionRequired', statusReason: 'Upload the signed contract' });
     expect(approved.referral.registration).toMatchObject({ status: 'ActionRequired', statusReason: 'Upload the signed contract' });
-    expect(say(approved.referral.history.at(-1)!.action)).toBe('registration ActionRequired');
+    expect(say(approved.referral.history.at(-1)!.action)).toBe('registration Action required');
     expect(JSON.stringify(dealCard(approved, { now: w.clock.now() }))).toContain('Action required: Upload the signed contract');
   });
 
@@ -305,7 +305,7 @@ describe('what each organization may read of the others', () => {
     const northwindSees = await w.service.get(w.northwind, nw.id);
     // Only what its invitation gave it: the inviter's contacts, none of Fabrikam's people.
     expect(northwindSees.teams.filter((g) => !g.own).map((g) => g.members.map((m) => m.email))).toEqual([['ana@partner.example']]);
-    expect(northwindSees.notes.map((n) => n.text)).toEqual(['Declined (We have no capacity right now): Our bench is empty until June']);
+    expect(northwindSees.notes.map((n) => [say(n.about!), n.text])).toEqual([['Declined (We have no capacity right now)', 'Our bench is empty until June']]);
     const weSee = (await w.service.get(w.admin, noted.referral.id)).notes.map((n) => n.text);
     expect(weSee).toEqual(['Price floor is 20% off', 'Fay leads for Fabrikam']);
   });

@@ -20,8 +20,8 @@ export function wordsOf(card: unknown): string[] {
   return words;
 }
 
-/** Words only English has (the gallery's people wrote nothing in either language's UI words). */
-export const ENGLISH = /\b(the|your|you|and|with|for|this|that|deal|deals|are|is|was|can|will|has|have|from|to|of|on|by|at|or|add|save|edit|accept|decline|cancel|back|next|team|notes?|customer|value|partners?|won|lost|received|accepted|expired|declined|open|find|help|new|page|more|none|archive|inbound|outbound|favorites|months?|days?|left|until|created|solutions?|stage|sales|contact|phone|name|reason|close|date|register|registration|assign|assigned|invite|remove|change|changes|history)\b/i;
+/** Words only English has (not "invite", which Spanish has too). */
+export const ENGLISH = /\b(the|your|you|and|with|for|this|that|deal|deals|are|is|was|can|will|has|have|from|to|of|on|by|at|or|add|save|edit|accept|decline|cancel|back|next|team|notes?|customer|value|partners?|won|lost|received|accepted|expired|declined|open|find|help|new|page|more|none|archive|inbound|outbound|favorites|months?|days?|left|until|created|solutions?|stage|sales|contact|phone|name|reason|close|date|register|registration|assign|assigned|invited|remove|change|changes|history)\b/i;
 /** Words only Spanish has. */
 export const SPANISH = /\b(el|la|los|las|del|que|para|su|sus|con|acuerdos?|cliente|equipo|notas?|añadir|guardar|editar|aceptar|rechazar|cancelar|siguiente|atrás|valor|asociados?|ganado|perdido|días?|hasta|página|más|ninguna?|ayuda|buscar|venta|conjunta|nuevo|nueva|referencias?|solución|soluciones|fecha|cierre|motivo|registro|historial|invitar|quitar)\b/iu;
 
