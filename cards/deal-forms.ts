@@ -18,7 +18,7 @@ export interface DealFormContext {
 const memberEmail = (ctx: DealFormContext) => (typeof ctx.action.memberEmail === 'string' ? ctx.action.memberEmail : '');
 
 const { name: dealName, dealValue, currency, closingDateTime: closeDate, externalReferenceId: crmId, campaignId, notes, solutionIds } = dealFields;
-const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'dealForm.reason', kind: 'choice', choices, required: true, placeholder: 'dealForm.reason.placeholder', errorMessage: 'dealForm.reason.error' }) as const;
+const reason = (choices: 'declineReasons' | 'lostReasons') => ({ id: 'reason', label: 'dealForm.reason', kind: 'choice', choices, required: true, placeholder: 'dealForm.reason.placeholder', errorMessage: 'input.pick.reason' }) as const;
 const optionalNotes = notes('dealForm.notes');
 
 export const dealForms = {
@@ -78,7 +78,7 @@ export const dealForms = {
   addNote: defineForm({
     title: 'dealForm.addNote.title',
     fields: [
-      { id: 'text', label: 'dealForm.addNote.text', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'dealForm.addNote.text.error' },
+      { id: 'text', label: 'dealForm.addNote.text', kind: 'multiline', required: true, maxLength: 4000, errorMessage: 'input.note.empty' },
       { id: 'internal', label: 'dealForm.addNote.internal', kind: 'toggle', title: 'dealForm.addNote.internal.title' },
     ],
     submit: { title: 'deal.button.addNote', style: 'positive' },
@@ -98,7 +98,7 @@ export const dealForms = {
   }),
   assign: defineForm({
     title: 'dealForm.assign.title',
-    fields: [{ id: 'userId', label: 'dealForm.assign.who', kind: 'choice', choices: 'people', required: true, placeholder: 'dealForm.assign.who.placeholder', errorMessage: 'dealForm.assign.who.error' }],
+    fields: [{ id: 'userId', label: 'dealForm.assign.who', kind: 'choice', choices: 'people', required: true, placeholder: 'dealForm.assign.who.placeholder', errorMessage: 'input.assignee' }],
     submit: { title: 'deal.button.assign', style: 'positive' },
     toInput: (v): z.input<typeof AssignInput> => ({ userId: v.userId }),
   }),
@@ -148,7 +148,7 @@ export const dealForms = {
       { id: 'contractValue', label: 'dealForm.register.value', kind: 'text', required: true, half: true, regex: patterns.amount, errorMessage: 'dealForm.register.value.error' },
       { id: 'regCurrency', label: 'form.currency', kind: 'choice', choices: 'currencies', required: true, half: true, errors: ['currency'] },
       { id: 'signDate', label: 'dealForm.register.signDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.signDate.error' },
-      { id: 'termMonths', label: 'dealForm.register.term', kind: 'text', required: true, half: true, regex: '^\\d{1,3}$', errorMessage: 'dealForm.register.term.error' },
+      { id: 'termMonths', label: 'dealForm.register.term', kind: 'text', required: true, half: true, regex: '^\\d{1,3}$', errorMessage: 'input.term.number' },
       { id: 'startDate', label: 'dealForm.register.startDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.startDate.error' },
       { id: 'endDate', label: 'dealForm.register.endDate', kind: 'date', required: true, half: true, errorMessage: 'dealForm.register.endDate.error' },
       { id: 'azureSolutionIds', label: 'dealForm.register.azure', kind: 'multi', choices: 'registrable' },
@@ -169,7 +169,7 @@ export const dealForms = {
   registrationStatus: defineForm({
     title: 'dealForm.registrationStatus.title',
     fields: [
-      { id: 'status', label: 'dealForm.registrationStatus.status', kind: 'choice', choices: 'registrationStatuses', required: true, errorMessage: 'dealForm.registrationStatus.status.error' },
+      { id: 'status', label: 'dealForm.registrationStatus.status', kind: 'choice', choices: 'registrationStatuses', required: true, errorMessage: 'input.pick.registrationStatus' },
       { id: 'statusReason', label: 'dealForm.registrationStatus.reason', kind: 'multiline', maxLength: 500 },
     ],
     submit: { title: 'dealForm.registrationStatus.submit', style: 'positive' },

@@ -267,7 +267,7 @@ export const dealFields = {
   customerMarketplaceIntent: { id: 'customerMarketplaceIntent', label: 'form.marketplaceIntent', kind: 'choice', choices: 'marketplaceIntents', half: true, placeholder: 'intent.HaveNotDecided' },
   shareWithMicrosoftSellers: { id: 'shareWithMicrosoftSellers', label: 'form.shareWithSellers', kind: 'toggle', title: 'form.shareWithSellers.title' },
   notes: (label: MessageKey) => ({ id: 'notes', label, kind: 'multiline', maxLength: 4000 }) as const,
-  solutionIds: { id: 'solutionIds', label: 'form.solutionIds', kind: 'multi', choices: 'solutions', required: true, errorMessage: 'form.solutionIds.error' },
+  solutionIds: { id: 'solutionIds', label: 'form.solutionIds', kind: 'multi', choices: 'solutions', required: true, errorMessage: 'input.solutions.min' },
 } as const satisfies Record<string, FieldDef | ((label: MessageKey) => FieldDef)>;
 
 /** A person's four fields under a prefix, with the service error keys under `errorPath`. */
@@ -280,8 +280,8 @@ export function contactFields<const A extends string, const B extends string, co
   return [
     { id: ids.firstName, label: 'form.firstName', kind: 'text', maxLength: 100, half: true, required, errorMessage: 'form.firstName.error', hint: o.hint, group: o.group, errors: [`${errorPath}.firstName`, errorPath, ...(o.alsoErrors ?? [])] },
     { id: ids.lastName, label: 'form.lastName', kind: 'text', maxLength: 100, half: true, group: o.group, errors: [`${errorPath}.lastName`] },
-    { id: ids.phone, label: 'form.phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'form.phone.error', group: o.group, errors: [`${errorPath}.phoneNumber`] },
-    { id: ids.email, label: 'form.email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'form.email.error', group: o.group, errors: [`${errorPath}.email`] },
+    { id: ids.phone, label: 'form.phone', kind: 'tel', maxLength: 40, half: true, required, regex: patterns.phone, errorMessage: 'input.phoneNumber', group: o.group, errors: [`${errorPath}.phoneNumber`] },
+    { id: ids.email, label: 'form.email', kind: 'email', maxLength: 200, half: true, required, regex: patterns.email, errorMessage: 'input.email', group: o.group, errors: [`${errorPath}.email`] },
   ] as const satisfies readonly FieldDef[];
 }
 

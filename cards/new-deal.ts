@@ -22,8 +22,8 @@ export const newDealSteps = {
       { id: 'newCustomerCity', label: 'newDeal.field.city', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.city'] },
       { id: 'newCustomerPostalCode', label: 'newDeal.field.postalCode', kind: 'text', maxLength: 20, half: true, errors: ['customer.address.postalCode'] },
       { id: 'newCustomerState', label: 'newDeal.field.state', kind: 'text', maxLength: 100, half: true, errors: ['customer.address.state'] },
-      { id: 'newCustomerCountry', label: 'newDeal.field.country', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'newDeal.field.country.error', errors: ['customer.address.country', 'customer.address'] },
-      { id: 'newCustomerDuns', label: 'newDeal.field.duns', kind: 'text', maxLength: 9, half: true, regex: patterns.duns, errorMessage: 'newDeal.field.duns.error', errors: ['customer.duns'] },
+      { id: 'newCustomerCountry', label: 'newDeal.field.country', kind: 'text', maxLength: 2, half: true, regex: '^[A-Za-z]{2}$', errorMessage: 'input.countryCode', errors: ['customer.address.country', 'customer.address'] },
+      { id: 'newCustomerDuns', label: 'newDeal.field.duns', kind: 'text', maxLength: 9, half: true, regex: patterns.duns, errorMessage: 'input.duns', errors: ['customer.duns'] },
       { id: 'customerSize', label: 'newDeal.field.customerSize', kind: 'choice', choices: 'customerSizes', half: true, placeholder: 'newDeal.field.customerSize.placeholder' },
       { ...dealFields.name, hint: 'newDeal.hint.deal' },
       dealFields.dealValue,
@@ -41,7 +41,7 @@ export const newDealSteps = {
       return t('newDeal.step.team');
     },
     fields: [
-      { id: 'recent', label: 'newDeal.field.recent', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
+      { id: 'recent', label: 'dealForm.addTeam.recent', kind: 'multi', choices: 'recent', skipWhenEmpty: true },
       ...contactFields({ firstName: 'm0FirstName', lastName: 'm0LastName', phone: 'm0Phone', email: 'm0Email' }, 'team.0', { hint: 'newDeal.hint.member', alsoErrors: ['team'] }),
       ...contactFields({ firstName: 'm1FirstName', lastName: 'm1LastName', phone: 'm1Phone', email: 'm1Email' }, 'team.1', { hint: 'newDeal.hint.anotherMember' }),
       { ...dealFields.solutionIds, hint: 'newDeal.hint.solutions' },
