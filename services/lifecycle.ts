@@ -27,7 +27,7 @@ import {
 } from './inputs.js';
 import type { Contact, DealType, Draft, Engagement, HistoryEntry, Note, Organization, Person, Referral, Registration, Solution, Stage } from './model.js';
 import { dateTime, msg, say, t, type MessageKey, type Msg } from './i18n.js';
-import { Draft as DraftSchema, HelpType, Referral as ReferralSchema, statusOf } from './model.js';
+import { Draft as DraftSchema, HelpType, isTerminal, Referral as ReferralSchema, statusOf } from './model.js';
 import {
   RESPONSE_WINDOW_DAYS,
   allowedActions,
@@ -383,13 +383,15 @@ export class LifecycleService {
     return this.store.exclusive(async (commit) => {
       if (!(await this.directory.organization(orgId))) throw new CoSellError('not_found', 'No organization uses Co-sell Bot with that tenant id.');
       const now = this.clock.now();
+      // Partner Center's id names a referral whichever way it goes; a CRM id only one sent to us.
       const existing = (await this.store.list('referral', orgId)).find(
         (r) =>
-          r.direction === 'Incoming' &&
-          ((incoming.partnerCenterId !== '' && r.partnerCenterId === incoming.partnerCenterId) ||
-            (incoming.externalReferenceId !== '' && r.externalReferenceId === incoming.externalReferenceId)),
+          (incoming.partnerCenterId !== '' && r.partnerCenterId === incoming.partnerCenterId) ||
+          (r.direction === 'Incoming' && incoming.direction === 'Incoming' && incoming.externalReferenceId !== '' && r.externalReferenceId === incoming.externalReferenceId),
       );
-      const sender = { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
+      const outgoing = incoming.direction === 'Outgoing';
+      // A referral the organization created in Partner Center is its own; one sent to it is the sender's.
+      const sender = outgoing ? { orgId, userId: 'partner-center', name: 'Partner Center' } : { orgId: incoming.senderOrgId, userId: 'partner-center', name: incoming.senderName };
       const owned = (r: Referral) =>
         r.substatus === 'Received'
           ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, inviteContacts: r.inviteContext?.contacts ?? [], solutionIds: r.solutionIds, salesStage: r.salesStage, customerMarketplaceIntent: r.customerMarketplaceIntent, inviteNotes: r.inviteContext?.notes ?? '' }
@@ -401,8 +403,10 @@ export class LifecycleService {
           engagementId,
           orgId,
           name: incoming.name,
-          direction: 'Incoming',
-          ...stageFields('Received'),
+          direction: incoming.direction,
+          // Where Partner Center has it: a referral already closed there goes straight to the archive.
+          ...stageFields(incoming.stage),
+          statusReason: incoming.statusReason,
           customerProfile: incoming.customerProfile,
           consent: incoming.consent,
           salesStage: incoming.salesStage,
@@ -414,15 +418,20 @@ export class LifecycleService {
           notes: incoming.notes ? [{ at: now.toISOString(), byOrgId: sender.orgId, byName: sender.name, text: incoming.notes, visibility: 'shared' }] : [],
           externalReferenceId: incoming.externalReferenceId,
           campaignId: '',
-          inviteContext: {
-            invitedBy: { organizationId: sender.orgId, organizationName: sender.name, userName: 'Partner Center' },
-            notes: incoming.inviteNotes,
-            contacts: incoming.team,
-            invitedDateTime: now.toISOString(),
-          },
-          expirationDateTime: new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
-          statusReason: '',
+          ...(outgoing
+            ? {}
+            : {
+                inviteContext: {
+                  invitedBy: { organizationId: sender.orgId, organizationName: sender.name, userName: 'Partner Center' },
+                  notes: incoming.inviteNotes,
+                  contacts: incoming.team,
+                  invitedDateTime: now.toISOString(),
+                },
+              }),
+          // Partner Center's own deadline when it gives one: a referral it sent days ago has fewer days left.
+          expirationDateTime: incoming.expirationDateTime || new Date(now.getTime() + RESPONSE_WINDOW_DAYS * DAY_MS).toISOString(),
           partnerCenterId: incoming.partnerCenterId,
+          ...(incoming.eTag ? { partnerCenterETag: incoming.eTag } : {}),
           senderUpdatedDateTime: incoming.senderUpdatedDateTime,
           createdDateTime: now.toISOString(),
           updatedDateTime: now.toISOString(),
@@ -434,7 +443,8 @@ export class LifecycleService {
         await commit([
           { kind: 'engagement', put: engagement },
           { kind: 'referral', put: referral },
-          ...(await this.alertWrites([{ type: 'received', referral }])),
+          // Only a referral still waiting for an answer is news for the referrals admins.
+          ...(incoming.stage === 'Received' && !outgoing ? await this.alertWrites([{ type: 'received', referral }]) : []),
         ]);
         return { outcome: 'created', referral };
       }
@@ -445,22 +455,30 @@ export class LifecycleService {
       const wanted = { ...owned(existing), ...incoming, inviteContacts: incoming.team, inviteNotes: incoming.inviteNotes };
       const before = owned(existing);
       const after = Object.fromEntries(Object.keys(before).map((k) => [k, wanted[k as keyof typeof wanted]])) as typeof before;
-      if (JSON.stringify(before) === JSON.stringify(after)) return { outcome: 'unchanged', referral: existing };
+      // Partner Center's stage is taken when it is ahead of ours (accepted or closed there); one behind
+      // ours is a change of ours still on its way there, and two different ends are a conflict.
+      const moved = incoming.stage !== existing.substatus;
+      const ahead = moved && transitionError(existing.substatus, incoming.stage) === undefined;
+      const otherEnd = moved && isArchived(existing) && isTerminal(incoming.stage);
+      if (JSON.stringify(before) === JSON.stringify(after) && !ahead && !otherEnd) return { outcome: 'unchanged', referral: existing };
       if (isArchived(existing)) throw new CoSellError('conflict', `This referral is ${existing.substatus} and archived: it can’t change any more.`);
       const next = stamp(
         existing,
         {
           ...existing,
           ...after,
+          ...(ahead ? { ...stageFields(incoming.stage), statusReason: incoming.statusReason } : {}),
           senderUpdatedDateTime: incoming.senderUpdatedDateTime || existing.senderUpdatedDateTime,
+          ...(incoming.eTag ? { partnerCenterETag: incoming.eTag } : {}),
           inviteContext: existing.inviteContext && { ...existing.inviteContext, notes: after.inviteNotes, ...('inviteContacts' in after ? { contacts: after.inviteContacts } : {}) },
         },
         sender,
         now,
-        msg('rules.history.updatedBySender'),
+        ahead ? msg('rules.history.stageInPartnerCenter', { stage: msg(`stage.${incoming.stage}`) }) : msg('rules.history.updatedBySender'),
       );
       storable(next);
-      await commit([{ kind: 'referral', put: next }]);
+      // Like an answer given in Teams: the organizations on the deal hear it, and the sent alerts show it.
+      await commit([{ kind: 'referral', put: next }, ...(ahead ? await this.alertWrites([{ type: 'outcome', referral: next }]) : [])]);
       return { outcome: 'updated', referral: next };
     });
   }

@@ -315,6 +315,8 @@ export const Referral = z.object({
   registration: Registration.optional(),
   /** The Partner Center referral id when the referral came from Partner Center. */
   partnerCenterId: z.string().max(200).default(''),
+  /** Partner Center's ETag of the version last read from it. */
+  partnerCenterETag: z.string().max(200).optional(),
   /** Partner Center's updatedDateTime of the last version applied: an older one is not applied again. */
   senderUpdatedDateTime: z.string().max(40).default(''),
   createdDateTime: isoDateTime,

@@ -1,11 +1,24 @@
 // The Partner Center referral resource as it arrives on the intake webhook, and its mapping
 // onto our referral: the field names are the same, so this is a mapping, not a rewrite.
 import { z } from 'zod';
-import { Address, Contact, CustomerSize, HelpType, id, MarketplaceIntent, Money, SalesStage } from './model.js';
+import { Address, Contact, CustomerSize, HelpType, id, MarketplaceIntent, Money, SalesStage, type Stage } from './model.js';
 
 const PcContact = Contact.extend({
   contactPreference: z.object({ locale: z.string().optional(), disableNotifications: z.boolean().optional() }).optional(),
 });
+
+const closedSubstatuses: readonly string[] = ['Won', 'Lost', 'Declined', 'Expired'];
+
+/**
+ * Our stage for Partner Center's status and substatus (allowed: New with Pending or Received,
+ * Active with Accepted, Closed with Won, Lost, Declined or Expired). Engaged is taken as Accepted;
+ * without a status, a referral sent to the organization is Received and one it created Accepted.
+ */
+export function stageOf(pc: Pick<PartnerCenterReferral, 'status' | 'substatus' | 'direction'>): Stage {
+  if (pc.substatus && closedSubstatuses.includes(pc.substatus)) return pc.substatus as Stage;
+  if (pc.status === 'Active' || pc.substatus === 'Accepted' || pc.substatus === 'Engaged') return 'Accepted';
+  return pc.status === undefined && pc.direction === 'Outgoing' ? 'Accepted' : 'Received';
+}
 
 /** The intake carries every limit the store has: a referral that parses here is one the store accepts. */
 export const PartnerCenterReferral = z.object({
@@ -15,6 +28,12 @@ export const PartnerCenterReferral = z.object({
   status: z.enum(['New', 'Active', 'Closed']).optional(),
   substatus: z.enum(['Pending', 'Received', 'Accepted', 'Engaged', 'Declined', 'Expired', 'Won', 'Lost', 'Error']).optional(),
   statusReason: z.string().max(500).optional(),
+  /** Incoming: sent to the organization; Outgoing: created by it (in Partner Center itself). */
+  direction: z.enum(['Incoming', 'Outgoing']).optional(),
+  /** Partner Center's deadline for an answer, kept as the referral's own. */
+  expirationDateTime: z.iso.datetime({ offset: true, message: 'expirationDateTime must be an ISO date-time' }).optional(),
+  /** Partner Center's version of the referral: what a write back sends as If-Match. */
+  eTag: z.string().max(200).optional(),
   updatedDateTime: z.iso.datetime({ offset: true, message: 'updatedDateTime must be an ISO date-time' }).optional(),
   qualification: z.enum(['Direct', 'SalesQualified', 'MarketingQualified', 'Unknown']).optional(),
   type: z.enum(['Independent', 'Shared', 'Unknown']).optional(),
@@ -53,15 +72,28 @@ export const PartnerCenterReferral = z.object({
       invitedBy: z.object({ organizationId: id, name: z.string().trim().max(200).optional() }).loose(),
     })
     .optional(),
-}).refine((r) => Boolean(r.id) || Boolean(r.externalReferenceId), {
-  message: 'A referral needs its Partner Center id or an externalReferenceId, so that a redelivery is recognized.',
-  path: ['id'],
-});
+})
+  .refine((r) => Boolean(r.id) || Boolean(r.externalReferenceId), {
+    message: 'A referral needs its Partner Center id or an externalReferenceId, so that a redelivery is recognized.',
+    path: ['id'],
+  })
+  .refine((r) => r.status !== 'Closed' || (r.substatus !== undefined && closedSubstatuses.includes(r.substatus)), {
+    message: 'A Closed referral needs its substatus: Won, Lost, Declined or Expired.',
+    path: ['substatus'],
+  });
 export type PartnerCenterReferral = z.infer<typeof PartnerCenterReferral>;
 
 /** The parts of a referral that the sender owns: what an import sets and a repeated delivery may change. */
 export interface ImportedReferral {
   partnerCenterId: string;
+  /** Partner Center's ETag of this version; '' when it did not say. */
+  eTag: string;
+  direction: 'Incoming' | 'Outgoing';
+  /** Where Partner Center has the referral now. */
+  stage: Stage;
+  statusReason: string;
+  /** Partner Center's deadline for an answer; '' when it did not say. */
+  expirationDateTime: string;
   externalReferenceId: string;
   /** When Partner Center last changed the referral, in ISO form; '' when it did not say. */
   senderUpdatedDateTime: string;
@@ -96,6 +128,11 @@ export function fromPartnerCenter(pc: PartnerCenterReferral, microsoftTenantId: 
   const duns = pc.customerProfile.ids.find((i) => String(i.type ?? '').toLowerCase() === 'duns');
   return {
     partnerCenterId: pc.id ?? '',
+    eTag: pc.eTag ?? '',
+    direction: pc.direction ?? 'Incoming',
+    stage: stageOf(pc),
+    statusReason: pc.statusReason ?? '',
+    expirationDateTime: pc.expirationDateTime ? new Date(pc.expirationDateTime).toISOString() : '',
     senderUpdatedDateTime: pc.updatedDateTime ? new Date(pc.updatedDateTime).toISOString() : '',
     externalReferenceId: pc.externalReferenceId ?? '',
     name: pc.name,

@@ -5,7 +5,7 @@ import { sign, signedHeaders } from '../bot/referral-intake.js';
 import { startApp } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/log.js';
-import { ana, OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
+import { ana, cardText, OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
 import { MICROSOFT } from './helpers/world.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,6 +120,9 @@ describe('referral intake', () => {
       ['sender id over 200 characters', sample({ inviteContext: { notes: '', invitedBy: { organizationId: 'o'.repeat(201) } } }), 'inviteContext.invitedBy.organizationId'],
       // Without an id a redelivery can't be recognized: it would create the referral again.
       ['neither id nor externalReferenceId', sample({ id: undefined }), 'id'],
+      // A Closed referral without how it ended can't be archived as anything.
+      ['Closed without its substatus', sample({ status: 'Closed', substatus: undefined }), 'substatus'],
+      ['a deadline that is no date-time', sample({ expirationDateTime: 'in two weeks' }), 'expirationDateTime'],
     ];
     for (const [what, body, field] of cases) {
       const res = await post(body);
@@ -176,5 +179,56 @@ describe('referral intake', () => {
       await app.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Partner Center’s own state', () => {
+  const caller = { tenantId: OUR_TENANT, userId: ana.aadObjectId };
+  const alertsFor = async (referralId: string) => h.app.store.list('outbox', OUR_TENANT, { referralId });
+
+  it('a referral already Closed there goes straight to the archive with its reason and ETag, and nobody is alerted', async () => {
+    const res = await post(sample({ id: 'pc-closed', status: 'Closed', substatus: 'Won', statusReason: 'Customer engagement was a success!', eTag: '"2500ec5a"' }));
+    expect(res).toMatchObject({ status: 201, body: { outcome: 'created', stage: 'Won' } });
+    const [referral] = await stored();
+    expect(referral).toMatchObject({ status: 'Closed', substatus: 'Won', statusReason: 'Customer engagement was a success!', partnerCenterETag: '"2500ec5a"' });
+    expect(await alertsFor(referral!.id)).toEqual([]);
+    expect((await h.app.lifecycle.list(caller, 'archive')).items.map((i) => i.referral.id)).toEqual([referral!.id]);
+    expect((await h.app.lifecycle.list(caller, 'inbound')).items).toEqual([]);
+  });
+
+  it('Partner Center’s deadline is the referral’s: one sent days ago has fewer days left', async () => {
+    const deadline = new Date(h.clock.now().getTime() + 3 * 86_400_000).toISOString();
+    const res = await post(sample({ expirationDateTime: deadline }));
+    expect((await stored())[0]!.expirationDateTime).toBe(deadline);
+    expect(cardText(await h.clickCard(ana, 'open', { referralId: res.body.id }))).toContain('3 days left to respond');
+  });
+
+  it('a stage ahead of ours is taken; a copy behind ours changes nothing; two different ends are a conflict', async () => {
+    const first = await post(sample({ updatedDateTime: '2026-11-20T10:00:00Z' }));
+    const accepted = await post(sample({ updatedDateTime: '2026-11-20T11:00:00Z', status: 'Active', substatus: 'Accepted', eTag: '"v2"' }));
+    expect(accepted.body).toMatchObject({ id: first.body.id, outcome: 'updated', stage: 'Accepted' });
+    let [referral] = await stored();
+    expect(referral).toMatchObject({ status: 'Active', substatus: 'Accepted', partnerCenterETag: '"v2"' });
+    expect(say(referral!.history.at(-1)!.action)).toBe('Accepted in Partner Center');
+    // Our own answer still on its way there: Partner Center's older state is not taken back.
+    expect((await post(sample({ updatedDateTime: '2026-11-20T12:00:00Z', status: 'New', substatus: 'Pending' }))).body.outcome).toBe('unchanged');
+    expect((await stored())[0]!.substatus).toBe('Accepted');
+    const lost = await post(sample({ updatedDateTime: '2026-11-20T13:00:00Z', status: 'Closed', substatus: 'Lost', statusReason: 'Budget cut' }));
+    expect(lost.body).toMatchObject({ outcome: 'updated', stage: 'Lost' });
+    [referral] = await stored();
+    expect(referral).toMatchObject({ status: 'Closed', substatus: 'Lost', statusReason: 'Budget cut' });
+    const won = await post(sample({ updatedDateTime: '2026-11-20T14:00:00Z', status: 'Closed', substatus: 'Won' }));
+    expect(won.status).toBe(409);
+    expect((await stored())[0]).toMatchObject({ substatus: 'Lost', version: referral!.version });
+  });
+
+  it('a referral the organization created in Partner Center is its own Accepted deal: outbound, no invitation, no alert', async () => {
+    const res = await post(sample({ id: 'pc-own', direction: 'Outgoing', status: 'Active', substatus: 'Accepted', inviteContext: undefined }));
+    expect(res).toMatchObject({ status: 201, body: { stage: 'Accepted' } });
+    const [referral] = await stored();
+    expect(referral).toMatchObject({ direction: 'Outgoing', substatus: 'Accepted' });
+    expect(referral!.inviteContext).toBeUndefined();
+    expect(await alertsFor(referral!.id)).toEqual([]);
+    expect((await h.app.lifecycle.list(caller, 'outbound')).items.map((i) => i.referral.id)).toEqual([referral!.id]);
   });
 });
