@@ -7,9 +7,12 @@ import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { t } from '../services/i18n.js';
+import { NeedsSignInError, type PartnerCenterAuth, type SignInCode } from '../services/partner-center-auth.js';
+import { BadActionData } from './action-data.js';
 
 export class AdminActions {
-  constructor(private readonly deps: { directory: Directory; clock: Clock }) {}
+  /** `partnerCenter` when this deployment can connect organizations to Partner Center. */
+  constructor(private readonly deps: { directory: Directory; clock: Clock; partnerCenter?: PartnerCenterAuth }) {}
 
   async open(caller: Caller, note?: Banner, form?: { values: Record<string, string>; errors: Record<string, string> }): Promise<Card> {
     const { directory } = this.deps;
@@ -17,7 +20,34 @@ export class AdminActions {
     const org = await directory.organization(caller.tenantId);
     if (!org) throw new CoSellError('not_found', t('admin.notRegistered'));
     const [people, solutions, customers] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId), directory.ownCustomers(caller.tenantId)]);
-    return adminCard({ org, people, solutions, customers: customers.length, banner: note, ...form });
+    return adminCard({ org, people, solutions, customers: customers.length, banner: note, ...form, ...(this.deps.partnerCenter ? { partnerCenter: { now: this.deps.clock.now() } } : {}) });
+  }
+
+  /** Starts an admin's sign-in to Partner Center: the card shows the code to enter, and the connection follows once entered. */
+  async connectPartnerCenter(caller: Caller): Promise<Card> {
+    const auth = this.partnerCenter();
+    await this.deps.directory.requireAdmin(caller, 'connectPartnerCenter');
+    let code: SignInCode;
+    try {
+      code = await auth.startSignIn(caller.tenantId, caller.userId);
+    } catch (e) {
+      if (!(e instanceof NeedsSignInError)) throw e;
+      return this.open(caller, banner('attention', t('admin.pc.unavailable')));
+    }
+    // The code is on the banner too: the section below may already say connected by the time it is drawn.
+    return this.open(caller, banner('accent', t('admin.pc.started', { uri: code.verificationUri, code: code.userCode })));
+  }
+
+  async disconnectPartnerCenter(caller: Caller): Promise<Card> {
+    const auth = this.partnerCenter();
+    await this.deps.directory.requireAdmin(caller, 'connectPartnerCenter');
+    await auth.disconnect(caller.tenantId);
+    return this.open(caller, banner('good', t('admin.pc.disconnected')));
+  }
+
+  private partnerCenter(): PartnerCenterAuth {
+    if (!this.deps.partnerCenter) throw new BadActionData(t('admin.pc.notConfigured'));
+    return this.deps.partnerCenter;
   }
 
   async setUp(caller: Caller, data: Record<string, unknown>): Promise<Card> {

@@ -22,7 +22,13 @@ import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
 import { CardUpdates } from './card-updates.js';
 import { CoSellBot } from './co-sell-bot.js';
-import { botAuthSettings, type Config } from './config.js';
+import { botAuthSettings, ConfigError, type Config, type PartnerCenterConfig } from './config.js';
+import { partnerCenterEvents } from './partner-center-events.js';
+import type { INetworkModule } from '@azure/msal-node';
+import { PartnerCenterAuth } from '../services/partner-center-auth.js';
+import { PartnerCenterSync } from '../services/partner-center-sync.js';
+import type { PartnerCenterTrust } from '../services/partner-center-events.js';
+import { SealedBox } from '../services/sealed.js';
 import { createLogger, type Logger } from './log.js';
 import { clientLocaleOf } from './identity.js';
 
@@ -41,6 +47,8 @@ export interface RunningApp {
   cardUpdates: CardUpdates;
   /** Runs the deadline clock once: expiries and reminders that are due (it also runs every minute). */
   runDeadlines(): Promise<void>;
+  /** Partner Center sign-in and sync, when configured (PARTNER_CENTER_CLIENT_ID). */
+  partnerCenter?: { auth: PartnerCenterAuth; sync: PartnerCenterSync };
   /** Stops accepting requests, then closes the store (releasing the data directory). Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +60,10 @@ export interface StartOptions {
   deadlineIntervalMs?: number;
   /** How often an idle delivery loop looks at the outbox (commits of alerts wake it anyway). */
   outboxIdleMs?: number;
+  /** Tests: where MSAL's requests to Microsoft Entra go (a local fake). */
+  partnerCenterNetwork?: INetworkModule;
+  /** Tests: how an event's signing certificate is downloaded. */
+  fetchCertificate?: (url: string) => Promise<Buffer>;
 }
 
 
@@ -115,7 +127,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const adapter = new FailClosedAdapter(authWith());
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
-    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode });
+    const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { directory, lifecycle, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
+    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
     const proactive = new CloudAdapter(authWith());
@@ -141,6 +154,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     srv.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024 }));
     srv.post('/api/messages', messagesEndpoint({ adapter, log, run: (context) => bot.run(context) }));
     srv.post('/api/tenants/:tenantId/referrals', referralIntake({ secret: config.REFERRALS_WEBHOOK_SECRET, lifecycle, microsoftTenantId: config.MICROSOFT_TENANT_ID, log, now: () => clock.now() }));
+    if (partnerCenter) {
+      srv.post(
+        '/api/partner-center/events/:tenantId',
+        partnerCenterEvents({ directory, sync: partnerCenter.sync, trust: partnerCenter.trust, fetchCertificate: options.fetchCertificate ?? downloadCertificate, log, now: () => clock.now() }),
+      );
+    }
     srv.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
       res.header('Cache-Control', 'no-store');
       // An operator's view: can we write, and is delivery keeping up.
@@ -190,6 +209,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       if (writes.some((w) => w.kind === 'outbox' && 'put' in w && w.put.status === 'pending')) dispatcher.wake();
     });
     dispatcher.start(options.outboxIdleMs);
+    // Partner Center is read every few minutes besides its events: a missed or late event is caught up.
+    const syncs = partnerCenter && setInterval(() => void partnerCenter.sync.syncAll().catch((e: Error) => log.error('partner center sync failed', { error: e.message })), partnerCenter.syncMinutes * 60_000);
+    syncs?.unref();
     const port = (srv.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
     log.info('listening', {
@@ -205,6 +227,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const close = () =>
       (closing ??= (async () => {
         clearInterval(deadlines);
+        if (syncs) clearInterval(syncs);
+        await partnerCenter?.auth.close();
         if (ipv6) await closeHttp(ipv6);
         await closeServer(srv);
         await cardUpdates.drain();
@@ -213,12 +237,43 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         log.info('closed', { url });
       })());
 
-    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, cardUpdates, runDeadlines, close };
+    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, cardUpdates, runDeadlines, close, ...(partnerCenter ? { partnerCenter: { auth: partnerCenter.auth, sync: partnerCenter.sync } } : {}) };
   } catch (e) {
     if (server?.server.listening) await closeServer(server);
     await store.close();
     throw e;
   }
+}
+
+/** Sign-in, sync and event trust for Partner Center, from its configuration. */
+async function partnerCenterLink(
+  pc: PartnerCenterConfig,
+  deps: { directory: Directory; lifecycle: LifecycleService; clock: Clock; log: Logger; microsoftTenantId: string; network?: INetworkModule },
+) {
+  const { directory, lifecycle, clock, log } = deps;
+  // A newly connected organization is read at once, not at the next tick.
+  const firstSync = (orgId: string) => void sync.syncOrganization(orgId).catch((e: Error) => log.error('partner center sync failed', { orgId, error: e.message }));
+  const auth = new PartnerCenterAuth({ clientId: pc.clientId, authority: pc.authority, scope: pc.scope, box: new SealedBox(pc.tokenKey), ...(deps.network ? { networkClient: deps.network } : {}) }, directory, clock, firstSync);
+  const sync: PartnerCenterSync = new PartnerCenterSync({ directory, lifecycle, auth, clock, apiUrl: pc.apiUrl, microsoftTenantId: deps.microsoftTenantId });
+  let trust: PartnerCenterTrust | undefined;
+  if (pc.eventsCaFile) {
+    const pem = await readFile(pc.eventsCaFile, 'utf8').catch((e: Error) => {
+      throw new ConfigError([`PARTNER_CENTER_EVENTS_CA_FILE cannot be read: ${e.message}`]);
+    });
+    const caPem = pem.split(/(?<=-----END CERTIFICATE-----)/).map((c) => c.trim()).filter((c) => c.startsWith('-----BEGIN CERTIFICATE-----'));
+    if (caPem.length === 0) throw new ConfigError([`PARTNER_CENTER_EVENTS_CA_FILE (${pc.eventsCaFile}) holds no PEM certificate`]);
+    trust = { caPem, issuerOrganization: pc.eventsIssuer, certificateHosts: pc.eventsCertificateHosts };
+  }
+  return { auth, sync, trust, syncMinutes: pc.syncMinutes };
+}
+
+/** A signing certificate, downloaded with a time and size limit: a stalled download must not hold every event. */
+async function downloadCertificate(url: string): Promise<Buffer> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
+  if (!response.ok) throw new Error(`certificate download answered ${response.status}`);
+  const body = Buffer.from(await response.arrayBuffer());
+  if (body.length > 64 * 1024) throw new Error('certificate over 64 KB');
+  return body;
 }
 
 /** A second server on ::1 and the same port, answering with restify's handler; none where the machine has no IPv6. */

@@ -35,6 +35,7 @@ import { registerJoined, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { fold, languageWords, parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
+import type { PartnerCenterAuth } from '../services/partner-center-auth.js';
 
 export type { Logger } from './log.js';
 
@@ -48,6 +49,8 @@ export interface BotDeps {
   cardUpdates: CardUpdates;
   /** Local mode: a file sent to the bot may come from any host (the Agents Playground, tests). */
   anyFileHost?: boolean;
+  /** Sign-in to Partner Center, when this deployment has an app registration for it. */
+  partnerCenter?: PartnerCenterAuth;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -217,6 +220,8 @@ export class CoSellBot extends TeamsActivityHandler {
     admin: async (caller) => ({ card: await this.admin.open(caller) }),
     setUp: async (caller, _person, data) => ({ card: await this.admin.setUp(caller, data) }),
     setRoles: async (caller, _person, data) => ({ card: await this.admin.setRoles(caller, data) }),
+    connectPartnerCenter: async (caller) => ({ card: await this.admin.connectPartnerCenter(caller) }),
+    disconnectPartnerCenter: async (caller) => ({ card: await this.admin.disconnectPartnerCenter(caller) }),
     saveSolution: async (caller, _person, data) => ({ card: await this.admin.saveSolution(caller, data) }),
     retireSolution: async (caller, _person, data) => ({ card: await this.admin.retireSolution(caller, data) }),
     list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),

@@ -25,6 +25,25 @@ export interface Config {
   localMode: boolean;
   /** Load the demo partners, customers and solutions into an empty directory: in local mode, or when DEMO_DATA=true. */
   demoData: boolean;
+  /** Connecting organizations to Partner Center; absent without PARTNER_CENTER_CLIENT_ID. */
+  partnerCenter?: PartnerCenterConfig;
+}
+
+export interface PartnerCenterConfig {
+  /** The Entra app registration (public client flows allowed) with Partner Center's user_impersonation permission. */
+  clientId: string;
+  /** Seals each organization's token cache in the store: 32 random bytes, base64. */
+  tokenKey: Buffer;
+  authority: string;
+  apiUrl: string;
+  scope: string;
+  syncMinutes: number;
+  /** PEM file of the certificate authorities that issue Partner Center's event-signing certificate; '' turns events off. */
+  eventsCaFile: string;
+  /** The organization the signing certificate's issuer names. */
+  eventsIssuer: string;
+  /** Where an event's signing certificate may be downloaded from. */
+  eventsCertificateHosts: string[];
 }
 
 /**
@@ -51,6 +70,13 @@ export const defaults = {
   MICROSOFT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
   MicrosoftAppType: 'MultiTenant',
   OUTBOX_RETENTION_DAYS: 7,
+  PARTNER_CENTER_AUTHORITY: 'https://login.microsoftonline.com/organizations',
+  PARTNER_CENTER_API_URL: 'https://api.partnercenter.microsoft.com/v1.0',
+  PARTNER_CENTER_SCOPE: 'https://api.partnercenter.microsoft.com/user_impersonation',
+  PARTNER_CENTER_SYNC_MINUTES: 15,
+  PARTNER_CENTER_EVENTS_ISSUER: 'Microsoft Corporation',
+  // The host Partner Center's documentation shows its certificate at.
+  PARTNER_CENTER_EVENTS_CERT_HOSTS: '3psostorageacct.blob.core.windows.net',
 } as const;
 
 /** Microsoft 365 Agents Toolkit names accepted for the Bot Framework settings; the Microsoft* name wins. */
@@ -84,6 +110,15 @@ export function loadConfig(env: Env): Config {
     REFERRALS_WEBHOOK_SECRET: value(env, 'REFERRALS_WEBHOOK_SECRET'),
     OUTBOX_RETENTION_DAYS: value(env, 'OUTBOX_RETENTION_DAYS'),
     DEMO_DATA: value(env, 'DEMO_DATA'),
+    PARTNER_CENTER_CLIENT_ID: value(env, 'PARTNER_CENTER_CLIENT_ID'),
+    PARTNER_CENTER_TOKEN_KEY: value(env, 'PARTNER_CENTER_TOKEN_KEY'),
+    PARTNER_CENTER_AUTHORITY: value(env, 'PARTNER_CENTER_AUTHORITY'),
+    PARTNER_CENTER_API_URL: value(env, 'PARTNER_CENTER_API_URL'),
+    PARTNER_CENTER_SCOPE: value(env, 'PARTNER_CENTER_SCOPE'),
+    PARTNER_CENTER_SYNC_MINUTES: value(env, 'PARTNER_CENTER_SYNC_MINUTES'),
+    PARTNER_CENTER_EVENTS_CA_FILE: value(env, 'PARTNER_CENTER_EVENTS_CA_FILE'),
+    PARTNER_CENTER_EVENTS_ISSUER: value(env, 'PARTNER_CENTER_EVENTS_ISSUER'),
+    PARTNER_CENTER_EVENTS_CERT_HOSTS: value(env, 'PARTNER_CENTER_EVENTS_CERT_HOSTS'),
   };
   for (const [name, alias] of Object.entries(aliases) as [Aliased, string][]) {
     const own = value(env, name);
@@ -94,6 +129,10 @@ export function loadConfig(env: Env): Config {
 
   const guid = (name: string) =>
     z.string().regex(GUID, { error: (iss) => `${name} must be a GUID like 00000000-0000-0000-0000-000000000000 ${got(iss.input)}` });
+
+  // Microsoft's services over HTTPS; plain HTTP only to this machine (the tests' fakes).
+  const serviceUrl = (name: string) =>
+    z.string().refine((v) => /^https:\/\/[^\s/]+/i.test(v) || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/i.test(v), { error: (iss) => `${name} must be an https:// URL ${got(iss.input)}` });
 
   const schema = z
     .object({
@@ -126,6 +165,22 @@ export function loadConfig(env: Env): Config {
         .transform(Number)
         .default(defaults.OUTBOX_RETENTION_DAYS),
       DEMO_DATA: z.enum(['true', 'false'], { error: (iss) => `DEMO_DATA must be true or false ${got(iss.input)}` }).optional(),
+      PARTNER_CENTER_CLIENT_ID: guid('PARTNER_CENTER_CLIENT_ID').optional(),
+      PARTNER_CENTER_TOKEN_KEY: z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, { error: 'PARTNER_CENTER_TOKEN_KEY must be 32 random bytes in base64 (openssl rand -base64 32)' })
+        .optional(),
+      PARTNER_CENTER_AUTHORITY: serviceUrl('PARTNER_CENTER_AUTHORITY').default(defaults.PARTNER_CENTER_AUTHORITY),
+      PARTNER_CENTER_API_URL: serviceUrl('PARTNER_CENTER_API_URL').default(defaults.PARTNER_CENTER_API_URL),
+      PARTNER_CENTER_SCOPE: z.string().default(defaults.PARTNER_CENTER_SCOPE),
+      PARTNER_CENTER_SYNC_MINUTES: z
+        .string()
+        .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1440, { error: (iss) => `PARTNER_CENTER_SYNC_MINUTES must be a whole number of minutes between 1 and 1440 ${got(iss.input)}` })
+        .transform(Number)
+        .default(defaults.PARTNER_CENTER_SYNC_MINUTES),
+      PARTNER_CENTER_EVENTS_CA_FILE: z.string().default(''),
+      PARTNER_CENTER_EVENTS_ISSUER: z.string().default(defaults.PARTNER_CENTER_EVENTS_ISSUER),
+      PARTNER_CENTER_EVENTS_CERT_HOSTS: z.string().default(defaults.PARTNER_CENTER_EVENTS_CERT_HOSTS),
     });
 
   // Unset values are left out so that the defaults apply.
@@ -138,10 +193,27 @@ export function loadConfig(env: Env): Config {
   if (value(env, 'NODE_ENV') === 'production' && !raw.MicrosoftAppId) {
     problems.push(`MicrosoftAppId (or ${aliases.MicrosoftAppId}) is required when NODE_ENV is production: without it Bot Framework authentication is off`);
   }
+  if (raw.PARTNER_CENTER_CLIENT_ID && !raw.PARTNER_CENTER_TOKEN_KEY) {
+    problems.push('PARTNER_CENTER_TOKEN_KEY is required with PARTNER_CENTER_CLIENT_ID: it seals the Partner Center tokens kept in the data directory (openssl rand -base64 32)');
+  }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  const { DEMO_DATA, ...settings } = result.data;
+  const { DEMO_DATA, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TOKEN_KEY, PARTNER_CENTER_AUTHORITY, PARTNER_CENTER_API_URL, PARTNER_CENTER_SCOPE, PARTNER_CENTER_SYNC_MINUTES, PARTNER_CENTER_EVENTS_CA_FILE, PARTNER_CENTER_EVENTS_ISSUER, PARTNER_CENTER_EVENTS_CERT_HOSTS, ...settings } = result.data;
   const localMode = settings.MicrosoftAppId === '';
-  return { ...settings, localMode, demoData: DEMO_DATA === undefined ? localMode : DEMO_DATA === 'true' };
+  const partnerCenter: PartnerCenterConfig | undefined =
+    PARTNER_CENTER_CLIENT_ID && PARTNER_CENTER_TOKEN_KEY
+      ? {
+          clientId: PARTNER_CENTER_CLIENT_ID,
+          tokenKey: Buffer.from(PARTNER_CENTER_TOKEN_KEY, 'base64'),
+          authority: PARTNER_CENTER_AUTHORITY,
+          apiUrl: PARTNER_CENTER_API_URL,
+          scope: PARTNER_CENTER_SCOPE,
+          syncMinutes: PARTNER_CENTER_SYNC_MINUTES,
+          eventsCaFile: PARTNER_CENTER_EVENTS_CA_FILE,
+          eventsIssuer: PARTNER_CENTER_EVENTS_ISSUER,
+          eventsCertificateHosts: PARTNER_CENTER_EVENTS_CERT_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+        }
+      : undefined;
+  return { ...settings, localMode, demoData: DEMO_DATA === undefined ? localMode : DEMO_DATA === 'true', ...(partnerCenter ? { partnerCenter } : {}) };
 }
 
 /** What each app type needs, mirroring the asserts in ConfigurationServiceClientCredentialFactory. */

@@ -65,6 +65,30 @@ export interface AdminCardData {
   banner?: Banner;
   values?: Partial<Record<string, string>>;
   errors?: Partial<Record<string, string>>;
+  /** Whether this deployment can connect organizations to Partner Center (it has an app registration). */
+  partnerCenter?: { now: Date };
+}
+
+/** The Partner Center connection: how it stands, what to do, and the sync's problems of the last day. */
+function partnerCenterItems(org: Organization, now: Date): Element[] {
+  const link = org.partnerCenter;
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const problems = (link?.problems ?? []).filter((p) => p.at >= dayAgo).slice(-5);
+  const state =
+    link?.status === 'signingIn' && link.userCode
+      ? [plain(t('admin.pc.signingIn', { uri: link.verificationUri, code: link.userCode, until: link.codeExpiresDateTime ? dateTime(link.codeExpiresDateTime) : '' }), { weight: 'Bolder' })]
+      : link?.status === 'connected'
+        ? [plain(t('admin.pc.connected', { account: link.account, since: dateTime(link.connectedDateTime ?? now.toISOString()) })), heading(link.lastSyncDateTime ? t('admin.pc.lastSync', { at: dateTime(link.lastSyncDateTime) }) : t('admin.pc.notSyncedYet'), { isSubtle: true, spacing: 'None' })]
+        : [heading(t(link?.status === 'needsSignIn' ? 'admin.pc.needsSignIn' : 'admin.pc.notConnected'), { isSubtle: true })];
+  const connect = execute(t('admin.pc.connect'), 'connectPartnerCenter', {}, { style: 'positive' });
+  const disconnect = execute(t(link?.status === 'signingIn' ? 'admin.pc.cancel' : 'admin.pc.disconnect'), 'disconnectPartnerCenter', {});
+  const actions = !link || link.status === 'needsSignIn' ? [connect, ...(link ? [disconnect] : [])] : link.status === 'signingIn' ? [execute(t('admin.pc.signedIn'), 'admin', {}), disconnect] : [disconnect];
+  return [
+    heading(t('admin.pc.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+    ...state,
+    ...(problems.length > 0 ? [heading(t('admin.pc.problems'), { weight: 'Bolder', size: 'Small' }), ...problems.map((p) => plain(`${dateTime(p.at)} · ${p.message}`, { size: 'Small', color: 'Attention', spacing: 'None' }))] : []),
+    { type: 'ActionSet', actions },
+  ];
 }
 
 /** How much of the growing lists a card shows. */
@@ -151,6 +175,7 @@ export function adminCard(d: AdminCardData): Card {
       ...solutionItems(d, level),
       heading(t('admin.customers.title', { count: number(d.customers) }), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(t('admin.customers.intro', { fileHelp: customerFileHelp() }), { isSubtle: true, spacing: 'None' }),
+      ...(d.partnerCenter ? partnerCenterItems(org, d.partnerCenter.now) : []),
       heading(t('admin.alerts.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(t('admin.alerts.where', { to: referralsAdmins.length > 0 ? 'referralsAdmins' : 'admins', channel: org.alertChannelId ? 'yes' : 'no' }), { isSubtle: true }),
       plain(alerted.map((p) => p.name).join(', ') || t('admin.alerts.nobody'), { spacing: 'None' }),

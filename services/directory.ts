@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
 import { languages, listOf, t, type Lang } from './i18n.js';
 import { type CustomerInput } from './inputs.js';
-import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings } from './model.js';
+import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings, type PartnerCenterLink } from './model.js';
 import { isAttachable } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 
@@ -78,7 +78,7 @@ const profileFields = ['name', 'email', 'channelUserId', 'locale', 'timeZone'] a
 const changes = (known: Person, profile: Profile) => profileFields.some((f) => profile[f] !== undefined && profile[f] !== '' && profile[f] !== known[f]);
 
 /** What only an admin may do, each worded as `directory.task.<task>` to complete "Only an admin … can …". */
-export type AdminTask = 'openAdmin' | 'importCustomers' | 'changeSolutions' | 'retireSolutions' | 'changeRoles' | 'setUp' | 'chooseAlerts';
+export type AdminTask = 'openAdmin' | 'importCustomers' | 'changeSolutions' | 'retireSolutions' | 'changeRoles' | 'setUp' | 'chooseAlerts' | 'connectPartnerCenter';
 
 /** A person's record from what is known of them now; what the profile leaves empty keeps its stored value. */
 function personRecord(orgId: string, userId: string, current: Person | undefined, profile: Profile & { usedBot: boolean }, roles: Role[]): Person {
@@ -262,6 +262,23 @@ export class Directory {
       const org = await this.store.get('organization', caller.tenantId);
       if (!org) throw new CoSellError('not_found', t('directory.notRegistered'));
       const updated = change(org);
+      await commit([{ kind: 'organization', put: updated }]);
+      return updated;
+    });
+  }
+
+  /**
+   * The organization's Partner Center connection, changed in one write: `change` gets the current one
+   * (none when not connected) and returns the new one, or undefined to disconnect. Sign-in and sync
+   * call this, not a person: the admin check is the caller's.
+   */
+  setPartnerCenterLink(orgId: string, change: (link: PartnerCenterLink | undefined) => PartnerCenterLink | undefined): Promise<Organization> {
+    return this.store.exclusive(async (commit) => {
+      const org = await this.store.get('organization', orgId);
+      if (!org) throw new CoSellError('not_found', t('directory.notRegistered'));
+      const { partnerCenter, ...rest } = org;
+      const link = change(partnerCenter);
+      const updated = Organization.parse(link ? { ...rest, partnerCenter: link } : rest);
       await commit([{ kind: 'organization', put: updated }]);
       return updated;
     });

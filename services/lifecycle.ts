@@ -397,12 +397,14 @@ export class LifecycleService {
           ? { name: r.name, customerProfile: r.customerProfile, consent: r.consent, details: r.details, inviteContacts: r.inviteContext?.contacts ?? [], solutionIds: r.solutionIds, salesStage: r.salesStage, customerMarketplaceIntent: r.customerMarketplaceIntent, inviteNotes: r.inviteContext?.notes ?? '' }
           : { customerProfile: r.customerProfile, consent: r.consent, inviteNotes: r.inviteContext?.notes ?? '' };
       if (!existing) {
+        if (!incoming.details.closingDateTime) throw validationError({ 'details.closingDateTime': 'A referral new to Co-sell Bot needs its close date (details.closingDateTime).' });
         const engagementId = randomUUID();
         const referral: Referral = {
           id: randomUUID(),
           engagementId,
           orgId,
-          name: incoming.name,
+          // Without a name of its own, a referral is known by its customer.
+          name: incoming.name || incoming.customerProfile.name,
           direction: incoming.direction,
           // Where Partner Center has it: a referral already closed there goes straight to the archive.
           ...stageFields(incoming.stage),
@@ -452,13 +454,16 @@ export class LifecycleService {
       if (incoming.senderUpdatedDateTime !== '' && existing.senderUpdatedDateTime !== '' && incoming.senderUpdatedDateTime <= existing.senderUpdatedDateTime) {
         return { outcome: 'unchanged', referral: existing };
       }
-      const wanted = { ...owned(existing), ...incoming, inviteContacts: incoming.team, inviteNotes: incoming.inviteNotes };
+      const details = { ...incoming.details, closingDateTime: incoming.details.closingDateTime || existing.details.closingDateTime };
+      const wanted = { ...owned(existing), ...incoming, name: incoming.name || existing.name, details, inviteContacts: incoming.team, inviteNotes: incoming.inviteNotes };
       const before = owned(existing);
       const after = Object.fromEntries(Object.keys(before).map((k) => [k, wanted[k as keyof typeof wanted]])) as typeof before;
       // Partner Center's stage is taken when it is ahead of ours (accepted or closed there); one behind
       // ours is a change of ours still on its way there, and two different ends are a conflict.
       const moved = incoming.stage !== existing.substatus;
-      const ahead = moved && transitionError(existing.substatus, incoming.stage) === undefined;
+      // Ahead in Partner Center's order (Received, then Accepted, then closed), whatever steps it took there.
+      const rank = (s: Stage) => (s === 'Received' ? 0 : s === 'Accepted' ? 1 : 2);
+      const ahead = rank(incoming.stage) > rank(existing.substatus);
       const otherEnd = moved && isArchived(existing) && isTerminal(incoming.stage);
       if (JSON.stringify(before) === JSON.stringify(after) && !ahead && !otherEnd) return { outcome: 'unchanged', referral: existing };
       if (isArchived(existing)) throw new CoSellError('conflict', `This referral is ${existing.substatus} and archived: it can’t change any more.`);

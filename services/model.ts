@@ -15,6 +15,27 @@ export const roles = ['admin', 'referrals-admin', 'seller'] as const;
 export const Role = z.enum(roles);
 export type Role = z.infer<typeof Role>;
 
+/** An organization's connection to Partner Center: how its sign-in stands, its tokens (sealed), and how the sync goes. */
+export const PartnerCenterLink = z.object({
+  status: z.enum(['signingIn', 'connected', 'needsSignIn']),
+  /** While signing in: the code an admin enters at the verification address, until it expires. */
+  userCode: z.string().max(50).default(''),
+  verificationUri: z.string().max(500).default(''),
+  codeExpiresDateTime: isoDateTime.optional(),
+  /** The Partner Center user who signed in, and the admin who started it. */
+  account: z.string().max(200).default(''),
+  byUserId: z.string().max(200).default(''),
+  connectedDateTime: isoDateTime.optional(),
+  /** MSAL's token cache, sealed with the configured key: never stored readable. */
+  tokenCache: z.string().max(200_000).default(''),
+  /** Partner Center's updatedDateTime up to which its referrals have been read. */
+  syncedUpTo: isoDateTime.optional(),
+  lastSyncDateTime: isoDateTime.optional(),
+  /** The sync's recent problems, newest last. */
+  problems: z.array(z.object({ at: isoDateTime, message: z.string().max(1000) })).max(20).default([]),
+});
+export type PartnerCenterLink = z.infer<typeof PartnerCenterLink>;
+
 export const Organization = z.object({
   /** The organization's Microsoft Entra tenant id. */
   id,
@@ -28,6 +49,8 @@ export const Organization = z.object({
   partnerId: z.string().max(20).default(''),
   /** When an admin first saved the set-up card; until then the organization still has its placeholder name. */
   setUpDateTime: isoDateTime.optional(),
+  /** Absent until an admin connects the organization to Partner Center. */
+  partnerCenter: PartnerCenterLink.optional(),
 });
 
 /** What an admin sets on the set-up card. */

@@ -24,7 +24,8 @@ export function stageOf(pc: Pick<PartnerCenterReferral, 'status' | 'substatus' |
 export const PartnerCenterReferral = z.object({
   id: z.string().trim().max(200).optional(),
   externalReferenceId: z.string().trim().max(100).optional(),
-  name: z.string().trim().min(1, 'name is required').max(200),
+  // Partner Center's own answers may leave the name out (a referral read back after a change).
+  name: z.string().trim().max(200).optional(),
   status: z.enum(['New', 'Active', 'Closed']).optional(),
   substatus: z.enum(['Pending', 'Received', 'Accepted', 'Engaged', 'Declined', 'Expired', 'Won', 'Lost', 'Error']).optional(),
   statusReason: z.string().max(500).optional(),
@@ -61,7 +62,8 @@ export const PartnerCenterReferral = z.object({
     notes: z.string().trim().max(4000).default(''),
     dealValue: Money.dealValue,
     currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'details.currency must be a three-letter code such as USD'),
-    closingDateTime: z.iso.datetime({ offset: true, message: 'details.closingDateTime must be an ISO date-time' }),
+    // Also left out of some of Partner Center's answers: a referral already known keeps its own.
+    closingDateTime: z.iso.datetime({ offset: true, message: 'details.closingDateTime must be an ISO date-time' }).optional(),
     assistanceRequestCode: HelpType.optional(),
     requirements: z.unknown().optional(),
   }),
@@ -97,6 +99,7 @@ export interface ImportedReferral {
   externalReferenceId: string;
   /** When Partner Center last changed the referral, in ISO form; '' when it did not say. */
   senderUpdatedDateTime: string;
+  /** "" when Partner Center left it out. */
   name: string;
   senderOrgId: string;
   senderName: string;
@@ -105,6 +108,7 @@ export interface ImportedReferral {
   consent: { consentToShareInfoWithOthers: boolean; consentToContact: boolean; consentToShareReferralWithMicrosoftSellers: boolean };
   salesStage: SalesStage;
   customerMarketplaceIntent: MarketplaceIntent;
+  /** closingDateTime is '' when Partner Center left it out. */
   details: { dealValue: number; currency: string; closingDateTime: string; assistanceRequestCode: HelpType };
   team: Contact[];
   solutionIds: string[];
@@ -135,7 +139,7 @@ export function fromPartnerCenter(pc: PartnerCenterReferral, microsoftTenantId: 
     expirationDateTime: pc.expirationDateTime ? new Date(pc.expirationDateTime).toISOString() : '',
     senderUpdatedDateTime: pc.updatedDateTime ? new Date(pc.updatedDateTime).toISOString() : '',
     externalReferenceId: pc.externalReferenceId ?? '',
-    name: pc.name,
+    name: pc.name ?? '',
     senderOrgId: isMicrosoft ? microsoftTenantId : sender,
     senderName: isMicrosoft ? 'Microsoft' : (pc.inviteContext?.invitedBy.name ?? 'A partner (Partner Center)'),
     inviteNotes: pc.inviteContext?.notes ?? '',
@@ -156,7 +160,7 @@ export function fromPartnerCenter(pc: PartnerCenterReferral, microsoftTenantId: 
     details: {
       dealValue: pc.details.dealValue,
       currency: pc.details.currency,
-      closingDateTime: new Date(pc.details.closingDateTime).toISOString(),
+      closingDateTime: pc.details.closingDateTime ? new Date(pc.details.closingDateTime).toISOString() : '',
       assistanceRequestCode: pc.details.assistanceRequestCode ?? 'None',
     },
     team: pc.team.map(stripPreference),

@@ -8,6 +8,7 @@ import { createLogger } from '../bot/log.js';
 import { ana, cardText, OUR_TENANT, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/bot-harness.js';
 import { MICROSOFT } from './helpers/world.js';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from './helpers/fixtures.js';
@@ -220,6 +221,20 @@ describe('Partner Center’s own state', () => {
     const won = await post(sample({ updatedDateTime: '2026-11-20T14:00:00Z', status: 'Closed', substatus: 'Won' }));
     expect(won.status).toBe(409);
     expect((await stored())[0]).toMatchObject({ substatus: 'Lost', version: referral!.version });
+  });
+
+  it('Partner Center’s answer without a name or close date (as it reads a closed referral back) closes the known referral and keeps ours', async () => {
+    const closedWon = JSON.parse(readFileSync(new URL('./fixtures/partner-center-closed-won.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    // Unknown until now, it can't be created: it has no close date.
+    const refused = await post(closedWon);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.problems.map((p: { field: string }) => p.field)).toContain('details.closingDateTime');
+    expect(await stored()).toEqual([]);
+    // Known (received earlier), it is closed as Partner Center says, with its own name and date kept.
+    await post(sample({ id: closedWon.id, updatedDateTime: '2018-11-01T00:00:00Z' }));
+    const res = await post(closedWon);
+    expect(res).toMatchObject({ status: 200, body: { outcome: 'updated', stage: 'Won' } });
+    expect((await stored())[0]).toMatchObject({ name: 'Test Cosell Invite_20', status: 'Closed', substatus: 'Won', statusReason: 'Customer engagement was a success!', details: { closingDateTime: new Date(fixture.details.closingDateTime).toISOString() } });
   });
 
   it('a referral the organization created in Partner Center is its own Accepted deal: outbound, no invitation, no alert', async () => {

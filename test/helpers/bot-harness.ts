@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../bot/app.js';
+import { startApp, type RunningApp, type StartOptions } from '../../bot/app.js';
 import { signedHeaders } from '../../bot/referral-intake.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger, type MemoryLogger } from '../../bot/log.js';
@@ -54,7 +54,7 @@ export const sam = user(OUR_TENANT, '2', 'Sam Seller', 'sam@partner.example');
 export const fay = user(FABRIKAM, '3', 'Fay Fabrikam', 'fay@fabrikam.example');
 export const mia = user(MICROSOFT, '4', 'Mia Microsoft', 'mia@microsoft.example');
 
-export async function startHarness(options: { deadlineIntervalMs?: number; outboxIdleMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { deadlineIntervalMs?: number; outboxIdleMs?: number; env?: Record<string, string>; app?: Pick<StartOptions, 'partnerCenterNetwork' | 'fetchCertificate'> } = {}): Promise<Harness> {
   const connector = await startFakeConnector();
   setServiceUrl(connector.url);
   for (const u of [ana, sam, fay, mia]) {
@@ -64,7 +64,7 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
   const clock = new ManualClock(START);
   const log = createLogger({ silent: true });
   const start = () =>
-    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs, outboxIdleMs: options.outboxIdleMs });
+    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET, ...options.env }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs, outboxIdleMs: options.outboxIdleMs, ...options.app });
   let app = await start();
 
   const click = async (u: TeamsUser, verb: string, data: Record<string, unknown> = {}, opts?: ActivityOptions) => {
