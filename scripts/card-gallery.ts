@@ -141,6 +141,25 @@ export async function cardGallery(): Promise<{ cards: GalleryCard[]; people: str
 
     const file = readCustomerFile(Buffer.from('Name,Address line 1,City,Postal code,Country,D-U-N-S\nIberia Foods,Calle Mayor 1,Madrid,28013,ES,111111111\nNordic Retail,,Stockholm,,Sweden,\nIberia Foods Madrid,,Madrid,,ES,111111111\n'));
     if (!file.ok) throw new Error(file.problem);
+    // The Partner Center section: connected, and an admin signing in.
+    const connectedLink = { status: 'connected' as const, userCode: '', verificationUri: '', account: 'pc.admin@contoso.example', byUserId: 'u-ana', connectedDateTime: now.toISOString(), lastSyncDateTime: clock.now().toISOString(), tokenCache: '', problems: [] };
+    cards.push({
+      name: 'admin-partner-center',
+      title: 'Administration: the organization connected to Partner Center',
+      card: adminCard({ org: { ...ours, partnerCenter: connectedLink }, people: await directory.people(OUR_TENANT), solutions: [], customers: 0, partnerCenter: { now: clock.now() } }),
+    });
+    cards.push({
+      name: 'admin-partner-center-sign-in',
+      title: 'Administration: an admin signing in to Partner Center with a device code',
+      card: adminCard({
+        org: { ...ours, partnerCenter: { ...connectedLink, status: 'signingIn', account: '', userCode: 'F7KQ-2MXP', verificationUri: 'https://microsoft.com/devicelogin', codeExpiresDateTime: new Date(clock.now().getTime() + 900_000).toISOString() } },
+        people: await directory.people(OUR_TENANT),
+        solutions: [],
+        customers: 0,
+        partnerCenter: { now: clock.now() },
+      }),
+    });
+
     const imported = await directory.importCustomers(ana, file.rows);
     cards.push({
       name: 'customer-import',
