@@ -27,6 +27,7 @@ import { partnerCenterEvents } from './partner-center-events.js';
 import type { INetworkModule } from '@azure/msal-node';
 import { PartnerCenterAuth } from '../services/partner-center-auth.js';
 import { PartnerCenterSync } from '../services/partner-center-sync.js';
+import { PartnerCenterWriter } from '../services/partner-center-writer.js';
 import type { PartnerCenterTrust } from '../services/partner-center-events.js';
 import { SealedBox } from '../services/sealed.js';
 import { createLogger, type Logger } from './log.js';
@@ -48,7 +49,7 @@ export interface RunningApp {
   /** Runs the deadline clock once: expiries and reminders that are due (it also runs every minute). */
   runDeadlines(): Promise<void>;
   /** Partner Center sign-in and sync, when configured (PARTNER_CENTER_CLIENT_ID). */
-  partnerCenter?: { auth: PartnerCenterAuth; sync: PartnerCenterSync };
+  partnerCenter?: { auth: PartnerCenterAuth; sync: PartnerCenterSync; writer: PartnerCenterWriter };
   /** Stops accepting requests, then closes the store (releasing the data directory). Idempotent. */
   close(): Promise<void>;
 }
@@ -127,7 +128,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const adapter = new FailClosedAdapter(authWith());
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
-    const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { directory, lifecycle, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
+    const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { store, directory, lifecycle, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
@@ -207,11 +208,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // An alert leaves the moment it is committed, not at the delivery loop's next look.
     store.onCommit((writes) => {
       if (writes.some((w) => w.kind === 'outbox' && 'put' in w && w.put.status === 'pending')) dispatcher.wake();
+      // A change for Partner Center leaves at once too; what cannot go now is retried by the timer below.
+      for (const w of writes) if (partnerCenter && w.kind === 'referral' && 'put' in w && w.put.partnerCenterSync?.state === 'pending' && !w.put.partnerCenterSync.retryAt) void partnerCenter.writer.flush(w.put.orgId).catch((e: Error) => log.error('partner center write failed', { error: e.message }));
     });
     dispatcher.start(options.outboxIdleMs);
     // Partner Center is read every few minutes besides its events: a missed or late event is caught up.
     const syncs = partnerCenter && setInterval(() => void partnerCenter.sync.syncAll().catch((e: Error) => log.error('partner center sync failed', { error: e.message })), partnerCenter.syncMinutes * 60_000);
     syncs?.unref();
+    const writes = partnerCenter && setInterval(() => void partnerCenter.writer.flushAll().catch((e: Error) => log.error('partner center write failed', { error: e.message })), 30_000);
+    writes?.unref();
     const port = (srv.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
     log.info('listening', {
@@ -228,6 +233,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       (closing ??= (async () => {
         clearInterval(deadlines);
         if (syncs) clearInterval(syncs);
+        if (writes) clearInterval(writes);
         await partnerCenter?.auth.close();
         if (ipv6) await closeHttp(ipv6);
         await closeServer(srv);
@@ -237,7 +243,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         log.info('closed', { url });
       })());
 
-    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, cardUpdates, runDeadlines, close, ...(partnerCenter ? { partnerCenter: { auth: partnerCenter.auth, sync: partnerCenter.sync } } : {}) };
+    return { url, port, server: srv, adapter, store, lifecycle, directory, dispatcher, cardUpdates, runDeadlines, close, ...(partnerCenter ? { partnerCenter: { auth: partnerCenter.auth, sync: partnerCenter.sync, writer: partnerCenter.writer } } : {}) };
   } catch (e) {
     if (server?.server.listening) await closeServer(server);
     await store.close();
@@ -248,9 +254,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 /** Sign-in, sync and event trust for Partner Center, from its configuration. */
 async function partnerCenterLink(
   pc: PartnerCenterConfig,
-  deps: { directory: Directory; lifecycle: LifecycleService; clock: Clock; log: Logger; microsoftTenantId: string; network?: INetworkModule },
+  deps: { store: Store; directory: Directory; lifecycle: LifecycleService; clock: Clock; log: Logger; microsoftTenantId: string; network?: INetworkModule },
 ) {
-  const { directory, lifecycle, clock, log } = deps;
+  const { store, directory, lifecycle, clock, log } = deps;
   // A newly connected organization is read at once, not at the next tick.
   const firstSync = (orgId: string) => void sync.syncOrganization(orgId).catch((e: Error) => log.error('partner center sync failed', { orgId, error: e.message }));
   const auth = new PartnerCenterAuth({ clientId: pc.clientId, authority: pc.authority, scope: pc.scope, box: new SealedBox(pc.tokenKey), ...(deps.network ? { networkClient: deps.network } : {}) }, directory, clock, firstSync);
@@ -264,7 +270,8 @@ async function partnerCenterLink(
     if (caPem.length === 0) throw new ConfigError([`PARTNER_CENTER_EVENTS_CA_FILE (${pc.eventsCaFile}) holds no PEM certificate`]);
     trust = { caPem, issuerOrganization: pc.eventsIssuer, certificateHosts: pc.eventsCertificateHosts };
   }
-  return { auth, sync, trust, syncMinutes: pc.syncMinutes };
+  const writer = new PartnerCenterWriter({ store, directory, sync, clock });
+  return { auth, sync, writer, trust, syncMinutes: pc.syncMinutes };
 }
 
 /** A signing certificate, downloaded with a time and size limit: a stalled download must not hold every event. */

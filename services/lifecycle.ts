@@ -817,7 +817,10 @@ export class LifecycleService {
         throw new CoSellError('not_allowed', t('error.lapsed', { date: dateTime(current.expirationDateTime!) }));
       }
       const outcome = await apply(current, { person, now });
-      const next = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
+      const stamped = stamp(current, outcome.next, { orgId: person.orgId, userId: person.userId, name: person.name }, now, outcome.action, caller.requestId);
+      // A referral that came from Partner Center goes back there: queued in this same commit, never lost.
+      const toPartnerCenter = stamped.partnerCenterId !== '' && (await this.directory.organization(person.orgId))?.partnerCenter?.status === 'connected';
+      const next: Referral = toPartnerCenter ? { ...stamped, partnerCenterSync: { state: 'pending', version: stamped.version, attempts: 0, problem: '', at: now.toISOString() } } : stamped;
       const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
       await commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
       return this.view(person, next);
@@ -1117,7 +1120,8 @@ function historyEntry(by: { orgId: string; userId: string; name: string }, now: 
 
 /** Flattens the fields a seller can see change, so history records what changed from what. */
 function comparable(r: Referral): Record<string, string> {
-  const { history: _h, version: _v, updatedDateTime: _u, notes: _n, details, customerProfile, ...rest } = r;
+  // Partner Center's bookkeeping (its ETag, what it has of ours) is no change of the deal.
+  const { history: _h, version: _v, updatedDateTime: _u, notes: _n, partnerCenterETag: _e, partnerCenterSync: _s, details, customerProfile, ...rest } = r;
   const flat: Record<string, unknown> = { ...rest, ...prefixed('details', details), ...prefixed('customerProfile', customerProfile) };
   return Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, JSON.stringify(v)]));
 }

@@ -340,6 +340,23 @@ export const Referral = z.object({
   partnerCenterId: z.string().max(200).default(''),
   /** Partner Center's ETag of the version last read from it. */
   partnerCenterETag: z.string().max(200).optional(),
+  /**
+   * Whether Partner Center has this referral's last change: a change made here is 'pending' in the
+   * same commit, until the writer puts it there ('synced') or Partner Center refuses it ('refused').
+   */
+  partnerCenterSync: z
+    .object({
+      state: z.enum(['pending', 'synced', 'refused']),
+      /** The referral's version Partner Center must get. */
+      version: z.number().int().min(0),
+      attempts: z.number().int().min(0).default(0),
+      /** No attempt before this (Partner Center throttled, or was down). */
+      retryAt: isoDateTime.optional(),
+      problem: z.string().max(1000).default(''),
+      /** When the state last changed. */
+      at: isoDateTime,
+    })
+    .optional(),
   /** Partner Center's updatedDateTime of the last version applied: an older one is not applied again. */
   senderUpdatedDateTime: z.string().max(40).default(''),
   createdDateTime: isoDateTime,

@@ -46,13 +46,23 @@ export class PartnerCenterApi {
   }
 
   /** The referral and its ETag (the response's ETag header, else the body's eTag; '' when neither says). */
-  async getReferral(id: string): Promise<{ referral: PartnerCenterReferral; eTag: string }> {
+  /** The referral, checked against our schema; its ETag; and the resource as sent, every field kept (what a PUT sends back). */
+  async getReferral(id: string): Promise<{ referral: PartnerCenterReferral; eTag: string; resource: Record<string, unknown> }> {
     const what = `referral ${id}`;
     const res = await this.send(`${this.base}/engagements/referrals/${encodeURIComponent(id)}`, what, randomUUID());
-    const parsed = PartnerCenterReferral.safeParse(withoutNulls(await readJson(res, what)));
-    if (!parsed.success) throw new PartnerCenterError(`Partner Center's ${what} does not fit our schema: ${problemOf(parsed.error)}`, res.status);
-    const eTag = res.headers.get('etag') ?? parsed.data.eTag ?? '';
-    return { referral: eTag ? { ...parsed.data, eTag } : parsed.data, eTag };
+    const json = await readJson(res, what);
+    return { ...parsedReferral(json, res, what), resource: json as Record<string, unknown> };
+  }
+
+  /**
+   * Writes the whole resource back (PUT, without its `links`), if Partner Center still has the
+   * version `eTag` names: a 412 says someone changed it meanwhile. Returns the written referral.
+   */
+  async putReferral(id: string, resource: Record<string, unknown>, eTag: string): Promise<{ referral: PartnerCenterReferral; eTag: string }> {
+    const what = `referral ${id}`;
+    const { links: _links, ...body } = resource;
+    const res = await this.send(`${this.base}/engagements/referrals/${encodeURIComponent(id)}`, what, randomUUID(), { method: 'PUT', body, ifMatch: eTag });
+    return parsedReferral(await readJson(res, what), res, what);
   }
 
   /**
@@ -83,19 +93,22 @@ export class PartnerCenterApi {
     }
   }
 
-  /** GET with our headers; after a 401, once more with a refreshed token. Throws for any answer but 2xx. */
-  private async send(url: string, what: string, correlationId: string): Promise<Response> {
+  /** A request with our headers; after a 401, once more with a refreshed token. Throws for any answer but 2xx. */
+  private async send(url: string, what: string, correlationId: string, write?: { method: 'PUT'; body: object; ifMatch: string }): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       const token = attempt === 1 ? await this.options.token() : await this.options.token({ refresh: true });
       let res: Response;
       try {
         res = await fetch(url, {
+          method: write?.method ?? 'GET',
           headers: {
             Authorization: `Bearer ${token}`,
             Accept: 'application/json',
             'client-request-id': randomUUID(),
             'MS-CorrelationId': correlationId,
+            ...(write ? { 'Content-Type': 'application/json', 'If-Match': write.ifMatch } : {}),
           },
+          ...(write ? { body: JSON.stringify(write.body) } : {}),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
       } catch (e) {
@@ -115,6 +128,14 @@ export class PartnerCenterApi {
     const at = Date.parse(value);
     return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - (this.options.clock ?? systemClock).now().getTime()) / 1000));
   }
+}
+
+/** A referral in Partner Center's answer, checked against our schema, with the answer's ETag. */
+function parsedReferral(json: unknown, res: Response, what: string): { referral: PartnerCenterReferral; eTag: string } {
+  const parsed = PartnerCenterReferral.safeParse(withoutNulls(json));
+  if (!parsed.success) throw new PartnerCenterError(`Partner Center's ${what} does not fit our schema: ${problemOf(parsed.error)}`, res.status);
+  const eTag = res.headers.get('etag') ?? parsed.data.eTag ?? '';
+  return { referral: eTag ? { ...parsed.data, eTag } : parsed.data, eTag };
 }
 
 function resultOf(item: unknown): ReferralResult {

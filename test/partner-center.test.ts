@@ -157,3 +157,63 @@ it('a sign-in that can no longer be refreshed turns the connection to “needs s
   expect(cardText(card)).toContain('Disconnected from Partner Center');
   expect(await link()).toBeUndefined();
 });
+
+it('an accept in Teams reaches Partner Center with If-Match; a change there in between is read again and ours applied on top', async () => {
+  pc.put(pcReferral('pc-accept', 1));
+  await connect();
+  const referral = (await byPartnerCenterId('pc-accept'))!;
+  let edited = '';
+  // Someone edits the referral in Partner Center just as our write arrives.
+  pc.beforeWrite = (id) => {
+    const now = pc.get(id)!;
+    edited = pc.put({ ...now, details: { ...(now.details as object), notes: 'Edited in Partner Center' } }).eTag;
+  };
+  await h.press(ana, await h.clickCard(ana, 'open', { referralId: referral.id }), 'Accept');
+  await h.app.partnerCenter!.writer.flush(OUR_TENANT);
+  const there = pc.get('pc-accept')!;
+  expect(there).toMatchObject({ status: 'Active', substatus: 'Accepted', details: { notes: 'Edited in Partner Center' } });
+  const puts = pc.requests.filter((r) => r.method === 'PUT');
+  expect(puts.map((r) => r.status)).toEqual([412, 200]);
+  expect(puts[1]!.headers['if-match']).toBe(edited);
+  expect((await byPartnerCenterId('pc-accept'))!.partnerCenterSync).toMatchObject({ state: 'synced', problem: '' });
+});
+
+it('Partner Center down for an hour, then throttling: the change waits, goes out once when it can, and nothing is lost or doubled', async () => {
+  pc.put(pcReferral('pc-later', 1));
+  await connect();
+  const referral = (await byPartnerCenterId('pc-later'))!;
+  pc.down(true);
+  await h.press(ana, await h.clickCard(ana, 'open', { referralId: referral.id }), 'Accept');
+  await h.app.partnerCenter!.writer.flush(OUR_TENANT);
+  expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending', attempts: 1 });
+  // Not due yet: nothing is sent.
+  const sent = pc.requests.length;
+  await h.app.partnerCenter!.writer.flushAll();
+  expect(pc.requests.length).toBe(sent);
+  h.clock.advance(60 * 60_000);
+  await h.app.partnerCenter!.writer.flushAll();
+  expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending', attempts: 2 });
+  // Back, but throttling: it waits for Retry-After, then goes.
+  pc.down(false);
+  pc.throttle(1, 30);
+  h.clock.advance(60 * 60_000);
+  await h.app.partnerCenter!.writer.flushAll();
+  expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending', retryAt: new Date(h.clock.now().getTime() + 30_000).toISOString() });
+  h.clock.advance(30_000);
+  await h.app.partnerCenter!.writer.flushAll();
+  expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'synced' });
+  expect(pc.get('pc-later')).toMatchObject({ status: 'Active', substatus: 'Accepted' });
+  expect(pc.requests.filter((r) => r.method === 'PUT' && r.status === 200)).toHaveLength(1);
+});
+
+it('Partner Center further along wins: a decline here of a referral already won there is refused, and the deal shows Partner Center’s state', async () => {
+  pc.put(pcReferral('pc-ahead', 1));
+  await connect();
+  const referral = (await byPartnerCenterId('pc-ahead'))!;
+  pc.put(pcReferral('pc-ahead', 0, { status: 'Closed', substatus: 'Won', updatedDateTime: h.clock.now().toISOString() }));
+  await h.app.lifecycle.decline({ tenantId: OUR_TENANT, userId: ana.aadObjectId }, referral.id, referral.version, { reason: 'NoCapacity' });
+  await h.app.partnerCenter!.writer.flush(OUR_TENANT);
+  expect(pc.get('pc-ahead')).toMatchObject({ status: 'Closed', substatus: 'Won' });
+  expect(pc.requests.some((r) => r.method === 'PUT')).toBe(false);
+  expect((await byPartnerCenterId('pc-ahead'))!.partnerCenterSync).toMatchObject({ state: 'refused', problem: 'Partner Center has it Won already.' });
+});

@@ -44,6 +44,8 @@ export interface FakePartnerCenter {
   throttle(count: number, retryAfterSeconds: number): void;
   /** While on, answers every request 503 (with Retry-After when given). */
   down(on: boolean, retryAfterSeconds?: number): void;
+  /** Runs once, just before the next PUT or PATCH is checked: someone else's change landing in between. */
+  beforeWrite: ((id: string) => void) | undefined;
   /** Forgets the recorded requests and pending faults (referrals are kept). */
   clear(): void;
   close(): Promise<void>;
@@ -157,6 +159,11 @@ export async function startFakePartnerCenter(options: { clock?: Clock; pageSize?
       const created = { engagementId: randomUUID(), ...body, id: randomUUID(), createdDateTime: now, acceptedDateTime: now, status: 'Active', substatus: 'Accepted', direction: 'Outgoing' };
       return one(store(created, now), 201);
     }
+    if ((method === 'PUT' || method === 'PATCH') && fake.beforeWrite) {
+      const hook = fake.beforeWrite;
+      fake.beforeWrite = undefined;
+      hook(id);
+    }
     const current = referrals.get(id);
     if (method === 'GET') return current ? one(current) : error(404, 'notFound', `no referral ${id}`);
     if (method !== 'PUT' && method !== 'PATCH') return error(405, 'methodNotAllowed', `${method} is not allowed on a referral`);
@@ -240,6 +247,7 @@ export async function startFakePartnerCenter(options: { clock?: Clock; pageSize?
     pageSize: options.pageSize ?? 2,
     eTagIn: 'both',
     nextLinkOrigin: undefined,
+    beforeWrite: undefined,
     requests,
     put: (referral) => store(referral, typeof referral.updatedDateTime === 'string' ? referral.updatedDateTime : undefined),
     get: (id) => (referrals.has(id) ? structuredClone(referrals.get(id)!) : undefined),
