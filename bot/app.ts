@@ -234,9 +234,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         clearInterval(deadlines);
         if (syncs) clearInterval(syncs);
         if (writes) clearInterval(writes);
-        await partnerCenter?.auth.close();
         if (ipv6) await closeHttp(ipv6);
         await closeServer(srv);
+        await partnerCenter?.auth.close();
+        await partnerCenter?.sync.idle();
+        await partnerCenter?.writer.idle();
         await cardUpdates.drain();
         await dispatcher.stop();
         await store.close();

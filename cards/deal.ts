@@ -34,6 +34,15 @@ export interface DealCardOptions {
 }
 
 const fullName = (m: Contact) => [m.firstName, m.lastName].filter(Boolean).join(' ');
+/** Whether Partner Center has the deal's last change, for a referral that came from it and goes back. */
+function syncLine(r: Referral): { syncText: string; syncColor: 'Default' | 'Warning' | 'Attention' } {
+  const s = r.partnerCenterSync;
+  if (!s) return { syncText: '', syncColor: 'Default' };
+  if (s.state === 'synced') return { syncText: t('deal.pc.synced', { at: dateTime(s.at) }), syncColor: 'Default' };
+  if (s.state === 'refused') return { syncText: t('deal.pc.refused', { reason: s.problem }), syncColor: 'Attention' };
+  return { syncText: t(s.attempts > 0 ? 'deal.pc.retrying' : 'deal.pc.waiting'), syncColor: s.attempts > 0 ? 'Warning' : 'Default' };
+}
+
 /** A note as typed, after what it goes with ("Declined (No capacity): …"). */
 const noteText = (n: DealNote) => (n.about ? `${say(n.about)}: ${n.text}` : n.text);
 /** Who wrote a note, for which organization, and whether only that organization reads it. */
@@ -177,6 +186,7 @@ function dealData(view: ReferralView, o: DealCardOptions, limits: Detail) {
             .map((p) => t('deal.outcome', { org: p.orgName, stage: stageLabel(p.stage), date: dateTime(p.since) }))
             .join(' ')
         : '',
+    ...syncLine(r),
     closeDateText: closeDatePassed(r, o.now) ? t('deal.closeDatePassed', { date: day(r.details.closingDateTime) }) : '',
     respondText: r.substatus === 'Received' && r.expirationDateTime ? t('deal.respond', { left: daysLeft(r.expirationDateTime, o.now), until: dateTime(r.expirationDateTime) }) : '',
     invitedByText: r.inviteContext ? invitedBy(r.inviteContext, limits.noteChars) : '',

@@ -67,7 +67,8 @@ export class PartnerCenterAuth {
    */
   async startSignIn(orgId: string, byUserId: string): Promise<SignInCode> {
     await this.cancel(orgId);
-    await this.directory.setPartnerCenterLink(orgId, () => ({ status: 'signingIn', userCode: '', verificationUri: '', account: '', byUserId, tokenCache: '', problems: [] }));
+    // Signing in again keeps how far the sync had read: nothing changed meanwhile is skipped.
+    await this.directory.setPartnerCenterLink(orgId, (link) => ({ status: 'signingIn', userCode: '', verificationUri: '', account: '', byUserId, tokenCache: '', problems: [], ...(link?.syncedUpTo ? { syncedUpTo: link.syncedUpTo } : {}) }));
     let codeGiven!: (code: SignInCode | Promise<SignInCode>) => void;
     const code = new Promise<SignInCode>((resolve) => (codeGiven = resolve));
     const request: DeviceCodeRequest = {
@@ -82,13 +83,18 @@ export class PartnerCenterAuth {
     const done = this.client(orgId)
       .acquireTokenByDeviceCode(request)
       .then(async (result) => {
+        // Only a user of the organization's own tenant connects it: another tenant's referrals are not its.
+        if (result?.account?.tenantId !== orgId) throw new NeedsSignInError(`signed in with an account of another tenant (${result?.account?.tenantId ?? 'none'})`);
         const now = this.clock.now().toISOString();
         await this.directory.setPartnerCenterLink(orgId, (link) => link && { ...link, status: 'connected', account: result?.account?.username ?? '', connectedDateTime: now, userCode: '', verificationUri: '' });
         this.onConnected(orgId);
       })
-      .catch(async () => {
-        // Expired, refused or cancelled: no half-made connection stays behind.
-        await this.directory.setPartnerCenterLink(orgId, (link) => (link?.status === 'signingIn' ? undefined : link)).catch(() => undefined);
+      .catch(async (e: Error) => {
+        // Expired, refused, cancelled or another tenant's account: no half-made connection stays behind.
+        const at = this.clock.now().toISOString();
+        await this.directory
+          .setPartnerCenterLink(orgId, (link) => (link?.status === 'signingIn' ? (e instanceof NeedsSignInError ? { ...link, status: 'needsSignIn', userCode: '', verificationUri: '', tokenCache: '', problems: [...link.problems, { at, message: `Sign-in refused: ${e.message}`.slice(0, 1000) }].slice(-20) } : undefined) : link))
+          .catch(() => undefined);
       })
       .finally(() => this.pending.delete(orgId));
     this.pending.set(orgId, { request, done });

@@ -53,6 +53,11 @@ export class PartnerCenterSync {
     return sync;
   }
 
+  /** Resolves once no sync is running (at shutdown, before the store closes). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
   /** The referral an event names, read from Partner Center itself (never from the event) and imported. */
   async importOne(orgId: string, referralId: string): Promise<void> {
     const { referral, eTag } = await this.api(orgId).getReferral(referralId);
@@ -69,21 +74,25 @@ export class PartnerCenterSync {
     if (link?.status !== 'connected') return { imported: 0, problems: [] };
     const since = link.syncedUpTo ?? new Date(clock.now().getTime() - FIRST_SYNC_DAYS * DAY_MS).toISOString();
     let upTo = since;
+    // After a referral that could not be imported, the sync no longer moves on: the next one reads it again.
+    let stuck = false;
     let imported = 0;
     const problems: string[] = [];
     try {
       for await (const item of this.api(orgId).referralsUpdatedSince(since)) {
         if (!item.ok) {
           problems.push(`Referral ${item.id} does not fit: ${item.problem}`);
+          stuck = true;
           continue;
         }
         try {
           if ((await this.import(orgId, item.referral, item.eTag)).outcome !== 'unchanged') imported++;
         } catch (e) {
           problems.push(`Referral ${item.referral.id ?? ''}: ${(e as Error).message}`);
+          stuck = true;
         }
         const updated = item.referral.updatedDateTime && new Date(item.referral.updatedDateTime).toISOString();
-        if (updated && updated > upTo) upTo = updated;
+        if (!stuck && updated && updated > upTo) upTo = updated;
       }
     } catch (e) {
       // Partner Center down or the sign-in gone: what was read stays read, the rest is read next time.

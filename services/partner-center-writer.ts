@@ -46,6 +46,11 @@ export class PartnerCenterWriter {
 
   constructor(private readonly deps: { store: Store; directory: Directory; sync: PartnerCenterSync; clock: Clock }) {}
 
+  /** Resolves once no write is running (at shutdown, before the store closes). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
   async flushAll(): Promise<void> {
     for (const org of await this.deps.directory.organizations()) if (org.partnerCenter?.status === 'connected') await this.flush(org.id);
   }

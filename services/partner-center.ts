@@ -11,13 +11,14 @@ const closedSubstatuses: readonly string[] = ['Won', 'Lost', 'Declined', 'Expire
 
 /**
  * Our stage for Partner Center's status and substatus (allowed: New with Pending or Received,
- * Active with Accepted, Closed with Won, Lost, Declined or Expired). Engaged is taken as Accepted;
- * without a status, a referral sent to the organization is Received and one it created Accepted.
+ * Active with Accepted, Closed with Won, Lost, Declined or Expired). Engaged is taken as Accepted,
+ * and so is any open referral the organization created: only one sent to it waits for an answer.
  */
 export function stageOf(pc: Pick<PartnerCenterReferral, 'status' | 'substatus' | 'direction'>): Stage {
   if (pc.substatus && closedSubstatuses.includes(pc.substatus)) return pc.substatus as Stage;
-  if (pc.status === 'Active' || pc.substatus === 'Accepted' || pc.substatus === 'Engaged') return 'Accepted';
-  return pc.status === undefined && pc.direction === 'Outgoing' ? 'Accepted' : 'Received';
+  // The organization's own referral is never one it has to answer.
+  if (pc.status === 'Active' || pc.substatus === 'Accepted' || pc.substatus === 'Engaged' || pc.direction === 'Outgoing') return 'Accepted';
+  return 'Received';
 }
 
 /** The intake carries every limit the store has: a referral that parses here is one the store accepts. */

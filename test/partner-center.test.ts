@@ -176,6 +176,7 @@ it('an accept in Teams reaches Partner Center with If-Match; a change there in b
   expect(puts.map((r) => r.status)).toEqual([412, 200]);
   expect(puts[1]!.headers['if-match']).toBe(edited);
   expect((await byPartnerCenterId('pc-accept'))!.partnerCenterSync).toMatchObject({ state: 'synced', problem: '' });
+  expect(cardText(await h.clickCard(ana, 'open', { referralId: referral.id }))).toContain('Synced with Partner Center');
 });
 
 it('Partner Center down for an hour, then throttling: the change waits, goes out once when it can, and nothing is lost or doubled', async () => {
@@ -193,6 +194,7 @@ it('Partner Center down for an hour, then throttling: the change waits, goes out
   h.clock.advance(60 * 60_000);
   await h.app.partnerCenter!.writer.flushAll();
   expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending', attempts: 2 });
+  expect(cardText(await h.clickCard(ana, 'open', { referralId: referral.id }))).toContain('Waiting to sync with Partner Center: retrying.');
   // Back, but throttling: it waits for Retry-After, then goes.
   pc.down(false);
   pc.throttle(1, 30);
@@ -215,5 +217,19 @@ it('Partner Center further along wins: a decline here of a referral already won 
   await h.app.partnerCenter!.writer.flush(OUR_TENANT);
   expect(pc.get('pc-ahead')).toMatchObject({ status: 'Closed', substatus: 'Won' });
   expect(pc.requests.some((r) => r.method === 'PUT')).toBe(false);
-  expect((await byPartnerCenterId('pc-ahead'))!.partnerCenterSync).toMatchObject({ state: 'refused', problem: 'Partner Center has it Won already.' });
+  const refused = (await byPartnerCenterId('pc-ahead'))!;
+  expect(refused.partnerCenterSync).toMatchObject({ state: 'refused', problem: 'Partner Center has it Won already.' });
+  expect(cardText(await h.clickCard(ana, 'open', { referralId: refused.id }))).toContain('Partner Center refused the last change: Partner Center has it Won already.');
+});
+
+it('a sign-in with an account of another tenant does not connect the organization', async () => {
+  entra.tenantId = 'bbbbbbbb-0000-4000-8000-0000000000ff';
+  const admin = await h.say(ana, 'admin');
+  await h.press(ana, admin, 'Connect Partner Center');
+  for (let i = 0; i < 200 && (await link())?.status === 'signingIn'; i++) await new Promise((r) => setTimeout(r, 5));
+  const refused = await link();
+  expect(refused).toMatchObject({ status: 'needsSignIn', tokenCache: '' });
+  expect(refused!.problems.at(-1)!.message).toMatch(/another tenant/);
+  await expect(h.app.partnerCenter!.auth.token(OUR_TENANT)).rejects.toThrow(/connect/);
+  expect(pc.requests).toEqual([]);
 });

@@ -12,6 +12,8 @@ export interface FakeEntra {
   accessToken: string;
   /** When false, refreshing a token fails as with a revoked sign-in (invalid_grant). */
   refreshes: boolean;
+  /** The tenant of the user who signs in. */
+  tenantId: string;
   /** The requests it answered: path and grant type. */
   readonly requests: { path: string; grant: string }[];
   close(): Promise<void>;
@@ -20,9 +22,8 @@ export interface FakeEntra {
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 export async function startFakeEntra(accessToken: string): Promise<FakeEntra> {
-  const tid = 'aaaaaaaa-0000-4000-8000-000000000001';
   const oid = '00000000-0000-4000-8000-0000000000aa';
-  const idToken = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ aud: 'client', iss: `https://login.fake.test/${tid}/v2.0`, tid, oid, sub: oid, preferred_username: 'referrals@partner.example', name: 'Referrals User', iat: 1, exp: 9_999_999_999, ver: '2.0' })}.`;
+  const idToken = (tid: string) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ aud: 'client', iss: `https://login.fake.test/${tid}/v2.0`, tid, oid, sub: oid, preferred_username: 'referrals@partner.example', name: 'Referrals User', iat: 1, exp: 9_999_999_999, ver: '2.0' })}.`;
   const host = 'https://login.fake.test/organizations';
   const meta = {
     token_endpoint: `${host}/oauth2/v2.0/token`,
@@ -36,6 +37,7 @@ export async function startFakeEntra(accessToken: string): Promise<FakeEntra> {
     network: undefined as unknown as INetworkModule,
     accessToken,
     refreshes: true,
+    tenantId: 'aaaaaaaa-0000-4000-8000-000000000001',
     requests: [],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -47,7 +49,7 @@ export async function startFakeEntra(accessToken: string): Promise<FakeEntra> {
     if (path.endsWith('/token')) {
       if (grant === 'refresh_token' && !fake.refreshes) return { status: 400, body: { error: 'invalid_grant', error_description: 'The refresh token was revoked.', suberror: 'bad_token' } };
       // The user signs in at once: the first poll gets the tokens.
-      return { status: 200, body: { token_type: 'Bearer', scope: 'https://api.partnercenter.microsoft.com/user_impersonation', expires_in: 3600, access_token: fake.accessToken, refresh_token: 'refresh-1', id_token: idToken, client_info: b64({ uid: oid, utid: tid }) } };
+      return { status: 200, body: { token_type: 'Bearer', scope: 'https://api.partnercenter.microsoft.com/user_impersonation', expires_in: 3600, access_token: fake.accessToken, refresh_token: 'refresh-1', id_token: idToken(fake.tenantId), client_info: b64({ uid: oid, utid: fake.tenantId }) } };
     }
     return { status: 404, body: { error: 'not_found' } };
   };
