@@ -203,6 +203,10 @@ export class LifecycleService {
         updatedDateTime: now.toISOString(),
         version: 1,
         history: [historyEntry(person, now, msg('rules.history.created'), {})],
+        // A connected organization's new deal is created in Partner Center too, from the queue, in this commit.
+        ...((await this.directory.organization(person.orgId))?.partnerCenter?.status === 'connected'
+          ? { partnerCenterSync: { state: 'pending' as const, version: 1, attempts: 0, problem: '', at: now.toISOString() } }
+          : {}),
       };
       const invited = [
         ...(askMicrosoft ? [await this.invitationForMicrosoft(deal, person, now, input.notes)] : []),

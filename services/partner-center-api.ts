@@ -54,6 +54,13 @@ export class PartnerCenterApi {
     return { ...parsedReferral(json, res, what), resource: json as Record<string, unknown> };
   }
 
+  /** Creates a referral (POST): Partner Center gives it its id and ETag. */
+  async createReferral(resource: Record<string, unknown>): Promise<{ referral: PartnerCenterReferral; eTag: string }> {
+    const what = `a new referral "${String(resource.name ?? '')}"`;
+    const res = await this.send(`${this.base}/engagements/referrals`, what, randomUUID(), { method: 'POST', body: resource });
+    return parsedReferral(await readJson(res, what), res, what);
+  }
+
   /**
    * Writes the whole resource back (PUT, without its `links`), if Partner Center still has the
    * version `eTag` names: a 412 says someone changed it meanwhile. Returns the written referral.
@@ -94,7 +101,7 @@ export class PartnerCenterApi {
   }
 
   /** A request with our headers; after a 401, once more with a refreshed token. Throws for any answer but 2xx. */
-  private async send(url: string, what: string, correlationId: string, write?: { method: 'PUT'; body: object; ifMatch: string }): Promise<Response> {
+  private async send(url: string, what: string, correlationId: string, write?: { method: 'PUT' | 'POST'; body: object; ifMatch?: string }): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       const token = attempt === 1 ? await this.options.token() : await this.options.token({ refresh: true });
       let res: Response;
@@ -106,7 +113,8 @@ export class PartnerCenterApi {
             Accept: 'application/json',
             'client-request-id': randomUUID(),
             'MS-CorrelationId': correlationId,
-            ...(write ? { 'Content-Type': 'application/json', 'If-Match': write.ifMatch } : {}),
+            ...(write ? { 'Content-Type': 'application/json' } : {}),
+            ...(write?.ifMatch ? { 'If-Match': write.ifMatch } : {}),
           },
           ...(write ? { body: JSON.stringify(write.body) } : {}),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),

@@ -9,7 +9,7 @@ import { tIn } from './i18n.js';
 import { declineReasons, lostReasons, statusOf, type Referral, type Stage } from './model.js';
 import { NeedsSignInError } from './partner-center-auth.js';
 import { PartnerCenterError } from './partner-center-api.js';
-import { stageOf } from './partner-center.js';
+import { stageOf, toPartnerCenter } from './partner-center.js';
 import type { PartnerCenterSync } from './partner-center-sync.js';
 import type { Store } from './store.js';
 
@@ -79,6 +79,12 @@ export class PartnerCenterWriter {
   private async write(r: Referral): Promise<boolean> {
     const api = this.deps.sync.api(r.orgId);
     try {
+      if (r.partnerCenterId === '') {
+        // Created in Teams: Partner Center gives it its id, by which it is known from then on.
+        const created = await api.createReferral(toPartnerCenter(r));
+        await this.mark(r, { state: 'synced', problem: '', eTag: created.eTag, partnerCenterId: created.referral.id ?? '' });
+        return true;
+      }
       for (let attempt = 1; ; attempt++) {
         const { referral: theirs, eTag, resource } = await api.getReferral(r.partnerCenterId);
         const their = stageOf(theirs);
@@ -112,7 +118,7 @@ export class PartnerCenterWriter {
   }
 
   /** Records the outcome on the referral, unless a newer change of it is already queued (that one goes next). */
-  private mark(r: Referral, outcome: { state: 'pending' | 'synced' | 'refused'; problem: string; attempts?: number; retryAt?: string; eTag?: string }): Promise<void> {
+  private mark(r: Referral, outcome: { state: 'pending' | 'synced' | 'refused'; problem: string; attempts?: number; retryAt?: string; eTag?: string; partnerCenterId?: string }): Promise<void> {
     const { store, clock } = this.deps;
     return store.exclusive(async (commit) => {
       const current = await store.get('referral', r.id);
@@ -121,6 +127,7 @@ export class PartnerCenterWriter {
       const next: Referral = {
         ...current,
         ...(outcome.eTag ? { partnerCenterETag: outcome.eTag } : {}),
+        ...(outcome.partnerCenterId ? { partnerCenterId: outcome.partnerCenterId } : {}),
         partnerCenterSync: { ...sync, state: outcome.state, problem: outcome.problem.slice(0, 1000), attempts: outcome.attempts ?? 0, at: clock.now().toISOString(), ...(outcome.retryAt ? { retryAt: outcome.retryAt } : {}) },
       };
       await commit([{ kind: 'referral', put: next }]);

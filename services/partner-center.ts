@@ -1,7 +1,7 @@
 // The Partner Center referral resource as it arrives on the intake webhook, and its mapping
 // onto our referral: the field names are the same, so this is a mapping, not a rewrite.
 import { z } from 'zod';
-import { Address, Contact, CustomerSize, HelpType, id, MarketplaceIntent, Money, SalesStage, type Stage } from './model.js';
+import { Address, Contact, CustomerSize, HelpType, id, MarketplaceIntent, Money, SalesStage, statusOf, type Referral, type Stage } from './model.js';
 
 const PcContact = Contact.extend({
   contactPreference: z.object({ locale: z.string().optional(), disableNotifications: z.boolean().optional() }).optional(),
@@ -114,6 +114,46 @@ export interface ImportedReferral {
   team: Contact[];
   solutionIds: string[];
   notes: string;
+}
+
+/**
+ * A deal created in Teams as Partner Center's referral resource: the organization's own, so Active and
+ * Accepted; help asked of Microsoft is its assistanceRequestCode on a Shared referral, which Microsoft's
+ * sellers see; without it the referral is Independent.
+ */
+export function toPartnerCenter(r: Referral): Record<string, unknown> {
+  const help = r.details.assistanceRequestCode;
+  const shared = help !== 'None' || r.consent.consentToShareReferralWithMicrosoftSellers;
+  return {
+    name: r.name,
+    ...(r.externalReferenceId ? { externalReferenceId: r.externalReferenceId } : {}),
+    status: statusOf[r.substatus],
+    substatus: r.substatus,
+    type: shared ? 'Shared' : 'Independent',
+    qualification: 'SalesQualified',
+    customerProfile: {
+      name: r.customerProfile.name,
+      address: r.customerProfile.address,
+      ...(r.customerProfile.size ? { size: r.customerProfile.size } : {}),
+      team: r.customerProfile.team,
+      ids: r.customerProfile.duns ? [{ profileType: 'Duns', id: r.customerProfile.duns }] : [],
+    },
+    consent: {
+      consentToToShareInfoWithOthers: r.consent.consentToShareInfoWithOthers,
+      consentToContact: r.consent.consentToContact,
+      consentToShareReferralWithMicrosoftSellers: r.consent.consentToShareReferralWithMicrosoftSellers,
+    },
+    salesStage: r.salesStage,
+    customerMarketplaceIntent: r.customerMarketplaceIntent,
+    details: {
+      dealValue: r.details.dealValue,
+      currency: r.details.currency,
+      closingDateTime: r.details.closingDateTime,
+      notes: r.notes.find((n) => n.visibility === 'shared')?.text ?? '',
+      ...(help !== 'None' ? { assistanceRequestCode: help } : {}),
+    },
+    team: r.team,
+  };
 }
 
 /** The intent Partner Center also states among the requirements: `{attributes: [{id: "HaveNotDecided", type: "CustomerMarketplaceIntent"}]}`. */

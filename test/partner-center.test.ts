@@ -13,7 +13,7 @@ import { FAKE_AUTHORITY, startFakeEntra, type FakeEntra } from './helpers/fake-e
 import { FAKE_PARTNER_CENTER_TOKEN, startFakePartnerCenter, type FakePartnerCenter } from './helpers/fake-partner-center.js';
 import { future } from './helpers/fixtures.js';
 import { personalConversationId } from './helpers/teams.js';
-import { START } from './helpers/world.js';
+import { dealInput, START } from './helpers/world.js';
 
 const fixtureFile = (name: string) => new URL(`./fixtures/partner-center-webhook/${name}`, import.meta.url);
 const CERT_URL = 'https://certs.fake.test/pc-events.cer';
@@ -232,4 +232,27 @@ it('a sign-in with an account of another tenant does not connect the organizatio
   expect(refused!.problems.at(-1)!.message).toMatch(/another tenant/);
   await expect(h.app.partnerCenter!.auth.token(OUR_TENANT)).rejects.toThrow(/connect/);
   expect(pc.requests).toEqual([]);
+});
+
+it('a deal created in Teams appears in Partner Center with its help request, and a win follows it there', async () => {
+  await connect();
+  const caller = { tenantId: OUR_TENANT, userId: ana.aadObjectId };
+  const contact = { firstName: 'Sue', lastName: 'Smith', phoneNumber: '+1 425 555 0142', email: 'sue@contoso.example' };
+  const created = await h.app.lifecycle.createDeal(caller, dealInput({ helpType: 'ProofOfConceptOrDemo', customerContact: contact, consentToShare: true, notes: 'Kick-off next week' }));
+  await h.app.partnerCenter!.writer.flush(OUR_TENANT);
+  const posts = pc.requests.filter((r) => r.method === 'POST' && r.status === 201);
+  expect(posts).toHaveLength(1);
+  const ours = (await h.app.store.get('referral', created.referral.id))!;
+  expect(ours.partnerCenterSync).toMatchObject({ state: 'synced' });
+  const there = pc.get(ours.partnerCenterId)!;
+  expect(there).toMatchObject({ name: 'Contoso supply chain', type: 'Shared', status: 'Active', substatus: 'Accepted', details: { assistanceRequestCode: 'ProofOfConceptOrDemo', dealValue: 50000, currency: 'USD' } });
+  expect((there.customerProfile as { ids: unknown[] }).ids).toEqual([{ profileType: 'Duns', id: '080912345' }]);
+  // The next sync reads it back as the same deal, not a second one.
+  await h.app.partnerCenter!.sync.syncOrganization(OUR_TENANT);
+  expect((await h.app.store.list('referral', OUR_TENANT)).filter((r) => r.partnerCenterId === ours.partnerCenterId)).toHaveLength(1);
+  // Won in Teams: won in Partner Center.
+  const latest = (await h.app.store.get('referral', created.referral.id))!;
+  await h.app.lifecycle.markWon(caller, latest.id, latest.version, {});
+  await h.app.partnerCenter!.writer.flush(OUR_TENANT);
+  expect(pc.get(ours.partnerCenterId)).toMatchObject({ status: 'Closed', substatus: 'Won' });
 });
