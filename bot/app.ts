@@ -10,7 +10,7 @@ import {
 } from 'botbuilder';
 import restify from 'restify';
 import { systemClock, type Clock } from '../services/clock.js';
-import { langOf, tIn } from '../services/i18n.js';
+import { langOf, msg, tIn } from '../services/i18n.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import { openLowdbStore } from '../services/lowdb-store.js';
@@ -128,7 +128,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const adapter = new FailClosedAdapter(authWith());
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
-    const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { store, directory, lifecycle, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
+    const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { store, directory, lifecycle, planner, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
     const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
@@ -256,12 +256,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 /** Sign-in, sync and event trust for Partner Center, from its configuration. */
 async function partnerCenterLink(
   pc: PartnerCenterConfig,
-  deps: { store: Store; directory: Directory; lifecycle: LifecycleService; clock: Clock; log: Logger; microsoftTenantId: string; network?: INetworkModule },
+  deps: { store: Store; directory: Directory; lifecycle: LifecycleService; planner: AlertPlanner; clock: Clock; log: Logger; microsoftTenantId: string; network?: INetworkModule },
 ) {
   const { store, directory, lifecycle, clock, log } = deps;
   // A newly connected organization is read at once, not at the next tick.
   const firstSync = (orgId: string) => void sync.syncOrganization(orgId).catch((e: Error) => log.error('partner center sync failed', { orgId, error: e.message }));
-  const auth = new PartnerCenterAuth({ clientId: pc.clientId, authority: pc.authority, scope: pc.scope, box: new SealedBox(pc.tokenKey), ...(deps.network ? { networkClient: deps.network } : {}) }, directory, clock, firstSync);
+  // The admins hear once that the sign-in stopped working; the card says what to do.
+  const signInLost = async (orgId: string) => {
+    const writes = await deps.planner.adminNotice(orgId, msg('alert.pcSignInLost'));
+    if (writes.length > 0) await store.exclusive((commit) => commit(writes));
+  };
+  const auth = new PartnerCenterAuth({ clientId: pc.clientId, authority: pc.authority, scope: pc.scope, box: new SealedBox(pc.tokenKey), ...(deps.network ? { networkClient: deps.network } : {}) }, directory, clock, firstSync, signInLost);
   const sync: PartnerCenterSync = new PartnerCenterSync({ directory, lifecycle, auth, clock, apiUrl: pc.apiUrl, microsoftTenantId: deps.microsoftTenantId });
   let trust: PartnerCenterTrust | undefined;
   if (pc.eventsCaFile) {

@@ -157,6 +157,7 @@ export class CoSellBot extends TeamsActivityHandler {
       people.find((p) => p.roles.includes('admin'));
     if (!viewer) return undefined;
     // A personal chat reads in its person's language; a channel in that of the admin it is rendered for.
+    if (message.referralId === '') return inLocale(personLocale(viewer), () => ({ activity: MessageFactory.text(say(message.headline)), referralVersion: 0 }));
     return inLocale(personLocale(viewer), () => this.alertCard(message, viewer));
   }
 

@@ -114,6 +114,14 @@ export class AlertPlanner {
     return this.toConversations(person.orgId, about.referralId, 'unreachable', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
   }
 
+  /** A notice for the organization's admins in their personal chats, about no deal in particular. */
+  async adminNotice(orgId: string, headline: Msg): Promise<Write[]> {
+    const admins = (await this.store.list('person', orgId)).filter((p) => p.roles.includes('admin'));
+    const conversations = await this.store.list('conversation', orgId);
+    const targets = personal(conversations, admins).filter((t) => t.conversationId !== '');
+    return this.toConversations(orgId, '', 'notice', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
+  }
+
   private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: Msg, targets: Target[]): OutboxMessage[] {
     const unique = [...new Map(targets.map((t) => [recipientKey(t), t])).values()];
     return unique.map((t) => outboxMessage({ orgId, ...t, referralId, kind, headline }, this.clock.now()));

@@ -399,7 +399,7 @@ export const ConversationRef = z.object({
 });
 export type ConversationRef = z.infer<typeof ConversationRef>;
 
-export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned', 'unreachable'] as const;
+export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned', 'unreachable', 'notice'] as const;
 
 /** A proactive message: written before it is sent, marked when the channel accepted it. */
 export const OutboxMessage = z.object({
@@ -410,7 +410,8 @@ export const OutboxMessage = z.object({
   /** The person it is for when it goes to their personal chat; '' for a channel. */
   userId: z.string().max(200).default(''),
   kind: z.enum(alertKinds),
-  referralId: id,
+  /** The deal it is about; '' for a notice about no deal (the organization's Partner Center sign-in). */
+  referralId: z.string().max(200),
   /** The line on top of the card: why this message was sent. */
   /** A message key and its values, worded in the recipient's language when sent; older records hold text. */
   headline: z.union([z.string().max(500), Msg]),

@@ -37,6 +37,8 @@ export class PartnerCenterAuth {
     private readonly clock: Clock,
     /** Told when an organization has finished signing in (the first sync starts then). */
     private readonly onConnected: (orgId: string) => void = () => {},
+    /** Told once when a connected organization's sign-in stops working (its admins hear of it). */
+    private readonly onSignInLost: (orgId: string) => Promise<void> = async () => {},
   ) {}
 
   private client(orgId: string): PublicClientApplication {
@@ -120,10 +122,14 @@ export class PartnerCenterAuth {
     }
   }
 
-  private async markNeedsSignIn(orgId: string, why: string): Promise<PartnerCenterLink | undefined> {
+  private async markNeedsSignIn(orgId: string, why: string): Promise<void> {
     const at = this.clock.now().toISOString();
-    const org = await this.directory.setPartnerCenterLink(orgId, (link) => link && { ...link, status: 'needsSignIn', problems: [...link.problems, { at, message: `Sign-in needed: ${why}`.slice(0, 1000) }].slice(-20) });
-    return org.partnerCenter;
+    let wasConnected = false;
+    await this.directory.setPartnerCenterLink(orgId, (link) => {
+      wasConnected = link?.status === 'connected';
+      return link && { ...link, status: 'needsSignIn', problems: [...link.problems, { at, message: `Sign-in needed: ${why}`.slice(0, 1000) }].slice(-20) };
+    });
+    if (wasConnected) await this.onSignInLost(orgId);
   }
 
   /** Disconnects: the tokens are forgotten and a sign-in still polling stops. */

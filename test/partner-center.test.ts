@@ -151,6 +151,11 @@ it('a sign-in that can no longer be refreshed turns the connection to “needs s
   const report = await h.app.partnerCenter!.sync.syncOrganization(OUR_TENANT);
   expect(report.problems.join(' ')).toMatch(/sign-in/i);
   expect((await link())?.status).toBe('needsSignIn');
+  // Ana, the admin, is told once, in her chat; a sync failing again tells nobody again.
+  const told = (c: typeof h.connector) => c.sent.filter((r) => r.method === 'POST' && r.conversationId === personalConversationId(ana) && JSON.stringify(r.body).includes('can no longer reach Partner Center'));
+  await h.connector.waitFor((c) => told(c).length === 1);
+  await expect(h.app.partnerCenter!.auth.token(OUR_TENANT)).rejects.toThrow(/connect/);
+  expect((await h.app.store.list('outbox', OUR_TENANT)).filter((m) => m.kind === 'notice')).toHaveLength(1);
   const admin = await h.say(ana, 'admin');
   expect(cardText(admin)).toContain('has expired or was revoked');
   const { card } = await h.press(ana, admin, 'Disconnect');
