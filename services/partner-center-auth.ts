@@ -30,6 +30,8 @@ export interface SignInCode {
 export class PartnerCenterAuth {
   /** Sign-ins still polling, by organization: disconnect and shutdown cancel them. */
   private readonly pending = new Map<string, { request: DeviceCodeRequest; done: Promise<void> }>();
+  /** Sign-ins being started, by organization: they are started one at a time. */
+  private readonly starting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly config: PartnerCenterAuthConfig,
@@ -50,11 +52,11 @@ export class PartnerCenterAuth {
         cachePlugin: {
           beforeCacheAccess: async (context) => {
             const sealed = (await this.directory.organization(orgId))?.partnerCenter?.tokenCache;
-            if (sealed) context.tokenCache.deserialize(box.open(sealed));
+            if (sealed) context.tokenCache.deserialize(box.open(sealed, orgId));
           },
           afterCacheAccess: async (context) => {
             if (!context.cacheHasChanged) return;
-            const tokenCache = box.seal(context.tokenCache.serialize());
+            const tokenCache = box.seal(context.tokenCache.serialize(), orgId);
             // A cache written after a disconnect must not bring the connection back.
             await this.directory.setPartnerCenterLink(orgId, (link) => link && { ...link, tokenCache });
           },
@@ -68,6 +70,19 @@ export class PartnerCenterAuth {
    * sign-in goes on polling until the admin has entered it (or it expires).
    */
   async startSignIn(orgId: string, byUserId: string): Promise<SignInCode> {
+    // One sign-in per organization: a second click (or admin) while one starts waits for it to end first.
+    while (this.starting.has(orgId)) await this.starting.get(orgId);
+    let started!: () => void;
+    this.starting.set(orgId, new Promise<void>((resolve) => (started = resolve)));
+    try {
+      return await this.beginSignIn(orgId, byUserId);
+    } finally {
+      this.starting.delete(orgId);
+      started();
+    }
+  }
+
+  private async beginSignIn(orgId: string, byUserId: string): Promise<SignInCode> {
     await this.cancel(orgId);
     // Signing in again keeps how far the sync had read: nothing changed meanwhile is skipped.
     await this.directory.setPartnerCenterLink(orgId, (link) => ({ status: 'signingIn', userCode: '', verificationUri: '', account: '', byUserId, tokenCache: '', problems: [], ...(link?.syncedUpTo ? { syncedUpTo: link.syncedUpTo } : {}) }));
