@@ -1,7 +1,7 @@
 // Changes made in Teams to referrals that came from Partner Center go back there. A change is queued
 // on the referral in its own commit (`partnerCenterSync: pending`), so none is lost; this writer puts
 // the referral's current state into Partner Center: the resource as Partner Center has it, with our
-// stage, name, value and close date, PUT with If-Match. A 412 (changed there meanwhile) re-reads and
+// stage, name, value, close date and team, PUT with If-Match. A 412 (changed there meanwhile) re-reads and
 // re-applies; Partner Center already further along wins; 429 and outages wait, in order.
 import type { Clock } from './clock.js';
 import type { Directory } from './directory.js';
@@ -38,6 +38,8 @@ function withOurs(resource: Record<string, unknown>, r: Referral): Record<string
     substatus: r.substatus,
     statusReason: reasonText(r),
     details: { ...details, dealValue: r.details.dealValue, currency: r.details.currency, closingDateTime: r.details.closingDateTime },
+    // Our team: the same Member shape as Partner Center's.
+    team: r.team,
   };
 }
 

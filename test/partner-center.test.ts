@@ -177,6 +177,7 @@ it('an accept in Teams reaches Partner Center with If-Match; a change there in b
   await h.app.partnerCenter!.writer.flush(OUR_TENANT);
   const there = pc.get('pc-accept')!;
   expect(there).toMatchObject({ status: 'Active', substatus: 'Accepted', details: { notes: 'Edited in Partner Center' } });
+  expect(there.team).toEqual((await byPartnerCenterId('pc-accept'))!.team);
   const puts = pc.requests.filter((r) => r.method === 'PUT');
   expect(puts.map((r) => r.status)).toEqual([412, 200]);
   expect(puts[1]!.headers['if-match']).toBe(edited);
@@ -202,10 +203,16 @@ it('Partner Center down for an hour, then throttling: the change waits, goes out
   expect(cardText(await h.clickCard(ana, 'open', { referralId: referral.id }))).toContain('Waiting to sync with Partner Center: retrying.');
   // Back, but throttling: it waits for Retry-After, then goes.
   pc.down(false);
-  pc.throttle(1, 30);
+  pc.throttle(3, 30);
   h.clock.advance(60 * 60_000);
   await h.app.partnerCenter!.writer.flushAll();
   expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending', retryAt: new Date(h.clock.now().getTime() + 30_000).toISOString() });
+  // A storm: throttled again at each try, each time it waits as told.
+  for (let i = 0; i < 2; i++) {
+    h.clock.advance(30_000);
+    await h.app.partnerCenter!.writer.flushAll();
+    expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'pending' });
+  }
   h.clock.advance(30_000);
   await h.app.partnerCenter!.writer.flushAll();
   expect((await byPartnerCenterId('pc-later'))!.partnerCenterSync).toMatchObject({ state: 'synced' });
