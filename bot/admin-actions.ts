@@ -7,7 +7,8 @@ import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
 import { t } from '../services/i18n.js';
-import { NeedsSignInError, type PartnerCenterAuth, type SignInCode } from '../services/partner-center-auth.js';
+import { NeedsSignInError } from '../services/partner-center-api.js';
+import type { PartnerCenterAuth, SignInCode } from '../services/partner-center-auth.js';
 import { BadActionData } from './action-data.js';
 
 export class AdminActions {

@@ -25,7 +25,7 @@ import { CoSellBot } from './co-sell-bot.js';
 import { botAuthSettings, ConfigError, type Config, type PartnerCenterConfig } from './config.js';
 import { partnerCenterEvents } from './partner-center-events.js';
 import type { INetworkModule } from '@azure/msal-node';
-import { PartnerCenterAuth } from '../services/partner-center-auth.js';
+import type { PartnerCenterAuth } from '../services/partner-center-auth.js';
 import { PartnerCenterSync } from '../services/partner-center-sync.js';
 import { PartnerCenterWriter } from '../services/partner-center-writer.js';
 import type { PartnerCenterTrust } from '../services/partner-center-events.js';
@@ -266,6 +266,8 @@ async function partnerCenterLink(
     const writes = await deps.planner.adminNotice(orgId, msg('alert.pcSignInLost'));
     if (writes.length > 0) await store.exclusive((commit) => commit(writes));
   };
+  // MSAL is loaded only by a deployment that connects to Partner Center: the others do not carry it.
+  const { PartnerCenterAuth } = await import('../services/partner-center-auth.js');
   const auth = new PartnerCenterAuth({ clientId: pc.clientId, authority: pc.authority, scope: pc.scope, box: new SealedBox(pc.tokenKey), ...(deps.network ? { networkClient: deps.network } : {}) }, directory, clock, firstSync, signInLost);
   const sync: PartnerCenterSync = new PartnerCenterSync({ directory, lifecycle, auth, clock, apiUrl: pc.apiUrl, microsoftTenantId: deps.microsoftTenantId });
   let trust: PartnerCenterTrust | undefined;

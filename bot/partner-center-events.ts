@@ -5,8 +5,7 @@
 import type restify from 'restify';
 import { CoSellError } from '../services/errors.js';
 import type { Directory } from '../services/directory.js';
-import { NeedsSignInError } from '../services/partner-center-auth.js';
-import { PartnerCenterError } from '../services/partner-center-api.js';
+import { NeedsSignInError, PartnerCenterError } from '../services/partner-center-api.js';
 import { PartnerCenterEvent, referralIdOf, verifyPartnerCenterSignature, type PartnerCenterTrust } from '../services/partner-center-events.js';
 import type { PartnerCenterSync } from '../services/partner-center-sync.js';
 import type { Logger } from './log.js';

@@ -20,6 +20,9 @@ export class PartnerCenterError extends Error {
   }
 }
 
+/** The organization has no usable sign-in to Partner Center: an admin must connect it again. */
+export class NeedsSignInError extends Error {}
+
 export interface PartnerCenterApiOptions {
   /** e.g. https://api.partnercenter.microsoft.com/v1.0 */
   baseUrl: string;

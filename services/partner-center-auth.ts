@@ -5,6 +5,7 @@ import { InteractionRequiredAuthError, PublicClientApplication, type DeviceCodeR
 import type { Clock } from './clock.js';
 import type { Directory } from './directory.js';
 import type { PartnerCenterLink } from './model.js';
+import { NeedsSignInError } from './partner-center-api.js';
 import type { SealedBox } from './sealed.js';
 
 export interface PartnerCenterAuthConfig {
@@ -18,8 +19,6 @@ export interface PartnerCenterAuthConfig {
   networkClient?: INetworkModule;
 }
 
-/** The organization has no usable sign-in: an admin must connect it again. */
-export class NeedsSignInError extends Error {}
 
 export interface SignInCode {
   userCode: string;

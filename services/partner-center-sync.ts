@@ -6,8 +6,8 @@ import type { Clock } from './clock.js';
 import { DAY_MS } from './clock.js';
 import type { Directory } from './directory.js';
 import type { LifecycleService } from './lifecycle.js';
-import { NeedsSignInError, type PartnerCenterAuth } from './partner-center-auth.js';
-import { PartnerCenterApi } from './partner-center-api.js';
+import type { PartnerCenterAuth } from './partner-center-auth.js';
+import { NeedsSignInError, PartnerCenterApi } from './partner-center-api.js';
 import { fromPartnerCenter, type PartnerCenterReferral } from './partner-center.js';
 
 /** How far back the first sync of a newly connected organization reads. */
