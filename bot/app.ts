@@ -209,7 +209,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     store.onCommit((writes) => {
       if (writes.some((w) => w.kind === 'outbox' && 'put' in w && w.put.status === 'pending')) dispatcher.wake();
       // A change for Partner Center leaves at once too; what cannot go now is retried by the timer below.
-      for (const w of writes) if (partnerCenter && w.kind === 'referral' && 'put' in w && w.put.partnerCenterSync?.state === 'pending' && !w.put.partnerCenterSync.retryAt) void partnerCenter.writer.flush(w.put.orgId).catch((e: Error) => log.error('partner center write failed', { error: e.message }));
+      if (!partnerCenter) return;
+      const orgs = new Set(writes.flatMap((w) => (w.kind === 'referral' && 'put' in w && w.put.partnerCenterSync?.state === 'pending' && !w.put.partnerCenterSync.retryAt ? [w.put.orgId] : [])));
+      for (const orgId of orgs) void partnerCenter.writer.flush(orgId).catch((e: Error) => log.error('partner center write failed', { error: e.message }));
     });
     dispatcher.start(options.outboxIdleMs);
     // Partner Center is read every few minutes besides its events: a missed or late event is caught up.

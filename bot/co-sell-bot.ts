@@ -136,14 +136,14 @@ export class CoSellBot extends TeamsActivityHandler {
   /** The sender's language and time zone: what they chose, else what their Teams client sent. */
   private async localeOf(context: TurnContext): Promise<Locale> {
     const client = clientLocaleOf(context.activity);
-    const { tenantId, userId } = (() => {
-      try {
-        return callerOf(context);
-      } catch {
-        return { tenantId: '', userId: '' };
-      }
-    })();
-    const person = tenantId ? await this.deps.directory.person(tenantId, userId) : undefined;
+    let person: Person | undefined;
+    try {
+      const { tenantId, userId } = callerOf(context);
+      person = await this.deps.directory.person(tenantId, userId);
+    } catch (e) {
+      // No tenant: the turn is refused further on; its answer follows the client's language.
+      if (!(e instanceof UnknownTenantError)) throw e;
+    }
     return personLocale(person, client);
   }
 
