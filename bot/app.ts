@@ -17,12 +17,13 @@ import { openLowdbStore } from '../services/lowdb-store.js';
 import { AlertPlanner } from '../services/alerts.js';
 import { ConversationRegistry } from '../services/conversations.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
+import type { Delivery } from './delivery.js';
 import { FailClosedAdapter, messagesEndpoint } from './messages-endpoint.js';
 import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
 import { CardUpdates } from './card-updates.js';
 import { CoSellBot } from './co-sell-bot.js';
-import { botAuthSettings, ConfigError, type Config, type PartnerCenterConfig } from './config.js';
+import { botAuthSettings, ConfigError, storeLabel, type Config, type PartnerCenterConfig } from './config.js';
 import { partnerCenterEvents } from './partner-center-events.js';
 import type { INetworkModule } from '@azure/msal-node';
 import type { PartnerCenterAuth } from '../services/partner-center-auth.js';
@@ -112,12 +113,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const version = await packageVersion();
   const started = performance.now();
 
-  const store = await openLowdbStore(config.DATA_DIR);
+  const { store, delivery } = await openStore(config);
   let server: restify.Server | undefined;
   try {
     const directory = new Directory(store, config.MICROSOFT_TENANT_ID);
     // Demo partners only where it is a demo: a deployment starts with an empty directory.
-    if (config.demoData && (await directory.seedIfEmpty())) log.info('seeded the directory with the demo organizations', { dataDir: config.DATA_DIR });
+    if (config.demoData && (await directory.seedIfEmpty())) log.info('seeded the directory with the demo organizations', { store: storeLabel(config) });
     await directory.ensureMicrosoft();
     const planner = new AlertPlanner(store, directory, clock);
     const lifecycle = new LifecycleService(store, directory, clock, planner);
@@ -142,6 +143,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       render: (m, c) => bot.renderAlert(m, c),
       log,
       retentionMs: config.OUTBOX_RETENTION_DAYS * 86_400_000,
+      ...(delivery ? { delivery } : {}),
     });
 
     if (config.localMode) {
@@ -169,7 +171,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       const writeProblem = store.writeProblem();
       res.json(writeProblem ? 503 : 200, {
         status: writeProblem ? 'failing' : 'ok',
-        ...(writeProblem ? { reason: `The data folder cannot be written: ${writeProblem}` } : {}),
+        ...(writeProblem ? { reason: `${config.DATABASE_URL ? 'The database' : 'The data folder'} cannot be written: ${writeProblem}` } : {}),
         version,
         localMode: config.localMode,
         uptimeSeconds: Math.floor((performance.now() - started) / 1000),
@@ -193,11 +195,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const ipv6 = config.localMode ? await listenIpv6Loopback(srv, log) : undefined;
     srv.on('error', (e: Error) => log.error('server error', { error: e.message, stack: e.stack }));
     // Deadlines are data in the store: after a restart, what fell due meanwhile is caught up once.
+    // Every instance schedules the clock; one runs it at a time.
     const runDeadlines = async () => {
       try {
-        const expired = await lifecycle.expireDue();
-        const reminded = await lifecycle.remindDue();
-        if (expired.length + reminded > 0) log.info('deadline clock', { expired: expired.length, reminded });
+        await store.alone('deadlines', async () => {
+          const expired = await lifecycle.expireDue();
+          const reminded = await lifecycle.remindDue();
+          if (expired.length + reminded > 0) log.info('deadline clock', { expired: expired.length, reminded });
+        });
       } catch (e) {
         log.error('deadline clock failed', { error: (e as Error).message });
       }
@@ -226,7 +231,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       port,
       on: config.localMode ? `loopback only (${ipv6 ? '127.0.0.1 and ::1' : '127.0.0.1'}): no app id, so no authentication` : 'every interface',
       localMode: config.localMode,
-      dataDir: config.DATA_DIR,
+      store: storeLabel(config),
       version,
     });
 
@@ -253,6 +258,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await store.close();
     throw e;
   }
+}
+
+/**
+ * PostgreSQL when DATABASE_URL says so (several instances may share it, and deliver together),
+ * else the embedded store in DATA_DIR. The PostgreSQL client is loaded only by a deployment that uses it.
+ */
+async function openStore(config: Config): Promise<{ store: Store; delivery?: Delivery }> {
+  if (!config.DATABASE_URL) return { store: await openLowdbStore(config.DATA_DIR) };
+  const [{ openPgStore }, { PgDelivery }] = await Promise.all([import('../services/pg-store.js'), import('./pg-delivery.js')]);
+  const store = await openPgStore(config.DATABASE_URL, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
+  return { store, delivery: new PgDelivery(store) };
 }
 
 /** Sign-in, sync and event trust for Partner Center, from its configuration. */

@@ -8,6 +8,10 @@ export type AppType = (typeof appTypes)[number];
 export interface Config {
   PORT: number;
   DATA_DIR: string;
+  /** PostgreSQL (postgres://…): the store of a deployment with several instances; '' keeps the embedded store in DATA_DIR. */
+  DATABASE_URL: string;
+  /** The PostgreSQL schema for the tables; '' uses the connection's search path (normally public). */
+  DATABASE_SCHEMA: string;
   /** Microsoft's own tenant: its users are the Microsoft side of co-sell. */
   MICROSOFT_TENANT_ID: string;
   /** '' in local mode. */
@@ -56,6 +60,18 @@ export type BotAuthSettings = {
   MicrosoftAppType: AppType;
   MicrosoftAppTenantId: string;
 };
+
+/** Where the data is, for logs: the database without its password, or the data directory. */
+export function storeLabel(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): string {
+  if (!config.DATABASE_URL) return config.DATA_DIR;
+  try {
+    const u = new URL(config.DATABASE_URL);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -106,6 +122,8 @@ export function loadConfig(env: Env): Config {
   const raw: Record<string, string | undefined> = {
     PORT: value(env, 'PORT'),
     DATA_DIR: value(env, 'DATA_DIR'),
+    DATABASE_URL: value(env, 'DATABASE_URL'),
+    DATABASE_SCHEMA: value(env, 'DATABASE_SCHEMA'),
     MICROSOFT_TENANT_ID: value(env, 'MICROSOFT_TENANT_ID'),
     REFERRALS_WEBHOOK_SECRET: value(env, 'REFERRALS_WEBHOOK_SECRET'),
     OUTBOX_RETENTION_DAYS: value(env, 'OUTBOX_RETENTION_DAYS'),
@@ -144,6 +162,14 @@ export function loadConfig(env: Env): Config {
         .transform(Number)
         .default(defaults.PORT),
       DATA_DIR: z.string().default(defaults.DATA_DIR),
+      DATABASE_URL: z
+        .string()
+        .refine((v) => /^postgres(ql)?:\/\/\S+$/i.test(v), { error: 'DATABASE_URL must be a PostgreSQL connection URL like postgres://user:password@host:5432/database' })
+        .default(''),
+      DATABASE_SCHEMA: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: (iss) => `DATABASE_SCHEMA must be a lower-case name of letters, digits and underscores ${got(iss.input)}` })
+        .default(''),
       MICROSOFT_TENANT_ID: guid('MICROSOFT_TENANT_ID').default(defaults.MICROSOFT_TENANT_ID),
       MicrosoftAppId: z.string().default(''),
       MicrosoftAppPassword: z.string().default(''),

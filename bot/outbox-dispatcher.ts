@@ -7,7 +7,8 @@ import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
 import type { Store } from '../services/store.js';
 import type { Logger } from './log.js';
-import { RateLimiter, TENANT_SPACING_MS } from './rate-limiter.js';
+import { LocalDelivery, type Delivery } from './delivery.js';
+import { TENANT_SPACING_MS } from './rate-limiter.js';
 
 export interface DispatcherDeps {
   store: Store;
@@ -23,6 +24,8 @@ export interface DispatcherDeps {
   now?: () => number;
   /** Sent and dropped messages older than this are removed, so a cycle costs what is due, not what was ever sent. */
   retentionMs?: number;
+  /** Which messages this instance sends, and the rate limits; alone in this process when absent. */
+  delivery?: Delivery;
 }
 
 /** How often the sent and dropped messages past their retention are removed. */
@@ -45,17 +48,14 @@ interface ChannelError {
 }
 
 export class OutboxDispatcher {
-  private readonly limiter = new RateLimiter();
+  private readonly delivery: Delivery;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly opening = new Map<string, Promise<ConversationRef | typeof UNREACHABLE | undefined>>();
-  /** Pending messages known to be on disk: only these may be sent. */
-  private onDisk = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private intervalMs = 1_000;
   private cycling = false;
   private woken = false;
   private stopped = false;
-  private seeded = false;
   private prunedAt = 0;
   /** When the first due message the rate limits held back may go (ms). */
   private nextFree = Infinity;
@@ -63,6 +63,7 @@ export class OutboxDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? Date.now;
+    this.delivery = deps.delivery ?? new LocalDelivery(deps.store, () => this.wake());
   }
 
   /** An idle cycle reads only the pending part of the outbox; wake() brings the next one forward when an alert is committed. */
@@ -104,63 +105,33 @@ export class OutboxDispatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await Promise.allSettled(this.inFlight.values());
+    await this.delivery.stop();
   }
 
   /** Starts every due message the rate limits allow now; returns how many started. */
   async tick(): Promise<number> {
     const now = this.now();
-    const { store } = this.deps;
-    const pruning = this.deps.retentionMs !== undefined && now - this.prunedAt >= PRUNE_EVERY_MS;
-    // The whole history only when seeding or pruning: a cycle otherwise reads what is pending.
-    if (!this.seeded || pruning) {
-      const all = await store.list('outbox');
-      if (!this.seeded) {
-        // The rate windows outlive a restart: what the last process sent still counts.
-        for (const m of all) if (m.sentDateTime && Date.parse(m.sentDateTime) > now - 3_600_000) this.limiter.record(m.conversationId, m.orgId, Date.parse(m.sentDateTime));
-        this.seeded = true;
-      }
-      if (pruning) {
-        this.prunedAt = now;
-        await this.prune(all, now - this.deps.retentionMs!);
-      }
+    if (this.deps.retentionMs !== undefined && now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      await this.prune(now - this.deps.retentionMs);
     }
-    // Never send what a failing write may still undo: what is listed now is on disk once `durable`
-    // resolves, and may go from then on. Not awaited: the loop goes on sending what is already safe.
-    const durable = store.settled();
-    const pending = await store.list('outbox', undefined, { open: true });
-    const listed = pending.map((m) => m.id);
-    durable.then(
-      () => {
-        const fresh = listed.filter((id) => !this.onDisk.has(id));
-        fresh.forEach((id) => this.onDisk.add(id));
-        if (fresh.length > 0) this.wake();
-      },
-      () => undefined,
-    );
+    const { due, nextRetryAt } = await this.delivery.due(now, new Set(this.inFlight.keys()));
+    this.nextFree = Math.min(this.nextFree, nextRetryAt);
     const at = this.now();
-    const unsent = pending.filter((m) => !this.inFlight.has(m.id) && (!m.retryAt || Date.parse(m.retryAt) <= at));
-    // Messages waiting out a retry: come back when the first of them is due.
-    for (const m of pending) if (m.retryAt && Date.parse(m.retryAt) > at) this.nextFree = Math.min(this.nextFree, Date.parse(m.retryAt));
-    // Known only while pending: the set stays as small as the outbox's pending part.
-    this.onDisk = new Set(listed.filter((id) => this.onDisk.has(id)));
-    const due = unsent
-      .filter((m) => this.onDisk.has(m.id))
-      .sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : 0));
     let started = 0;
     // Tenants with no room left this cycle: their other messages need no check.
     const full = new Set<string>();
+    const notStarted: string[] = [];
     for (const message of due) {
-      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
-      if (full.has(message.orgId)) continue;
-      const tenantWait = this.limiter.tenantWaitMs(message.orgId, at);
-      if (tenantWait > 0) {
-        full.add(message.orgId);
-        this.nextFree = Math.min(this.nextFree, at + tenantWait);
+      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT || full.has(message.orgId)) {
+        notStarted.push(message.id);
         continue;
       }
-      const where = recipientKey(message);
-      if (!this.limiter.tryTake(where, message.orgId, at)) {
-        this.nextFree = Math.min(this.nextFree, at + this.limiter.waitMs(where, message.orgId, at));
+      const { wait, tenantFull } = await this.delivery.take(recipientKey(message), message.orgId, at);
+      if (wait > 0) {
+        if (tenantFull) full.add(message.orgId);
+        this.nextFree = Math.min(this.nextFree, at + wait);
+        notStarted.push(message.id);
         continue;
       }
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
@@ -170,6 +141,7 @@ export class OutboxDispatcher {
       this.inFlight.set(message.id, delivery);
       started++;
     }
+    await this.delivery.release(notStarted);
     return started;
   }
 
@@ -296,12 +268,11 @@ export class OutboxDispatcher {
     });
   }
 
-  /** Removes sent and dropped messages last touched before `before` (ms), a batch of files at a time. */
-  async prune(all: OutboxMessage[], before: number): Promise<number> {
-    const old = all.filter((m) => m.status !== 'pending' && !this.inFlight.has(m.id) && Date.parse(m.sentDateTime ?? m.createdDateTime) < before);
-    for (let i = 0; i < old.length; i += 5_000) await this.deps.store.commit(old.slice(i, i + 5_000).map((m) => ({ kind: 'outbox' as const, delete: m.id })));
-    if (old.length > 0) this.deps.log.info('outbox: removed old sent and dropped messages', { count: old.length });
-    return old.length;
+  /** Removes sent and dropped messages last dealt with before `before` (ms). */
+  async prune(before: number): Promise<number> {
+    const removed = await this.delivery.prune(before, new Set(this.inFlight.keys()), this.now());
+    if (removed > 0) this.deps.log.info('outbox: removed old sent and dropped messages', { count: removed });
+    return removed;
   }
 
   private async save(message: OutboxMessage, change: Partial<OutboxMessage>): Promise<void> {

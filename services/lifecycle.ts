@@ -45,7 +45,7 @@ import {
   type Verdict,
   type InvitationOptions,
 } from './referral-rules.js';
-import type { Store, Write } from './store.js';
+import { StaleWriteError, type ReferralFilter, type ReferralSummary, type Store, type Write } from './store.js';
 import type { z } from 'zod';
 import type { AlertPlanner, CoSellEvent } from './alerts.js';
 import type { ImportedReferral } from './partner-center.js';
@@ -335,13 +335,11 @@ export class LifecycleService {
   async expireDue(): Promise<Referral[]> {
     return this.store.exclusive(async (commit) => {
       const now = this.clock.now();
-      const due = (await this.store.list('referral', undefined, { open: true })).filter(
-        (r) => r.substatus === 'Received' && r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= now.getTime(),
-      );
+      const due = await this.received({ expiresBy: now.toISOString() });
       const expired = due.map((r) => stamp(r, { ...r, ...stageFields('Expired'), statusReason: 'NoResponse' }, SYSTEM, now, msg('rules.history.expired')));
       if (expired.length > 0) {
         const events = expired.flatMap(outcome);
-        await commit([...expired.map((r): Write => ({ kind: 'referral', put: r })), ...(await this.alertWrites(events))]);
+        await commit([...expired.map((r): Write => ({ kind: 'referral', put: r, ifVersion: r.version - 1 })), ...(await this.alertWrites(events))]);
       }
       return expired;
     });
@@ -357,9 +355,8 @@ export class LifecycleService {
       const now = this.clock.now();
       const writes: Write[] = [];
       let count = 0;
-      for (const r of await this.store.list('referral', undefined, { open: true })) {
-        if (r.substatus !== 'Received' || !r.expirationDateTime) continue;
-        const expires = Date.parse(r.expirationDateTime);
+      for (const r of await this.received({ expiresBy: new Date(now.getTime() + Math.max(...REMINDER_DAYS) * DAY_MS).toISOString() })) {
+        const expires = Date.parse(r.expirationDateTime!);
         if (expires <= now.getTime()) continue;
         const due = REMINDER_DAYS.filter((days) => now.getTime() >= expires - days * DAY_MS).map((days) => `${r.id}:reminder-${days}d`);
         const missing = [];
@@ -740,7 +737,7 @@ export class LifecycleService {
     const exact = await this.store.get('referral', wanted);
     if (exact && exact.orgId === person.orgId) return this.view(person, exact);
     if (wanted.length < minPrefix) throw notFound();
-    const hits = (await this.store.list('referral', person.orgId)).filter((r) => r.id.toLowerCase().startsWith(wanted));
+    const hits = await this.referrals((await this.store.findReferrals({ orgId: person.orgId })).filter((r) => r.id.toLowerCase().startsWith(wanted)).slice(0, 6));
     if (hits.length === 0) throw notFound();
     if (hits.length > 1) {
       const named = hits.slice(0, 5).map((r) => t('error.ambiguousId.deal', { name: r.name, id: r.id.slice(0, wanted.length + 4) }));
@@ -751,48 +748,44 @@ export class LifecycleService {
 
   async list(caller: Caller, box: Box, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
-    // Only the archive and favorites need closed deals: the others skip the history.
-    const all = await this.store.list('referral', person.orgId, { open: box === 'inbound' || box === 'outbound' });
-    const favorites = new Set(await this.favoriteIds(person));
-    const pick: Record<Box, (r: Referral) => boolean> = {
-      inbound: (r) => r.direction === 'Incoming' && !isArchived(r),
-      outbound: (r) => r.direction === 'Outgoing' && !isArchived(r),
-      favorites: (r) => favorites.has(r.id),
-      archive: isArchived,
+    const favorites = await this.favoriteIds(person);
+    const pick: Record<Box, ReferralFilter> = {
+      inbound: { direction: 'Incoming', archived: false },
+      outbound: { direction: 'Outgoing', archived: false },
+      favorites: { ids: favorites },
+      archive: { archived: true },
     };
     // Received referrals wait for an answer: they come first in the inbound list.
-    const urgency = (r: Referral) => (box === 'inbound' && r.substatus === 'Received' ? 0 : 1);
-    const selected = newestFirst(all.filter(pick[box]), urgency);
-    return paginate(selected, page, pageSize, favorites);
+    const urgency = (r: ReferralSummary) => (box === 'inbound' && r.substatus === 'Received' ? 0 : 1);
+    const selected = newestFirst(await this.store.findReferrals({ orgId: person.orgId, ...pick[box] }), urgency);
+    return this.paginate(selected, page, pageSize, new Set(favorites));
   }
 
   /** Deals whose name, customer or CRM id contains the text. */
   async find(caller: Caller, text: string, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
-    const q = text.trim().toLowerCase();
-    const all = await this.store.list('referral', person.orgId);
-    const hits = newestFirst(all.filter((r) => [r.name, r.customerProfile.name, r.externalReferenceId].some((v) => v.toLowerCase().includes(q))));
-    return paginate(hits, page, pageSize, new Set(await this.favoriteIds(person)));
+    const hits = newestFirst(await this.store.findReferrals({ orgId: person.orgId, text: text.trim() }));
+    return this.paginate(hits, page, pageSize, new Set(await this.favoriteIds(person)));
   }
 
   /** Received referrals that expire within the next `days` days, soonest first. */
   async expiringWithin(caller: Caller, days: number, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
-    const limit = this.clock.now().getTime() + days * DAY_MS;
-    const all = await this.store.list('referral', person.orgId, { open: true });
-    const soon = all
-      .filter((r) => r.substatus === 'Received' && r.expirationDateTime && Date.parse(r.expirationDateTime) <= limit)
-      .sort((a, b) => Date.parse(a.expirationDateTime!) - Date.parse(b.expirationDateTime!));
-    return paginate(soon, page, pageSize, new Set(await this.favoriteIds(person)));
+    const limit = new Date(this.clock.now().getTime() + days * DAY_MS).toISOString();
+    const soon = (await this.store.findReferrals({ orgId: person.orgId, archived: false, substatus: 'Received', expiresBy: limit })).sort(
+      (a, b) => Date.parse(a.expirationDateTime!) - Date.parse(b.expirationDateTime!),
+    );
+    return this.paginate(soon, page, pageSize, new Set(await this.favoriteIds(person)));
   }
 
   /** Team members from the organization's latest own deals, offered when building a team (a referral's team names the sender's people too). */
   async recentContacts(caller: Caller, limit = 10): Promise<Contact[]> {
     const person = await this.actor(caller);
-    const all = newestFirst((await this.store.list('referral', person.orgId)).filter((r) => r.direction === 'Outgoing'));
     const seen = new Map<string, Contact>();
-    for (const r of all) {
-      for (const m of r.team) if (!seen.has(m.email.toLowerCase())) seen.set(m.email.toLowerCase(), m);
+    // Newest first, read one at a time: a full team is usually a few deals away.
+    for (const summary of newestFirst(await this.store.findReferrals({ orgId: person.orgId, direction: 'Outgoing' }))) {
+      const r = await this.store.get('referral', summary.id);
+      for (const m of r?.team ?? []) if (!seen.has(m.email.toLowerCase())) seen.set(m.email.toLowerCase(), m);
       if (seen.size >= limit) break;
     }
     return [...seen.values()].slice(0, limit);
@@ -826,7 +819,13 @@ export class LifecycleService {
       const toPartnerCenter = stamped.partnerCenterId !== '' && (await this.directory.organization(person.orgId))?.partnerCenter?.status === 'connected';
       const next: Referral = toPartnerCenter ? { ...stamped, partnerCenterSync: { state: 'pending', version: stamped.version, attempts: 0, problem: '', at: now.toISOString() } } : stamped;
       const alerts = await this.alertWrites(outcome.events?.(next) ?? []);
-      await commit([{ kind: 'referral', put: next }, ...(outcome.writes ?? []), ...alerts]);
+      try {
+        await commit([{ kind: 'referral', put: next, ifVersion: current.version }, ...(outcome.writes ?? []), ...alerts]);
+      } catch (e) {
+        // Another instance got there first: refused as any stale click is.
+        if (e instanceof StaleWriteError && e.id === current.id) throw conflict((await this.store.get('referral', current.id)) ?? current);
+        throw e;
+      }
       return this.view(person, next);
     });
   }
@@ -872,6 +871,28 @@ export class LifecycleService {
 
   private async orgName(orgId: string): Promise<string> {
     return (await this.directory.organization(orgId))?.name ?? orgId;
+  }
+
+  /** Whole referrals for summaries, in their order (one removed meanwhile is left out). */
+  private async referrals(summaries: ReferralSummary[]): Promise<Referral[]> {
+    const found = await Promise.all(summaries.map((s) => this.store.get('referral', s.id)));
+    return found.filter((r): r is Referral => r !== undefined);
+  }
+
+  /** Received referrals of every organization with an expiry at or before a time (the deadline clock). */
+  private async received(filter: Pick<ReferralFilter, 'expiresBy'>): Promise<Referral[]> {
+    const found = await this.referrals(await this.store.findReferrals({ archived: false, substatus: 'Received', ...filter }));
+    // Read again after the summary: only what is still Received by then.
+    return found.filter((r) => r.substatus === 'Received' && r.expirationDateTime !== undefined);
+  }
+
+  /** One page of an ordered list: only its referrals are read whole. */
+  private async paginate(summaries: ReferralSummary[], page: number, pageSize: number, favorites: Set<string>): Promise<Page<ListItem>> {
+    const size = Math.min(Math.max(1, Math.floor(pageSize)), 50);
+    const last = Math.max(0, Math.ceil(summaries.length / size) - 1);
+    const current = Math.min(Math.max(0, Math.floor(page)), last);
+    const items = (await this.referrals(summaries.slice(current * size, (current + 1) * size))).map((referral) => ({ referral, favorite: favorites.has(referral.id) }));
+    return { items, page: current, pageSize: size, total: summaries.length, hasMore: current < last };
   }
 
   private async favoriteIds(person: Person): Promise<string[]> {
@@ -1081,21 +1102,13 @@ const outcome = (r: Referral): CoSellEvent[] => [{ type: 'outcome', referral: r 
  * Most recently updated first, within `group` (lower first). Each time is parsed once: dates may
  * carry any offset, and lists sort thousands of deals per request.
  */
-function newestFirst(referrals: Referral[], group: (r: Referral) => number = () => 0): Referral[] {
+function newestFirst<R extends Pick<ReferralSummary, 'updatedDateTime'>>(referrals: R[], group: (r: R) => number = () => 0): R[] {
   return referrals
     .map((r) => ({ r, g: group(r), t: Date.parse(r.updatedDateTime) }))
     .sort((a, b) => a.g - b.g || b.t - a.t)
     .map((e) => e.r);
 }
 const unique = <T>(values: T[]) => [...new Set(values)];
-
-function paginate(referrals: Referral[], page: number, pageSize: number, favorites: Set<string>): Page<ListItem> {
-  const size = Math.min(Math.max(1, Math.floor(pageSize)), 50);
-  const last = Math.max(0, Math.ceil(referrals.length / size) - 1);
-  const current = Math.min(Math.max(0, Math.floor(page)), last);
-  const items = referrals.slice(current * size, (current + 1) * size).map((referral) => ({ referral, favorite: favorites.has(referral.id) }));
-  return { items, page: current, pageSize: size, total: referrals.length, hasMore: current < last };
-}
 
 function note(person: Person, now: Date, text: string, visibility: Note['visibility'] = 'shared'): Note {
   return { at: now.toISOString(), byOrgId: person.orgId, byName: person.name, text, visibility };

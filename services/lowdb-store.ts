@@ -6,8 +6,25 @@ import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { z } from 'zod';
-import { id as idSchema, isTerminal } from './model.js';
-import { matches, recordSchemas, StoreLockedError, type Kind, type ListFilter, type Records, type Store, type Write } from './store.js';
+import { isTerminal } from './model.js';
+import {
+  checkWrites,
+  describeError,
+  matches,
+  matchesReferral,
+  recordSchemas,
+  StaleWriteError,
+  StoreLockedError,
+  summaryOf,
+  versionOf,
+  type Kind,
+  type ListFilter,
+  type ReferralFilter,
+  type ReferralSummary,
+  type Records,
+  type Store,
+  type Write,
+} from './store.js';
 
 type AnyRecord = Records[Kind];
 type Put = Extract<Write, { put: unknown }>;
@@ -109,26 +126,6 @@ function bucketOf(id: string): number {
 
 // ---------------------------------------------------------------------------------------------
 // Validation.
-
-function describeError(e: unknown): string {
-  if (!(e instanceof z.ZodError)) return e instanceof Error ? e.message : String(e);
-  const [first] = e.issues;
-  const more = e.issues.length > 1 ? ` (and ${e.issues.length - 1} more problems)` : '';
-  return `${first?.path.join('.') || '(root)'}: ${first?.message}${more}`;
-}
-
-/** Checks every write; returns them with records as their schema parses them (defaults filled). */
-function checkWrites(writes: Write[]): Write[] {
-  return writes.map((write) => {
-    const isPut = 'put' in write;
-    const result = isPut ? recordSchemas[write.kind].safeParse(write.put) : idSchema.safeParse(write.delete);
-    if (!result.success) {
-      const what = isPut ? `${write.kind} ${JSON.stringify((write.put as { id?: unknown } | undefined)?.id)}` : `delete of a ${write.kind}`;
-      throw new Error(`Invalid ${what}: ${describeError(result.error)}`, { cause: result.error });
-    }
-    return (isPut ? { kind: write.kind, put: result.data } : { kind: write.kind, delete: result.data }) as Write;
-  });
-}
 
 const parsers = new Map<Kind, (json: unknown) => FileData>();
 /** One schema per kind, shared by all its files: zod compiles a schema on first use, so thousands of copies cost seconds at load. */
@@ -453,6 +450,16 @@ class LowdbStore implements Store {
     return out as Records[K][];
   }
 
+  async findReferrals(filter: ReferralFilter): Promise<ReferralSummary[]> {
+    const referrals = await this.list('referral', filter.orgId, filter.archived === false ? { open: true } : {});
+    return referrals.filter((r) => matchesReferral(r, filter)).map(summaryOf);
+  }
+
+  /** One process per data directory: a job never runs twice at once here but by the caller's own overlap. */
+  alone<T>(_job: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return fn();
+  }
+
   /** Do not nest before the commit: a section that waits for another one never ends. */
   async exclusive<T>(fn: (commit: (writes: Write[]) => Promise<void>) => Promise<T>): Promise<T> {
     const before = this.#sectionsTail;
@@ -488,6 +495,12 @@ class LowdbStore implements Store {
   async commit(writes: Write[]): Promise<void> {
     if (this.#closing) throw new Error('The store is closed.');
     const checked = checkWrites(writes);
+    for (const w of checked) {
+      if (!('put' in w) || w.ifVersion === undefined) continue;
+      const stored = this.#where.get(keyOf(w.kind, w.put.id))?.low.data.records[w.put.id];
+      // 0: must not exist yet, as in the PostgreSQL store, also for kinds whose records carry no version.
+      if (w.ifVersion === 0 ? stored !== undefined : stored === undefined || versionOf(stored) !== w.ifVersion) throw new StaleWriteError(w.kind, w.put.id);
+    }
     // From here to the end nothing awaits: the change is in memory, in this batch, in call order.
     const { files, placed } = stage(this.root, this.files, checked, (kind, id) => {
       const file = this.#where.get(keyOf(kind, id));

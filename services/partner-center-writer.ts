@@ -131,7 +131,7 @@ export class PartnerCenterWriter {
         ...(outcome.partnerCenterId ? { partnerCenterId: outcome.partnerCenterId } : {}),
         partnerCenterSync: { ...sync, state: outcome.state, problem: outcome.problem.slice(0, 1000), attempts: outcome.attempts ?? 0, at: clock.now().toISOString(), ...(outcome.retryAt ? { retryAt: outcome.retryAt } : {}) },
       };
-      await commit([{ kind: 'referral', put: next }]);
+      await commit([{ kind: 'referral', put: next, ifVersion: current.version }]);
     });
   }
 }

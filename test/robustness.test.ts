@@ -101,7 +101,7 @@ describe('the outbox stays small', () => {
       { kind: 'outbox', put: message('old-dropped', 'dropped', 8) },
       { kind: 'outbox', put: message('recent-sent', 'sent', 2) },
     ]);
-    const removed = await h.app.dispatcher.prune(await h.app.store.list('outbox'), Date.now() - 7 * day);
+    const removed = await h.app.dispatcher.prune(Date.now() - 7 * day);
     expect(removed).toBe(2);
     expect((await h.app.store.list('outbox')).map((m) => m.id).sort()).toEqual(['recent-sent']);
   });

@@ -12,7 +12,7 @@ import { TestAdapter, type TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApp, turnErrorHandler, type RunningApp } from '../bot/app.js';
 import { tIn } from '../services/i18n.js';
-import { botAuthSettings, ConfigError, loadConfig, type Config } from '../bot/config.js';
+import { botAuthSettings, ConfigError, loadConfig, storeLabel, type Config } from '../bot/config.js';
 import { createLogger, type MemoryLogger } from '../bot/log.js';
 import { StoreLockedError } from '../services/store.js';
 import { startFakeConnector, type FakeConnector } from './helpers/fake-connector.js';
@@ -63,6 +63,8 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       PORT: 3978,
       DATA_DIR: './data',
+      DATABASE_URL: '',
+      DATABASE_SCHEMA: '',
       MICROSOFT_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       MicrosoftAppId: '',
       MicrosoftAppPassword: '',
@@ -73,6 +75,14 @@ describe('loadConfig', () => {
       localMode: true,
       demoData: true,
     });
+  });
+
+  it('takes a PostgreSQL URL and schema, and refuses what is neither', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://bot:secret@db.example.com:5432/cosell', DATABASE_SCHEMA: 'cosell' });
+    expect(config).toMatchObject({ DATABASE_URL: 'postgres://bot:secret@db.example.com:5432/cosell', DATABASE_SCHEMA: 'cosell' });
+    expect(storeLabel(config)).toBe('postgres://bot:***@db.example.com:5432/cosell');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/cosell' })).toThrow(/DATABASE_URL must be a PostgreSQL connection URL/);
+    expect(() => loadConfig({ DATABASE_SCHEMA: 'Co-Sell' })).toThrow(/DATABASE_SCHEMA must be a lower-case name/);
   });
 
   it('refuses a webhook secret too short to be safe, naming the variable', () => {

@@ -11,6 +11,7 @@ import { ManualClock } from '../../services/clock.js';
 import { startFakeConnector, type FakeConnector } from './fake-connector.js';
 import { fileMessage, invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsActivity, type TeamsUser } from './teams.js';
 import { FABRIKAM, MICROSOFT, START } from './world.js';
+import { dropSchema, newSchema, testDatabaseUrl } from './postgres.js';
 
 export type Card = Record<string, unknown>;
 
@@ -61,10 +62,13 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
     connector.members.set(`29:${u.aadObjectId}`, { id: `29:${u.aadObjectId}`, name: u.name, aadObjectId: u.aadObjectId, email: u.email, tenantId: u.tenantId });
   }
   const dir = await mkdtemp(join(tmpdir(), 'cosell-bot-'));
+  // The postgres test project runs the same tests on PostgreSQL (vitest.config.ts): a schema of their own.
+  const schema = process.env.TEST_STORE === 'postgres' ? newSchema() : undefined;
+  const database = schema ? { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema } : {};
   const clock = new ManualClock(START);
   const log = createLogger({ silent: true });
   const start = () =>
-    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET, ...options.env }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs, outboxIdleMs: options.outboxIdleMs, ...options.app });
+    startApp({ ...loadConfig({ DATA_DIR: dir, MICROSOFT_TENANT_ID: MICROSOFT, REFERRALS_WEBHOOK_SECRET: WEBHOOK_SECRET, ...database, ...options.env }), PORT: 0 }, { clock, log, deadlineIntervalMs: options.deadlineIntervalMs, outboxIdleMs: options.outboxIdleMs, ...options.app });
   let app = await start();
 
   const click = async (u: TeamsUser, verb: string, data: Record<string, unknown> = {}, opts?: ActivityOptions) => {
@@ -135,6 +139,7 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
       await app.close();
       await connector.close();
       await rm(dir, { recursive: true, force: true });
+      if (schema) await dropSchema(schema);
     },
   };
 }

@@ -6,6 +6,7 @@ import { ManualClock } from '../../services/clock.js';
 import { Directory, type Caller } from '../../services/directory.js';
 import { LifecycleService } from '../../services/lifecycle.js';
 import { openLowdbStore } from '../../services/lowdb-store.js';
+import { freshPgStore } from './postgres.js';
 import type { CreateDealInput } from '../../services/inputs.js';
 import type { Store } from '../../services/store.js';
 import { expect } from 'vitest';
@@ -36,7 +37,9 @@ export interface World {
 
 export async function makeWorld(): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'cosell-test-'));
-  const store = await openLowdbStore(dir);
+  // The postgres test project runs the same tests on PostgreSQL (vitest.config.ts).
+  const pg = process.env.TEST_STORE === 'postgres' ? await freshPgStore() : undefined;
+  const store = pg?.store ?? (await openLowdbStore(dir));
   const directory = new Directory(store, MICROSOFT);
   await directory.seedIfEmpty();
   const clock = new ManualClock(START);
@@ -58,7 +61,7 @@ export async function makeWorld(): Promise<World> {
     northwind: await register(NORTHWIND, 'u-ned', 'Ned Northwind', 'ned@northwind.example'),
     microsoft: await register(MICROSOFT, 'u-mia', 'Mia Microsoft', 'mia@microsoft.example'),
     async close() {
-      await store.close();
+      await (pg ? pg.dispose() : store.close());
       await rm(dir, { recursive: true, force: true });
     },
   };
