@@ -18,11 +18,12 @@ import { AlertPlanner } from '../services/alerts.js';
 import { ConversationRegistry } from '../services/conversations.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
 import type { Delivery } from './delivery.js';
+import type { SharedAnswers } from './pg-answers.js';
 import { FailClosedAdapter, messagesEndpoint } from './messages-endpoint.js';
 import { referralIntake } from './referral-intake.js';
 import type { Store } from '../services/store.js';
 import { CardUpdates } from './card-updates.js';
-import { CoSellBot } from './co-sell-bot.js';
+import { CoSellBot, DUPLICATE_WINDOW_MS } from './co-sell-bot.js';
 import { botAuthSettings, ConfigError, storeLabel, type Config, type PartnerCenterConfig } from './config.js';
 import { partnerCenterEvents } from './partner-center-events.js';
 import type { INetworkModule } from '@azure/msal-node';
@@ -113,7 +114,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const version = await packageVersion();
   const started = performance.now();
 
-  const { store, delivery } = await openStore(config);
+  const { store, delivery, answers } = await openStore(config);
   let server: restify.Server | undefined;
   try {
     const directory = new Directory(store, config.MICROSOFT_TENANT_ID);
@@ -130,7 +131,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
     const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { store, directory, lifecycle, planner, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
-    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth });
+    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth, ...(answers ? { answers } : {}) });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
     const proactive = new CloudAdapter(authWith());
@@ -264,11 +265,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
  * PostgreSQL when DATABASE_URL says so (several instances may share it, and deliver together),
  * else the embedded store in DATA_DIR. The PostgreSQL client is loaded only by a deployment that uses it.
  */
-async function openStore(config: Config): Promise<{ store: Store; delivery?: Delivery }> {
+async function openStore(config: Config): Promise<{ store: Store; delivery?: Delivery; answers?: SharedAnswers }> {
   if (!config.DATABASE_URL) return { store: await openLowdbStore(config.DATA_DIR) };
-  const [{ openPgStore }, { PgDelivery }] = await Promise.all([import('../services/pg-store.js'), import('./pg-delivery.js')]);
+  const [{ openPgStore }, { PgDelivery }, { PgAnswers }] = await Promise.all([import('../services/pg-store.js'), import('./pg-delivery.js'), import('./pg-answers.js')]);
   const store = await openPgStore(config.DATABASE_URL, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
-  return { store, delivery: new PgDelivery(store) };
+  return { store, delivery: new PgDelivery(store), answers: new PgAnswers(store, DUPLICATE_WINDOW_MS) };
 }
 
 /** Sign-in, sync and event trust for Partner Center, from its configuration. */

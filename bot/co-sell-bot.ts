@@ -35,6 +35,7 @@ import { registerJoined, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { fold, languageWords, parseCommand } from './commands.js';
 import type { CardUpdates } from './card-updates.js';
+import type { SharedAnswers } from './pg-answers.js';
 import type { PartnerCenterAuth } from '../services/partner-center-auth.js';
 
 export type { Logger } from './log.js';
@@ -51,13 +52,15 @@ export interface BotDeps {
   anyFileHost?: boolean;
   /** Sign-in to Partner Center, when this deployment has an app registration for it. */
   partnerCenter?: PartnerCenterAuth;
+  /** Card-action answers shared with the other instances of the deployment (PostgreSQL). */
+  answers?: SharedAnswers;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const ERROR = 'application/vnd.microsoft.error';
 const SEARCH = 'application/vnd.microsoft.search.searchResponse';
 /** Teams retries an unanswered invoke after about 15 s; remember answers well past that. */
-const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
 type Route = (caller: Caller, person: Person, data: Record<string, unknown>) => Promise<Reply>;
 
@@ -184,8 +187,18 @@ export class CoSellBot extends TeamsActivityHandler {
     for (const [key, entry] of this.answered) if (now - entry.at > DUPLICATE_WINDOW_MS) this.answered.delete(key);
     const seen = id ? this.answered.get(id) : undefined;
     if (seen) return seen.response;
-    const response = name === 'application/search' ? this.search(context) : this.action(context);
+    const response = name === 'application/search' ? this.search(context) : this.answerOnce(id, context);
     if (id && name === 'adaptiveCard/action') this.answered.set(id, { at: now, response });
+    return response;
+  }
+
+  /** A card action, unless another instance of the deployment has answered it already. */
+  private async answerOnce(id: string, context: TurnContext): Promise<InvokeResponse> {
+    const { answers, log } = this.deps;
+    const earlier = id && answers ? await answers.get(id, DUPLICATE_WINDOW_MS).catch((e: Error) => log.warn('shared answers unavailable', { error: e.message })) : undefined;
+    if (earlier) return earlier;
+    const response = await this.action(context);
+    if (id && answers) await answers.put(id, response).catch((e: Error) => log.warn('could not share the answer', { activityId: id, error: e.message }));
     return response;
   }
 
