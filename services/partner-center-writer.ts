@@ -60,7 +60,11 @@ export class PartnerCenterWriter {
   flush(orgId: string): Promise<void> {
     const running = this.running.get(orgId);
     if (running) return running.then(() => this.flush(orgId));
-    const flush = this.writeDue(orgId).finally(() => this.running.delete(orgId));
+    // One instance of a deployment writes an organization's changes at a time: two would PUT the same change twice.
+    const flush = this.deps.store
+      .alone(`partner-center-writes:${orgId}`, () => this.writeDue(orgId))
+      .then(() => undefined)
+      .finally(() => this.running.delete(orgId));
     this.running.set(orgId, flush);
     return flush;
   }
