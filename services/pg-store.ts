@@ -196,7 +196,7 @@ export class PgStore implements Store {
     const client = await this.pool.connect();
     try {
       const { rows } = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${NAMESPACE_LOCK}) AS got`, [`job:${job}`]);
-      // broken
+      if (!rows[0]?.got) return undefined;
       try {
         return await fn();
       } finally {
@@ -236,8 +236,9 @@ export class PgStore implements Store {
       client = await this.pool.connect();
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(${NAMESPACE_LOCK})`, ['writes']);
+      let committing: Promise<void> | undefined;
       const value = await fn(async (writes) => {
-        if (ended) throw new Error('This section has committed already.');
+        if (ended || committing) throw new Error('This section has committed already.');
         const checked = checkWrites(writes);
         const done = (async () => {
           try {
@@ -252,8 +253,11 @@ export class PgStore implements Store {
           for (const listener of this.#listeners) listener(checked);
         })();
         this.#track(done);
-        return done;
+        return (committing = done);
       });
+      // A commit the section did not wait for is done before it answers (as in the embedded store):
+      // rolling back under it would lose it and still report it written.
+      await committing;
       await end('ROLLBACK');
       return value;
     } catch (e) {
