@@ -142,9 +142,20 @@ const UPSERT = `INSERT INTO records (${COLUMNS.join(', ')})
 const INSERT_NEW = `INSERT INTO records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (kind, id) DO NOTHING`;
 const UPDATE_IF = `UPDATE records SET ${COLUMNS.slice(2).map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE kind = $1 AND id = $2 AND version = $${COLUMNS.length + 1}`;
 
+/**
+ * PostgreSQL text cannot hold NUL, and jsonb refuses half an emoji (a lone surrogate, as a cut at
+ * 200 characters can leave): both become U+FFFD, as a reader would see them anyway, rather than
+ * a write that fails. The embedded store keeps them as they are.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** What PostgreSQL keeps of a string. */
+export const storableText = (text: string) => text.replace(UNSTORABLE, '\uFFFD');
+const storable = (_key: string, value: unknown) => (typeof value === 'string' ? storableText(value) : value);
+
 function rowOf(write: Put): unknown[] {
   const c = columnsOf(write.kind, write.put as AnyRecord);
-  return [write.kind, write.put.id, c.org_id, c.referral_id, c.open, c.version, c.direction, c.substatus, c.updated, c.expires, c.search, c.retry_at, JSON.stringify(write.put)];
+  const search = c.search === null ? null : storableText(c.search);
+  return [write.kind, write.put.id, c.org_id, c.referral_id, c.open, c.version, c.direction, c.substatus, c.updated, c.expires, search, c.retry_at, JSON.stringify(write.put, storable)];
 }
 
 /** Postgres LIKE with the text taken literally. */
@@ -246,7 +257,8 @@ export class PgStore implements Store {
             await end('COMMIT');
           } catch (e) {
             await end('ROLLBACK').catch(() => undefined);
-            if (!(e instanceof StaleWriteError)) this.#writeProblem = describeError(e);
+            // A refusal of this write's own data (stale, or a value PostgreSQL rejects) says nothing about the database.
+            if (!(e instanceof StaleWriteError) && !isDataError(e)) this.#writeProblem = describeError(e);
             throw e;
           }
           this.#writeProblem = undefined;
@@ -303,6 +315,9 @@ export class PgStore implements Store {
 }
 
 const kindHasOrg = (kind: Kind) => 'orgId' in (recordSchemas[kind] as unknown as { shape: object }).shape;
+
+/** PostgreSQL's data exceptions (class 22) and integrity violations (23): the write's values, not the database, are at fault. */
+const isDataError = (e: unknown) => /^2[23]/.test((e as { code?: string }).code ?? '');
 
 /** Lost connections and refused ones: the database cannot be written now. */
 function isConnectionProblem(e: unknown): boolean {

@@ -1,6 +1,7 @@
 // Copies every record from one store to another (the embedded store to PostgreSQL when a
 // deployment moves over). Runs again safely: what the target holds already is left alone, so a
 // second run copies nothing, and an interrupted one is finished by the next.
+import { storableText } from './pg-store.js';
 import { checkWrites, describeError, recordSchemas, type Kind, type Records, type Store, type Write } from './store.js';
 
 export interface KindCounts {
@@ -42,11 +43,12 @@ const zero = (): KindCounts => ({ copied: 0, alreadyThere: 0, updated: 0, onlyIn
 
 /**
  * JSON with object keys sorted: PostgreSQL's jsonb gives keys back in its own order, so equal
- * records must compare equal whatever the order. Arrays keep theirs.
+ * records must compare equal whatever the order. Arrays keep theirs. Strings are compared as
+ * PostgreSQL keeps them (a NUL is U+FFFD there), so a record copied once is there the next time.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    typeof v === 'string' ? storableText(v) : v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 }
 

@@ -197,6 +197,20 @@ describe.skipIf(problem !== undefined)('PostgreSQL store', () => {
     });
   });
 
+  it('keeps a name with a NUL or half an emoji (as a cut at 200 characters leaves) as U+FFFD, and the store stays healthy', async () => {
+    const store = await open(schema());
+    const cut = '🤝'.slice(0, 1);
+    await store.commit([{ kind: 'organization', put: makeOrganization({ id: 'org-odd', name: `Nul\u0000 and ${cut}` }) }]);
+    const stored = await store.get('organization', 'org-odd');
+    expect(stored?.name).toBe('Nul\uFFFD and \uFFFD');
+    const referral = makeReferral({ orgId: 'org-odd', name: `Deal ${cut}x` });
+    await store.commit([{ kind: 'referral', put: referral }]);
+    expect((await store.findReferrals({ orgId: 'org-odd', text: 'deal \uFFFDx' })).map((r) => r.id)).toEqual([referral.id]);
+    // A value PostgreSQL refuses for its own reasons is this write's problem, not the database's.
+    await expect(store.commit([{ kind: 'referral', put: { ...referral, id: 'r-far', version: 2 ** 31 } }])).rejects.toMatchObject({ code: '22003' });
+    expect(store.writeProblem()).toBeUndefined();
+  });
+
   describe('when the database fails', () => {
     it('says which database cannot be opened, without its password', async () => {
       const password = 's3cret-Passw0rd';
