@@ -71,8 +71,10 @@ export class PartnerCenterWriter {
 
   private async writeDue(orgId: string): Promise<void> {
     const now = this.deps.clock.now().toISOString();
-    const due = (await this.deps.store.list('referral', orgId))
-      .filter((r) => r.partnerCenterSync?.state === 'pending' && (!r.partnerCenterSync.retryAt || r.partnerCenterSync.retryAt <= now))
+    const { store } = this.deps;
+    const queued = await Promise.all((await store.findReferrals({ orgId, partnerCenterPending: true })).map((s) => store.get('referral', s.id)));
+    const due = queued
+      .filter((r): r is Referral => r?.partnerCenterSync?.state === 'pending' && (!r.partnerCenterSync.retryAt || r.partnerCenterSync.retryAt <= now))
       .sort((a, b) => a.partnerCenterSync!.at.localeCompare(b.partnerCenterSync!.at));
     for (const referral of due) {
       // Partner Center throttling or down: the rest wait too, so that changes go out in order.

@@ -196,6 +196,9 @@ export class PgStore implements Store {
     if (f.ids !== undefined) where.push(`id = ANY($${values.push(f.ids)})`);
     if (f.text !== undefined) where.push(`search LIKE $${values.push(likeLiteral(f.text.toLowerCase()))}`);
     if (f.expiresBy !== undefined) where.push(`expires <= $${values.push(f.expiresBy)}`);
+    // The expression of the partial index referrals_partner_center_pending.
+    const pending = "(data -> 'partnerCenterSync' ->> 'state') = 'pending'";
+    if (f.partnerCenterPending !== undefined) where.push(f.partnerCenterPending ? pending : `NOT coalesce(${pending}, false)`);
     const { rows } = await this.pool.query<{ id: string; org_id: string; substatus: ReferralSummary['substatus']; updated: string; expires: Date | null }>(
       `SELECT id, org_id, substatus, updated, expires FROM records WHERE ${where.join(' AND ')} ORDER BY seq`,
       values,

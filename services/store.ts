@@ -66,6 +66,8 @@ export interface ReferralFilter {
   text?: string;
   /** Has an expiry at or before this instant (ISO). */
   expiresBy?: string;
+  /** Its last change waits to be written to Partner Center. */
+  partnerCenterPending?: boolean;
 }
 
 /** What a list needs to pick, order and page referrals, without reading whole records. */
@@ -85,6 +87,7 @@ export function matchesReferral(r: Records['referral'], f: ReferralFilter): bool
   if (f.substatus !== undefined && r.substatus !== f.substatus) return false;
   if (f.ids !== undefined && !f.ids.includes(r.id)) return false;
   if (f.text !== undefined && !searchText(r).includes(f.text.toLowerCase())) return false;
+  if (f.partnerCenterPending !== undefined && (r.partnerCenterSync?.state === 'pending') !== f.partnerCenterPending) return false;
   if (f.expiresBy !== undefined && !(r.expirationDateTime !== undefined && Date.parse(r.expirationDateTime) <= Date.parse(f.expiresBy))) return false;
   return true;
 }

@@ -328,6 +328,20 @@ for (const factory of storeFactories) {
       expect(await store.alone('deadlines', async () => 'again')).toBe('again');
     });
 
+    it('finds the referrals whose last change waits for Partner Center', async () => {
+      const store = await data.open();
+      const sync = (state: 'pending' | 'synced') => ({ state, version: 1, attempts: 0, problem: '', at: '2026-12-01T00:00:00.000Z' });
+      const queued = makeReferral({ orgId: 'org-pc', partnerCenterSync: sync('pending') });
+      const synced = makeReferral({ orgId: 'org-pc', partnerCenterSync: sync('synced') });
+      const never = makeReferral({ orgId: 'org-pc' });
+      const elsewhere = makeReferral({ orgId: 'org-other', partnerCenterSync: sync('pending') });
+      await store.commit([queued, synced, never, elsewhere].map((put) => ({ kind: 'referral' as const, put })));
+      const ids = async (filter: ReferralFilter) => (await store.findReferrals(filter)).map((r) => r.id).sort();
+      expect(await ids({ orgId: 'org-pc', partnerCenterPending: true })).toEqual([queued.id]);
+      expect(await ids({ orgId: 'org-pc', partnerCenterPending: false })).toEqual([synced.id, never.id].sort());
+      expect(await ids({ partnerCenterPending: true })).toEqual([queued.id, elsewhere.id].sort());
+    });
+
     it('finds referrals by every filter, as the one rule says', async () => {
       let store = await data.open();
       const [a, b] = ['org-a', 'org-b'];
