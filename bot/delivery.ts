@@ -11,8 +11,8 @@ export interface Delivery {
    * sending; and when the first one waiting out a retry is due (ms, Infinity: none known).
    */
   due(now: number, inFlight: ReadonlySet<string>): Promise<{ due: OutboxMessage[]; nextRetryAt: number }>;
-  /** Messages due() gave that were not started: another instance may send them. */
-  release(ids: string[]): Promise<void>;
+  /** Makes a due message this instance's to send, once the rate limits gave it a slot; false: another instance has it. */
+  claim(id: string): Promise<boolean>;
   /** Takes a send slot for this conversation (or person) of this tenant, or says how long to wait and whether the whole tenant is full. */
   take(where: string, tenantId: string, now: number): Promise<{ wait: number; tenantFull: boolean }>;
   /** Removes sent and dropped messages last dealt with before `before` (ms), and what the rate windows no longer need; returns how many messages. */
@@ -66,7 +66,9 @@ export class LocalDelivery implements Delivery {
     return { due, nextRetryAt };
   }
 
-  async release(): Promise<void> {}
+  async claim(): Promise<boolean> {
+    return true;
+  }
 
   async take(where: string, tenantId: string, now: number): Promise<{ wait: number; tenantFull: boolean }> {
     const tenantWait = this.limiter.tenantWaitMs(tenantId, now);

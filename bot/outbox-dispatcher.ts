@@ -121,19 +121,17 @@ export class OutboxDispatcher {
     let started = 0;
     // Tenants with no room left this cycle: their other messages need no check.
     const full = new Set<string>();
-    const notStarted: string[] = [];
     for (const message of due) {
-      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT || full.has(message.orgId)) {
-        notStarted.push(message.id);
-        continue;
-      }
+      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
+      if (full.has(message.orgId)) continue;
       const { wait, tenantFull } = await this.delivery.take(recipientKey(message), message.orgId, at);
       if (wait > 0) {
         if (tenantFull) full.add(message.orgId);
         this.nextFree = Math.min(this.nextFree, at + wait);
-        notStarted.push(message.id);
         continue;
       }
+      // Another instance got it first: the slot taken is one send fewer this second, no more.
+      if (!(await this.delivery.claim(message.id))) continue;
       // A delivery that fails beyond its own handling (e.g. the disk refuses the bookkeeping) is logged; the message stays due.
       const delivery = this.deliver(message)
         .catch((e: unknown) => this.deps.log.error('outbox delivery failed; the message will be tried again', { id: message.id, error: (e as Error).message }))
@@ -141,7 +139,6 @@ export class OutboxDispatcher {
       this.inFlight.set(message.id, delivery);
       started++;
     }
-    await this.delivery.release(notStarted);
     return started;
   }
 

@@ -1,7 +1,7 @@
 // Delivery by several instances on one PostgreSQL database. A pending message is claimed with
-// FOR UPDATE SKIP LOCKED by the instance that will send it; the claim names that instance's own
-// connection, so it lasts exactly as long as the instance: one that dies gives its messages back
-// the moment its connection drops. Teams' rate windows are counted in one table for all
+// FOR UPDATE SKIP LOCKED by the instance about to send it, once the rate limits gave it a slot;
+// the claim names that instance's own connection, so it lasts as long as the instance: one that
+// dies gives its messages back the moment its connection drops. Teams' rate windows are counted in one table for all
 // instances, a tenant at a time under an advisory lock.
 import pg from 'pg';
 import type { OutboxMessage } from '../services/model.js';
@@ -9,59 +9,69 @@ import { NAMESPACE_LOCK, type PgStore } from '../services/pg-store.js';
 import type { Delivery } from './delivery.js';
 import { conversationWindows, RateLimiter } from './rate-limiter.js';
 
-/** At most this many claimed per look: enough that one tenant held back by its limits does not starve the others. */
-const CLAIM = 100;
+/** At most this many looked at per look, and this many per recipient: one recipient's backlog (their windows allow 8 in 2 s) never hides the others'. */
+const LOOK = 500;
+const PER_RECIPIENT = 8;
 const HOUR_MS = 3_600_000;
 
+/** Not claimed, claimed by this instance, or by a connection that is gone (its pid and start no longer in pg_stat_activity). */
+const CLAIMABLE = `(claimed_by IS NULL OR (claimed_by = $1 AND claimed_since = $2)
+  OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = claimed_by AND a.backend_start = claimed_since))`;
+
 export class PgDelivery implements Delivery {
-  /** The connection whose backend pid marks this instance's claims; opened on first use, again if lost. */
-  private lease: { client: pg.Client; pid: number } | undefined;
-  private opening: Promise<{ client: pg.Client; pid: number }> | undefined;
+  /** The connection whose pid and start mark this instance's claims; opened on first use, again if lost. */
+  private lease: { client: pg.Client; pid: number; since: string } | undefined;
+  private opening: Promise<{ client: pg.Client; pid: number; since: string }> | undefined;
 
   constructor(private readonly store: PgStore) {}
 
-  private async me(): Promise<number> {
-    if (this.lease) return this.lease.pid;
+  private async me(): Promise<{ pid: number; since: string }> {
+    if (this.lease) return this.lease;
     this.opening ??= (async () => {
-      const options = this.store.pool.options;
-      const client = new pg.Client({ ...options });
-      const lease = { client, pid: 0 };
+      const client = new pg.Client({ ...this.store.pool.options });
+      const lease = { client, pid: 0, since: '' };
       client.on('error', () => {
         // Its claims are free for the others now; the next look opens another.
         if (this.lease === lease) this.lease = undefined;
       });
       await client.connect();
-      lease.pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // As text: a JavaScript Date would drop the microseconds, and no claim would ever match its connection.
+      const { rows } = await client.query<{ pid: number; since: string }>('SELECT pid, backend_start::text AS since FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+      Object.assign(lease, rows[0]);
       this.lease = lease;
       return lease;
     })().finally(() => (this.opening = undefined));
-    return (await this.opening).pid;
+    return this.opening;
   }
 
+  /** What may be sent, oldest first: read, not claimed; a message is claimed when the rate limits let it go. */
   async due(now: number, inFlight: ReadonlySet<string>): Promise<{ due: OutboxMessage[]; nextRetryAt: number }> {
     const me = await this.me();
-    // Unclaimed, claimed by this instance, or by one whose connection is gone.
     const { rows } = await this.store.pool.query<{ data: OutboxMessage }>(
-      `WITH due AS (
-         SELECT kind, id FROM records
-         WHERE kind = 'outbox' AND open AND (retry_at IS NULL OR retry_at <= $2)
-           AND NOT (id = ANY($3))
-           AND (claimed_by IS NULL OR claimed_by = $1 OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by))
-         ORDER BY seq
-         LIMIT ${CLAIM}
-         FOR UPDATE SKIP LOCKED)
-       UPDATE records r SET claimed_by = $1 FROM due WHERE r.kind = due.kind AND r.id = due.id
-       RETURNING r.data, r.seq`,
-      [me, new Date(now).toISOString(), [...inFlight]],
+      `SELECT data FROM (
+         SELECT data, seq, row_number() OVER (PARTITION BY org_id, coalesce(nullif(data ->> 'conversationId', ''), 'user:' || (data ->> 'userId')) ORDER BY seq) AS n
+         FROM records
+         WHERE kind = 'outbox' AND open AND (retry_at IS NULL OR retry_at <= $3) AND NOT (id = ANY($4)) AND ${CLAIMABLE}) due
+       WHERE n <= ${PER_RECIPIENT}
+       ORDER BY seq
+       LIMIT ${LOOK}`,
+      [me.pid, me.since, new Date(now).toISOString(), [...inFlight]],
     );
     const due = rows.map((r) => r.data).sort((a, b) => (a.createdDateTime < b.createdDateTime ? -1 : a.createdDateTime > b.createdDateTime ? 1 : 0));
     // Retries are seconds away at the least: the idle look (every second) finds them.
     return { due, nextRetryAt: Infinity };
   }
 
-  async release(ids: string[]): Promise<void> {
-    if (ids.length === 0 || !this.lease) return;
-    await this.store.pool.query("UPDATE records SET claimed_by = NULL WHERE kind = 'outbox' AND id = ANY($1) AND claimed_by = $2", [ids, this.lease.pid]);
+  /** One message, unless another instance has it or is claiming it now (SKIP LOCKED); it stays ours while this connection lives. */
+  async claim(id: string): Promise<boolean> {
+    const me = await this.me();
+    const { rowCount } = await this.store.pool.query(
+      `UPDATE records r SET claimed_by = $1, claimed_since = $2
+       FROM (SELECT kind, id FROM records WHERE kind = 'outbox' AND id = $3 AND open AND ${CLAIMABLE} FOR UPDATE SKIP LOCKED) c
+       WHERE r.kind = c.kind AND r.id = c.id`,
+      [me.pid, me.since, id],
+    );
+    return rowCount === 1;
   }
 
   /** The same windows as one process keeps in memory, counted over every instance's sends. */
