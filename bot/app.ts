@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../services/clock.js';
 import { langOf, msg, tIn } from '../services/i18n.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
+import { Insights } from '../services/insights.js';
 import { openLowdbStore } from '../services/lowdb-store.js';
 import { AlertPlanner } from '../services/alerts.js';
 import { ConversationRegistry } from '../services/conversations.js';
@@ -131,7 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     adapter.onTurnError = turnErrorHandler(log);
     const cardUpdates = new CardUpdates(adapter, config.MicrosoftAppId, log);
     const partnerCenter = config.partnerCenter ? await partnerCenterLink(config.partnerCenter, { store, directory, lifecycle, planner, clock, log, microsoftTenantId: config.MICROSOFT_TENANT_ID, network: options.partnerCenterNetwork }) : undefined;
-    const bot = new CoSellBot({ lifecycle, directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth, ...(answers ? { answers } : {}) });
+    const bot = new CoSellBot({ store, lifecycle, insights: new Insights(store, directory, clock), directory, clock, log, registry, cardUpdates, anyFileHost: config.localMode, partnerCenter: partnerCenter?.auth, ...(answers ? { answers } : {}) });
     // Proactive messages go through an adapter of their own (its turn errors are the outbox's to handle);
     // they retry through the outbox only (see withoutClientRetries).
     const proactive = new CloudAdapter(authWith());

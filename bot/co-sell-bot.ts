@@ -7,6 +7,7 @@ import {
   TeamsActivityHandler,
   TurnContext,
   type AdaptiveCardInvokeResponse,
+  type FileConsentCardResponse,
   type InvokeResponse,
   type MessagingExtensionQuery,
   type MessagingExtensionResponse,
@@ -16,6 +17,8 @@ import { customerChoice, roleLabel } from '../cards/format.js';
 import { listCard, MAX_QUERY, type ListKind } from '../cards/list.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import { welcomeCard } from '../cards/welcome.js';
+import { insightsCard } from '../cards/insights.js';
+import { insightScopes, type Insights } from '../services/insights.js';
 import type { Clock } from '../services/clock.js';
 import type { ConversationRegistry } from '../services/conversations.js';
 import type { ConversationRef, OutboxMessage } from '../services/model.js';
@@ -31,6 +34,8 @@ import type { Logger } from './log.js';
 import { NewDealFlow } from './new-deal-flow.js';
 import { AdminActions } from './admin-actions.js';
 import { CustomerImport, sentFile } from './customer-import.js';
+import { chatKind, ReferralExport } from './referral-export.js';
+import type { Store } from '../services/store.js';
 import { registerJoined, registerTeamRoster } from './roster.js';
 import { onMessageExtensionQuery } from './message-extension.js';
 import { fold, languageWords, parseCommand } from './commands.js';
@@ -42,6 +47,8 @@ export type { Logger } from './log.js';
 
 export interface BotDeps {
   lifecycle: LifecycleService;
+  /** The insights card's figures, read from the organization's referrals. */
+  insights: Insights;
   directory: Directory;
   clock: Clock;
   log: Logger;
@@ -54,6 +61,8 @@ export interface BotDeps {
   partnerCenter?: PartnerCenterAuth;
   /** Card-action answers shared with the other instances of the deployment (PostgreSQL). */
   answers?: SharedAnswers;
+  /** Read directly by the CSV export: the organization's referrals at once, not a list's pages. */
+  store: Pick<Store, 'findReferrals' | 'get'>;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -70,10 +79,15 @@ interface Reply {
   everyone?: Card;
   /** A card posted as a new message (a deal opened from a list, which stays where it was). */
   post?: Card;
+  /** A message of another kind (a file offered for download): sent in place of the card to a typed command, besides it to a button. */
+  message?: Partial<Activity>;
 }
 
 /** The list a row's action came from. */
 const listOf = (data: Record<string, unknown>): Record<string, unknown> => (typeof data.list === 'object' && data.list !== null ? (data.list as Record<string, unknown>) : {});
+
+/** Everyone in an organization reads all of its referrals, so anyone may see its figures; 'me' is their own deals. */
+const InsightsData = z.object({ scope: z.enum(insightScopes).default('org') });
 
 const ListData = z.object({ box: z.enum([...boxes, 'find']).default('inbound'), page: z.coerce.number().int().min(0).default(0), query: z.string().default('').transform((q) => q.slice(0, MAX_QUERY)) });
 
@@ -82,6 +96,7 @@ export class CoSellBot extends TeamsActivityHandler {
   private readonly newDeal: NewDealFlow;
   private readonly admin: AdminActions;
   private readonly customerImport: CustomerImport;
+  private readonly referralExport: ReferralExport;
   /** Invoke answers by activity id, so a redelivered action is answered, not applied twice. */
   private readonly answered = new Map<string, { at: number; response: Promise<InvokeResponse> }>();
 
@@ -91,6 +106,7 @@ export class CoSellBot extends TeamsActivityHandler {
     this.newDeal = new NewDealFlow(deps.lifecycle, deps.directory, () => deps.clock.now());
     this.admin = new AdminActions(deps);
     this.customerImport = new CustomerImport(deps);
+    this.referralExport = new ReferralExport(deps);
 
     this.onMessage(async (context, next) => {
       await this.onText(context);
@@ -178,6 +194,15 @@ export class CoSellBot extends TeamsActivityHandler {
     return onMessageExtensionQuery(context, this.deps, query);
   }
 
+  /** The seller allowed the file `export` offered: Teams gets its HTTP 200 once the file is uploaded and shown. */
+  protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
+    await this.referralExport.accept(context, response);
+  }
+
+  protected override async handleTeamsFileConsentDecline(context: TurnContext): Promise<void> {
+    await this.referralExport.decline(context);
+  }
+
   /** Answers card actions and typeahead ourselves: Teams expects HTTP 200 with the outcome in the body. */
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     const name = context.activity.name;
@@ -211,10 +236,13 @@ export class CoSellBot extends TeamsActivityHandler {
     }
     try {
       const { caller, person } = await actingPerson(context, this.deps.directory, this.deps.log);
+      // Which chat this is comes from Teams, never from the card's data.
+      if (verb === 'export') Object.assign(data, { conversationType: chatKind(context.activity) });
       const reply = await this.route(verb, caller, person, data as Record<string, unknown>);
       const messageId = context.activity.replyToId;
       if (reply.everyone && messageId) this.deps.cardUpdates.schedule(TurnContext.getConversationReference(context.activity), messageId, reply.everyone);
       if (reply.post) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.post)));
+      if (reply.message) await context.sendActivity(reply.message);
       return card(reply.card);
     } catch (e) {
       return this.failure(context, e);
@@ -239,7 +267,16 @@ export class CoSellBot extends TeamsActivityHandler {
     saveSolution: async (caller, _person, data) => ({ card: await this.admin.saveSolution(caller, data) }),
     retireSolution: async (caller, _person, data) => ({ card: await this.admin.retireSolution(caller, data) }),
     list: async (caller, _person, data) => ({ card: await this.list(caller, data) }),
+    insights: async (_caller, person, data) => {
+      const { scope } = parseActionData(InsightsData, data);
+      const org = await this.deps.directory.organization(person.orgId);
+      return { card: insightsCard(await this.deps.insights.figures(person, scope), { orgName: org?.name ?? person.orgId, personName: person.name }) };
+    },
     find: async (caller, _person, data) => ({ card: await this.list(caller, { ...data, box: 'find' }) }),
+    export: async (caller, person, data) => {
+      const message = await this.referralExport.offer(caller, data);
+      return { card: await this.welcomeFor(person, banner('accent', t('export.offered'))), message };
+    },
     ...Object.fromEntries(dealVerbs.map((verb): [string, Route] => [verb, (caller, person, data) => this.deals.run(verb, caller, person, data)])),
     // From a list row: the deal comes as a new card, the heart answers with the list; the list keeps its place.
     open: async (caller, person, data) => {
@@ -313,6 +350,7 @@ export class CoSellBot extends TeamsActivityHandler {
     const submitted = context.activity.value as { verb?: unknown } | undefined;
     const command = typeof submitted?.verb === 'string' ? { verb: submitted.verb, data: submitted as Record<string, unknown> } : parseCommand(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '');
     if (command?.verb === 'alerts') Object.assign(command.data, { conversationId: context.activity.conversation.id, conversationType: context.activity.conversation.conversationType });
+    if (command?.verb === 'export') command.data.conversationType = chatKind(context.activity);
     let reply: Reply;
     try {
       const file = sentFile(context.activity);
@@ -322,7 +360,7 @@ export class CoSellBot extends TeamsActivityHandler {
       if (!(e instanceof CoSellError) && !(e instanceof BadActionData)) throw e;
       reply = { card: await this.welcomeFor(person, banner('attention', e.message)) };
     }
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.card)));
+    await context.sendActivity(reply.message ?? MessageFactory.attachment(CardFactory.adaptiveCard(reply.card)));
     if (reply.post) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reply.post)));
   }
 

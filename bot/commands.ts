@@ -18,6 +18,11 @@ const exact: { words: string[]; verb: string; data?: Record<string, unknown> }[]
   { words: ['alerts here', 'alertas aqui'], verb: 'alerts', data: { setting: 'here' } },
   { words: ['alerts off', 'alertas no'], verb: 'alerts', data: { setting: 'off' } },
   { words: ['language', 'idioma'], verb: 'language' },
+  { words: ['export', 'exportar'], verb: 'export', data: { box: 'all' } },
+  { words: ['export inbound', 'exportar entrantes'], verb: 'export', data: { box: 'inbound' } },
+  { words: ['export archive', 'exportar archivo'], verb: 'export', data: { box: 'archive' } },
+  { words: ['insights', 'estadisticas'], verb: 'insights', data: { scope: 'org' } },
+  { words: ['insights me', 'my insights', 'estadisticas yo', 'mis estadisticas'], verb: 'insights', data: { scope: 'me' } },
 ];
 
 /** Commands followed by what they act on: `find <text>`, `deal <id>`. */

@@ -6,7 +6,7 @@ import { compile, noBanner, type Banner, type Card } from './render.js';
 const render = compile<object>(template);
 
 /** The commands the card lists, each as `welcome.cmd.<name>` (what to type) and `…help` (what it does). */
-const commands = ['newDeal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal', 'admin', 'language', 'help'] as const;
+const commands = ['newDeal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal', 'insights', 'export', 'admin', 'language', 'help'] as const;
 
 export const commandHelp = () =>
   commands.map((c) => ({ title: t(`welcome.cmd.${c}` as MessageKey), value: t(`welcome.cmd.${c}.help` as MessageKey) }));

@@ -11,6 +11,8 @@ import { welcomeCard } from '../cards/welcome.js';
 import { roleLabel } from '../cards/format.js';
 import { importReportCard } from '../cards/customer-import.js';
 import { adminCard } from '../cards/admin.js';
+import { insightsCard } from '../cards/insights.js';
+import { Insights } from '../services/insights.js';
 import { ManualClock } from '../services/clock.js';
 import { customerColumns, readCustomerFile } from '../services/customer-csv.js';
 import { CoSellError } from '../services/errors.js';
@@ -233,6 +235,21 @@ export async function cardGallery(): Promise<{ cards: GalleryCard[]; people: str
     const registered = await service.register(ana, wonLed.referral.id, wonLed.referral.version, { contractValue: '64000', currency: 'EUR', signDate: '2026-11-28', startDate: '2026-12-01', endDate: '2027-11-30', termMonths: '12', azureSolutionIds: dataEstate.id });
     cards.push({ name: 'deal-registered', title: 'A registered partner-led win, archived', card: dealCard(registered, { now: clock.now(), refreshUserIds }) });
     cards.push({ name: 'deal-history', title: 'The history card of the registered win', card: dealLogCard(registered, 'history', 0) });
+
+    // Fabrikam declines one P2P referral and wins another: its insights, and Ana's own deals.
+    const relecloud = (await service.list(fay, 'inbound')).items.find((i) => i.referral.name.startsWith('Relecloud'))!.referral;
+    await service.decline(fay, relecloud.id, relecloud.version, { reason: 'NotAGoodFit' });
+    const litwareNow = (await service.get(fay, litware.id)).referral;
+    await service.markWon(fay, litwareNow.id, litwareNow.version, {});
+    const insights = new Insights(store, directory, clock);
+    const fabrikam = (await directory.organization(FABRIKAM))!;
+    cards.push({
+      name: 'insights',
+      title: 'Insights for the organization: figures, nudges, the 12-month trend and the open pipeline (charts, or their tables where charts are not rendered)',
+      card: insightsCard(await insights.figures(faysPerson, 'org'), { orgName: fabrikam.name, personName: faysPerson.name }),
+    });
+    const anasPerson = (await directory.person(OUR_TENANT, 'u-ana'))!;
+    cards.push({ name: 'insights-me', title: 'Insights of one seller’s own deals', card: insightsCard(await insights.figures(anasPerson, 'me'), { orgName: ours.name, personName: anasPerson.name }) });
     people = peopleTexts(await Promise.all((['referral', 'organization', 'customer', 'solution', 'person'] as const).map((kind) => store.list(kind))));
   } finally {
     await store.close();

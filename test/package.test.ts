@@ -190,11 +190,11 @@ describe('the manifest matches the bot', () => {
     const lists = manifest().bots[0]!.commandLists;
     expect(lists.flatMap((l) => l.scopes).sort()).toEqual(['groupChat', 'personal', 'team']);
     const commands = lists[0]!.commands;
-    expect(commands.map((c) => c.title)).toEqual(['help', 'new deal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal', 'language']);
+    expect(commands.map((c) => c.title)).toEqual(['help', 'new deal', 'inbound', 'outbound', 'favorites', 'archive', 'find', 'deal', 'language', 'insights']);
     for (const c of commands) expect(c.description.length, c.title).toBeGreaterThan(10);
     // Each title, as Teams inserts it into the message box (plus an argument where one is needed), is understood.
     const parsed = commands.map((c) => parseCommand(['find', 'deal'].includes(c.title) ? `${c.title} contoso` : c.title));
-    expect(parsed.map((p) => p?.verb)).toEqual(['help', 'newDeal', 'list', 'list', 'list', 'list', 'find', 'open', 'language']);
+    expect(parsed.map((p) => p?.verb)).toEqual(['help', 'newDeal', 'list', 'list', 'list', 'list', 'find', 'open', 'language', 'insights']);
     expect(parsed.slice(2, 6).map((p) => p?.data.box)).toEqual(['inbound', 'outbound', 'favorites', 'archive']);
   });
 

@@ -8,8 +8,8 @@ import { signedHeaders } from '../../bot/referral-intake.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger, type MemoryLogger } from '../../bot/log.js';
 import { ManualClock } from '../../services/clock.js';
-import { startFakeConnector, type FakeConnector } from './fake-connector.js';
-import { fileMessage, invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsActivity, type TeamsUser } from './teams.js';
+import { startFakeConnector, type FakeConnector, type SentActivity } from './fake-connector.js';
+import { fileConsentInvoke, fileMessage, invokeAction, message, postActivity, searchInvoke, setServiceUrl, type ActivityOptions, type TeamsActivity, type TeamsUser } from './teams.js';
 import { FABRIKAM, MICROSOFT, START } from './world.js';
 import { dropSchema, newSchema, testDatabaseUrl } from './postgres.js';
 
@@ -35,12 +35,27 @@ export interface Harness {
   postReferral(body: unknown, opts?: { tenant?: string; raw?: string; headers?: Record<string, string | undefined> }): Promise<{ status: number; body: any }>;
   /** Presses a button as Teams would: the card's inputs go with it unless it says associatedInputs "none". Returns the answer and any card posted as a new message meanwhile. */
   press(user: TeamsUser, card: Card, title: string, inputs?: Record<string, unknown>, opts?: ActivityOptions): Promise<{ card: Card; posted: Card[] }>;
+  /** Sends a text message and returns every activity the bot replied with (cards, a file offered, text). */
+  replies(user: TeamsUser, text: string, opts?: ActivityOptions): Promise<SentActivity[]>;
+  /**
+   * Answers a file consent card as Teams would, with the card's own context unless `context` says
+   * otherwise. Accepting hands the bot an upload URL on the fake connector: `key` names the file there
+   * (connector.uploads). Returns the invoke's HTTP status and the bot's replies to it.
+   */
+  answerFile(user: TeamsUser, consent: FileOffer, action: 'accept' | 'decline', opts?: ActivityOptions & { context?: unknown }): Promise<{ status: number; replies: SentActivity[]; key: string }>;
   /** Stops the bot (as a crash or deploy would) and starts it again on the same data directory. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+/** A FileConsentCard attachment as the bot sent it. */
+export interface FileOffer {
+  contentType?: string;
+  name?: string;
+  content?: { description?: string; sizeInBytes?: number; acceptContext?: unknown; declineContext?: unknown };
+}
 
 export interface InvokeBody {
   statusCode: number;
@@ -76,6 +91,8 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
     if (res.status !== 200) throw new Error(`invoke ${verb} answered HTTP ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body as InvokeBody;
   };
+  /** What the bot sent in reply to an activity (an alert that happened to arrive meanwhile is no reply). */
+  const repliesTo = (activityId: string): SentActivity[] => connector.sent.filter((r) => r.method === 'POST' && r.activityId === activityId).map((r) => r.body as SentActivity);
   /** Posts a message and returns the card replied to it, not an alert that happened to arrive meanwhile. */
   const replyCard = async (activity: TeamsActivity): Promise<Card> => {
     const res = await postActivity(app.url, activity);
@@ -130,6 +147,21 @@ export async function startHarness(options: { deadlineIntervalMs?: number; outbo
     async search(u, dataset, query) {
       const res = await postActivity(app.url, searchInvoke(u, dataset, query));
       return res.body as InvokeBody;
+    },
+    async replies(u, text, opts) {
+      const activity = message(u, text, opts);
+      const res = await postActivity(app.url, activity);
+      if (res.status !== 200) throw new Error(`message answered HTTP ${res.status}`);
+      return repliesTo(activity.id);
+    },
+    async answerFile(u, consent, action, opts = {}) {
+      const { context, ...activityOpts } = opts;
+      const key = `${randomUUID()}-${encodeURIComponent(consent.name ?? 'file')}`;
+      const uploadInfo = { name: consent.name ?? 'file', uploadUrl: connector.uploadUrl(key), contentUrl: `${connector.url}/files/${key}`, uniqueId: randomUUID(), fileType: (consent.name ?? '').split('.').pop() ?? '' };
+      const given = 'context' in opts ? context : action === 'accept' ? consent.content?.acceptContext : consent.content?.declineContext;
+      const activity = fileConsentInvoke(u, action, given, action === 'accept' ? uploadInfo : undefined, activityOpts);
+      const res = await postActivity(app.url, activity);
+      return { status: res.status, replies: repliesTo(activity.id), key };
     },
     async restart() {
       await app.close();

@@ -55,6 +55,18 @@ export interface FakeConnector {
   /** The names of the files downloaded, in order. */
   readonly downloads: string[];
   /**
+   * An upload URL as Teams hands one to a bot when a user accepts a file (fileConsent/invoke): it
+   * takes one PUT of the whole file with Content-Length and `Content-Range: bytes 0-{n-1}/{n}`, as
+   * OneDrive's upload session does, and answers 201; a PUT whose headers do not match its body gets 400.
+   */
+  uploadUrl(key: string): string;
+  /** The files uploaded whole to uploadUrl(key), by key. */
+  readonly uploads: Map<string, Buffer>;
+  /** The keys PUT to, in order, whether the upload was taken or not. */
+  readonly uploadAttempts: string[];
+  /** When set, every upload is answered with this status (and not kept). */
+  uploadFault: number | undefined;
+  /**
    * The activities the bot sent or updated (POST/PUT .../activities), in order, optionally of one
    * conversation; `id` is the id the fake assigned (sends) or the updated message's id (PUT).
    * Requests failed with failNext are left out (the connector client retries 5xx by itself).
@@ -90,6 +102,8 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const teams = new Map<string, FakeMember[]>();
   const files = new Map<string, Uint8Array | string>();
   const downloads: string[] = [];
+  const uploads = new Map<string, Buffer>();
+  const uploadAttempts: string[] = [];
   const pageSize = 2;
   const waiters = new Set<() => void>();
   const failures: number[] = [];
@@ -148,6 +162,21 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     const requestUrl = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = requestUrl.pathname;
     const segments = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    if (segments[0] === 'uploads' && method === 'PUT') {
+      const key = segments[1] ?? '';
+      uploadAttempts.push(key);
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const size = bytes.byteLength;
+      const whole = size > 0 && req.headers['content-length'] === String(size) && req.headers['content-range'] === `bytes 0-${size - 1}/${size}`;
+      const status = connector.uploadFault ?? (whole ? 201 : 400);
+      if (status === 201) uploads.set(key, bytes);
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(status === 201 ? { id: key, size } : { error: { code: whole ? 'serviceError' : 'invalidRange', message: `fake connector: upload answered ${status}` } }));
+      for (const wake of [...waiters]) wake();
+      return;
+    }
     if (segments[0] === 'files' && method === 'GET') {
       const file = files.get(segments[1] ?? '');
       downloads.push(segments[1] ?? '');
@@ -208,6 +237,12 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     teams,
     files,
     downloads,
+    uploads,
+    uploadAttempts,
+    uploadFault: undefined,
+    uploadUrl(key) {
+      return `${connector.url}/uploads/${encodeURIComponent(key)}`;
+    },
     activities(conversationId) {
       return sent
         .filter((r) => info.get(r)?.activityWrite && (conversationId === undefined || r.conversationId === conversationId))

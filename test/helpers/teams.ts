@@ -114,6 +114,24 @@ export function invokeAction(
   };
 }
 
+/** Where Teams lets the bot put a file the user accepted (fileConsent/invoke's uploadInfo). */
+export interface UploadInfo {
+  name: string;
+  uploadUrl: string;
+  contentUrl: string;
+  uniqueId: string;
+  fileType: string;
+}
+
+/** The user's answer to a FileConsentCard: accept comes with where to upload the file, and the card's acceptContext (or declineContext). */
+export function fileConsentInvoke(user: TeamsUser, action: 'accept' | 'decline', context: unknown, uploadInfo?: UploadInfo, opts?: ActivityOptions): TeamsActivity {
+  return {
+    ...base(user, 'invoke', opts),
+    name: 'fileConsent/invoke',
+    value: { type: 'fileUpload', action, context, ...(uploadInfo ? { uploadInfo } : {}) },
+  };
+}
+
 /** A typeahead query from an Input.ChoiceSet with choices.data (Data.Query). */
 export function searchInvoke(
   user: TeamsUser,
