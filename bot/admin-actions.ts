@@ -1,12 +1,12 @@
 // The administration card's verbs: open it, save the organization's set-up, save people's roles.
 // Admins only: the directory refuses anyone else, and the refusal is what they are shown.
-import { adminCard, organizationForm, rolesSubmitted, solutionForm } from '../cards/admin.js';
+import { adminCard, digestForm, organizationForm, rolesSubmitted, solutionForm } from '../cards/admin.js';
 import { placeErrors, submitted, type FieldDef, type FormDef } from '../cards/forms.js';
 import { banner, type Banner, type Card } from '../cards/render.js';
 import type { Clock } from '../services/clock.js';
 import type { Caller, Directory } from '../services/directory.js';
 import { CoSellError } from '../services/errors.js';
-import { t } from '../services/i18n.js';
+import { currentLocale, t, weekday } from '../services/i18n.js';
 import { NeedsSignInError } from '../services/partner-center-api.js';
 import type { PartnerCenterAuth, SignInCode } from '../services/partner-center-auth.js';
 import { BadActionData } from './action-data.js';
@@ -21,7 +21,8 @@ export class AdminActions {
     const org = await directory.organization(caller.tenantId);
     if (!org) throw new CoSellError('not_found', t('admin.notRegistered'));
     const [people, solutions, customers] = await Promise.all([directory.people(caller.tenantId), directory.ownSolutions(caller.tenantId), directory.ownCustomers(caller.tenantId)]);
-    return adminCard({ org, people, solutions, customers: customers.length, banner: note, ...form, ...(this.deps.partnerCenter ? { partnerCenter: { now: this.deps.clock.now() } } : {}) });
+    const timeZone = currentLocale().timeZone;
+    return adminCard({ org, people, solutions, customers: customers.length, banner: note, timeZone, ...form, ...(this.deps.partnerCenter ? { partnerCenter: { now: this.deps.clock.now() } } : {}) });
   }
 
   /** Starts an admin's sign-in to Partner Center: the card shows the code to enter, and the connection follows once entered. */
@@ -73,6 +74,19 @@ export class AdminActions {
       const note = banner('attention', unplaced.length > 0 ? unplaced.join(' ') : t('form.fixFields'));
       return this.open(caller, note, { values, errors: byField as Record<string, string> });
     }
+  }
+
+  /** The weekly digest on (at the day and hour chosen, in the admin's own time zone) or off. */
+  async setDigest(caller: Caller, data: Record<string, unknown>): Promise<Card> {
+    const { directory, clock } = this.deps;
+    if (data.off === true) {
+      await directory.setDigest(caller, undefined, 'UTC', clock.now());
+      return this.open(caller, banner('good', t('admin.digest.stopped')));
+    }
+    return this.save(caller, digestForm, data, async (input) => {
+      const { digest } = await directory.setDigest(caller, input, currentLocale().timeZone, clock.now());
+      return t('admin.digest.saved', { day: weekday(digest!.day), hour: `${String(digest!.hour).padStart(2, '0')}:00`, zone: digest!.timeZone });
+    });
   }
 
   async retireSolution(caller: Caller, data: Record<string, unknown>): Promise<Card> {

@@ -14,6 +14,7 @@ import { langOf, msg, tIn } from '../services/i18n.js';
 import { Directory } from '../services/directory.js';
 import { LifecycleService } from '../services/lifecycle.js';
 import { Insights } from '../services/insights.js';
+import { WeeklyDigest } from '../services/digest.js';
 import { openLowdbStore } from '../services/lowdb-store.js';
 import { AlertPlanner } from '../services/alerts.js';
 import { ConversationRegistry } from '../services/conversations.js';
@@ -49,7 +50,7 @@ export interface RunningApp {
   dispatcher: OutboxDispatcher;
   /** Card messages being replaced for everyone after a click. */
   cardUpdates: CardUpdates;
-  /** Runs the deadline clock once: expiries and reminders that are due (it also runs every minute). */
+  /** Runs the deadline clock once: expiries, reminders and weekly digests that are due (it also runs every minute). */
   runDeadlines(): Promise<void>;
   /** Partner Center sign-in and sync, when configured (PARTNER_CENTER_CLIENT_ID). */
   partnerCenter?: { auth: PartnerCenterAuth; sync: PartnerCenterSync; writer: PartnerCenterWriter };
@@ -125,6 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const planner = new AlertPlanner(store, directory, clock);
     const lifecycle = new LifecycleService(store, directory, clock, planner);
     const registry = new ConversationRegistry(store, clock);
+    const digest = new WeeklyDigest(store, directory, planner, clock);
 
     const auth = botAuthSettings(config);
     const authWith = () => new ConfigurationBotFrameworkAuthentication(auth, new ConfigurationServiceClientCredentialFactory(auth));
@@ -203,7 +205,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         await store.alone('deadlines', async () => {
           const expired = await lifecycle.expireDue();
           const reminded = await lifecycle.remindDue();
-          if (expired.length + reminded > 0) log.info('deadline clock', { expired: expired.length, reminded });
+          const digests = await digest.planDue();
+          if (expired.length + reminded + digests > 0) log.info('deadline clock', { expired: expired.length, reminded, digests });
         });
       } catch (e) {
         log.error('deadline clock failed', { error: (e as Error).message });

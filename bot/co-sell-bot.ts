@@ -176,8 +176,16 @@ export class CoSellBot extends TeamsActivityHandler {
       people.find((p) => p.roles.includes('admin'));
     if (!viewer) return undefined;
     // A personal chat reads in its person's language; a channel in that of the admin it is rendered for.
+    if (message.kind === 'digest') return inLocale(personLocale(viewer), () => this.digestCard(message, viewer));
     if (message.referralId === '') return inLocale(personLocale(viewer), () => ({ activity: MessageFactory.text(say(message.headline)), referralVersion: 0 }));
     return inLocale(personLocale(viewer), () => this.alertCard(message, viewer));
+  }
+
+  /** The organization's insights as they are when the digest goes out. */
+  private async digestCard(message: OutboxMessage, viewer: Person): Promise<{ activity: Partial<Activity>; referralVersion: number }> {
+    const org = await this.deps.directory.organization(viewer.orgId);
+    const card = insightsCard(await this.deps.insights.figures(viewer, 'org'), { orgName: org?.name ?? viewer.orgId, personName: viewer.name });
+    return { activity: { ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), summary: say(message.headline) }, referralVersion: 0 };
   }
 
   private async alertCard(message: OutboxMessage, viewer: Person): Promise<{ activity: Partial<Activity>; referralVersion: number } | undefined> {
@@ -261,6 +269,7 @@ export class CoSellBot extends TeamsActivityHandler {
     language: async (caller, person, data) => ({ card: await this.language(caller, person, data) }),
     admin: async (caller) => ({ card: await this.admin.open(caller) }),
     setUp: async (caller, _person, data) => ({ card: await this.admin.setUp(caller, data) }),
+    setDigest: async (caller, _person, data) => ({ card: await this.admin.setDigest(caller, data) }),
     setRoles: async (caller, _person, data) => ({ card: await this.admin.setRoles(caller, data) }),
     connectPartnerCenter: async (caller) => ({ card: await this.admin.connectPartnerCenter(caller) }),
     disconnectPartnerCenter: async (caller) => ({ card: await this.admin.disconnectPartnerCenter(caller) }),

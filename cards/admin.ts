@@ -1,11 +1,44 @@
 // The administration card, for admins only: the organization's set-up (name, Partner ID, listed in
 // the co-sell ecosystem), where new-referral alerts go, and the people with their roles.
-import { t } from '../services/i18n.js';
+import { t, weekday } from '../services/i18n.js';
 import { coSellStatuses, roles, type Organization, type OrganizationSettings, type Person, type Role, type Solution } from '../services/model.js';
 import { customerFileHelp } from './customer-import.js';
 import { choicesOf, coSellStatusLabel, dateTime, number, roleLabel } from './format.js';
 import { defineForm, inputsOf, NO_CHOICE, picked } from './forms.js';
 import { execute, fitted, heading, noBanner, plain, type Banner, type Card, type Element } from './render.js';
+
+/** The weekly digest's day and hour; the zone is the admin's own, said next to it. */
+export const digestForm = defineForm({
+  title: 'admin.digest.form',
+  fields: [
+    { id: 'digestDay', label: 'admin.digest.day', kind: 'choice', choices: 'weekdays', required: true, half: true, errorMessage: 'admin.digest.dayError', errors: ['day'] },
+    { id: 'digestHour', label: 'admin.digest.hour', kind: 'choice', choices: 'hours', required: true, half: true, errorMessage: 'admin.digest.hourError', errors: ['hour'] },
+  ] as const,
+  submit: { title: 'admin.digest.save', style: 'positive' },
+  toInput: (v): { day: number; hour: number } => ({ day: Number(v.digestDay), hour: Number(v.digestHour) }),
+});
+
+const hourText = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
+/** Whether the digest is on and when, and the form that sets it (in the reader's zone, which it names). */
+function digestItems(d: AdminCardData, readers: Person[]): Element[] {
+  const digest = d.org.digest;
+  const zone = digest?.timeZone ?? d.timeZone ?? 'UTC';
+  return [
+    heading(t('admin.digest.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
+    heading(digest ? t('admin.digest.on', { day: weekday(digest.day), hour: hourText(digest.hour), zone: digest.timeZone, to: readers.map((p) => p.name).join(', ') || t('admin.alerts.nobody') }) : t('admin.digest.off'), { isSubtle: true }),
+    ...inputsOf(digestForm.fields, {
+      values: { digestDay: String(digest?.day ?? 1), digestHour: String(digest?.hour ?? 9), ...d.values },
+      errors: d.errors ?? {},
+      choices: {
+        weekdays: [1, 2, 3, 4, 5, 6, 7].map((n) => ({ title: weekday(n), value: String(n) })),
+        hours: Array.from({ length: 24 }, (_, h) => ({ title: hourText(h), value: String(h) })),
+      },
+    }),
+    heading(t('admin.digest.zone', { zone }), { isSubtle: true, size: 'Small', spacing: 'None' }),
+    { type: 'ActionSet', actions: [execute(digestForm.submit.title, 'setDigest', {}, { style: 'positive' }), ...(digest ? [execute(t('admin.digest.turnOff'), 'setDigest', { off: true }, { inputs: 'none' })] : [])] },
+  ];
+}
 
 export const organizationForm = defineForm({
   title: 'admin.org.title',
@@ -67,6 +100,8 @@ export interface AdminCardData {
   errors?: Partial<Record<string, string>>;
   /** Whether this deployment can connect organizations to Partner Center (it has an app registration). */
   partnerCenter?: { now: Date };
+  /** The reader's time zone: a digest turned on now keeps it. */
+  timeZone?: string;
 }
 
 /** The Partner Center connection: how it stands, what to do, and the sync's problems of the last day. */
@@ -179,6 +214,7 @@ export function adminCard(d: AdminCardData): Card {
       heading(t('admin.alerts.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(t('admin.alerts.where', { to: referralsAdmins.length > 0 ? 'referralsAdmins' : 'admins', channel: org.alertChannelId ? 'yes' : 'no' }), { isSubtle: true }),
       plain(alerted.map((p) => p.name).join(', ') || t('admin.alerts.nobody'), { spacing: 'None' }),
+      ...digestItems(d, alerted),
       heading(t('admin.people.title', { count: number(people.length) }), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
       heading(t('admin.people.intro'), { isSubtle: true, spacing: 'None' }),
       ...people.slice(0, level.people).flatMap((p) => [

@@ -29,7 +29,9 @@ export type ChoiceSource =
   | 'team'
   | 'people'
   | 'ownSolutions'
-  | 'coSellStatuses';
+  | 'coSellStatuses'
+  | 'weekdays'
+  | 'hours';
 
 export interface Choice {
   title: string;

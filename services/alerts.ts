@@ -122,6 +122,15 @@ export class AlertPlanner {
     return this.toConversations(orgId, '', 'notice', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
   }
 
+  /** The weekly insights card for the referrals admins (the admins when there are none), in their personal chats. */
+  async digest(orgId: string, headline: Msg): Promise<Write[]> {
+    const people = await this.store.list('person', orgId);
+    const referralsAdmins = people.filter((p) => p.roles.includes('referrals-admin'));
+    const readers = referralsAdmins.length > 0 ? referralsAdmins : people.filter((p) => p.roles.includes('admin'));
+    const targets = personal(await this.store.list('conversation', orgId), readers).filter((t) => t.conversationId !== '');
+    return this.toConversations(orgId, '', 'digest', headline, targets).map((put): Write => ({ kind: 'outbox', put }));
+  }
+
   private toConversations(orgId: string, referralId: string, kind: OutboxMessage['kind'], headline: Msg, targets: Target[]): OutboxMessage[] {
     const unique = [...new Map(targets.map((t) => [recipientKey(t), t])).values()];
     return unique.map((t) => outboxMessage({ orgId, ...t, referralId, kind, headline }, this.clock.now()));

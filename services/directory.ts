@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CoSellError, parseInput, validationError } from './errors.js';
 import { languages, listOf, t, type Lang } from './i18n.js';
 import { type CustomerInput } from './inputs.js';
-import { Customer, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings, type PartnerCenterLink } from './model.js';
+import { Customer, DigestSettings, Organization, OrganizationSettings, Person, Role, Solution, SolutionSettings, type PartnerCenterLink } from './model.js';
 import { isAttachable } from './referral-rules.js';
 import type { Store, Write } from './store.js';
 
@@ -78,7 +78,7 @@ const profileFields = ['name', 'email', 'channelUserId', 'locale', 'timeZone'] a
 const changes = (known: Person, profile: Profile) => profileFields.some((f) => profile[f] !== undefined && profile[f] !== '' && profile[f] !== known[f]);
 
 /** What only an admin may do, each worded as `directory.task.<task>` to complete "Only an admin … can …". */
-export type AdminTask = 'openAdmin' | 'importCustomers' | 'changeSolutions' | 'retireSolutions' | 'changeRoles' | 'setUp' | 'chooseAlerts' | 'connectPartnerCenter';
+export type AdminTask = 'openAdmin' | 'importCustomers' | 'changeSolutions' | 'retireSolutions' | 'changeRoles' | 'setUp' | 'chooseAlerts' | 'connectPartnerCenter' | 'chooseDigest';
 
 /** A person's record from what is known of them now; what the profile leaves empty keeps its stored value. */
 function personRecord(orgId: string, userId: string, current: Person | undefined, profile: Profile & { usedBot: boolean }, roles: Role[]): Person {
@@ -265,6 +265,12 @@ export class Directory {
       await commit([{ kind: 'organization', put: updated }]);
       return updated;
     });
+  }
+
+  /** Turns the weekly digest on at a day and hour of the admin's time zone (from now on), or off. */
+  setDigest(caller: Caller, settings: z.input<typeof DigestSettings> | undefined, timeZone: string, now: Date): Promise<Organization> {
+    const chosen = settings && parseInput(DigestSettings, settings);
+    return this.updateOrganization(caller, 'chooseDigest', ({ digest: _off, ...org }) => (chosen ? { ...org, digest: { ...chosen, timeZone, since: now.toISOString() } } : org));
   }
 
   /**

@@ -188,6 +188,10 @@ export const number = (value: number): string => cached(`number|${lang()}`, () =
 /** 2027-03-31T00:00:00Z -> "31 Mar 2027" / "31 mar 2027": close dates are days, the same everywhere. */
 export const day = (iso: string): string => cached(`day|${lang()}`, () => new Intl.DateTimeFormat(intlTags[lang()].dates, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })).format(new Date(iso));
 
+/** An ISO weekday (1 Monday … 7 Sunday) by name: "Monday" / "lunes". */
+export const weekday = (isoDay: number): string =>
+  cached(`weekday|${lang()}`, () => new Intl.DateTimeFormat(intlTags[lang()].dates, { weekday: 'long', timeZone: 'UTC' })).format(new Date(Date.UTC(2024, 0, isoDay))); // 1 Jan 2024 was a Monday
+
 /** A moment in the reader's time zone, which it names: "15 Dec 2026, 23:49 CET". */
 export function dateTime(iso: string): string {
   const { lang: language, timeZone } = currentLocale();

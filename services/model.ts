@@ -2,7 +2,7 @@
 // Partner Center referral resource (dealValue, closingDateTime, status/substatus,
 // customerProfile, inviteContext, ...) so import and export are a mapping.
 import { z } from 'zod';
-import { languages, Msg, t, zmsg, type MessageKey } from './i18n.js';
+import { isTimeZone, languages, Msg, t, zmsg, type MessageKey } from './i18n.js';
 
 export const id = z.string().min(1).max(200);
 // The limit as plain digits ("4000"), not a grouped number.
@@ -51,7 +51,26 @@ export const Organization = z.object({
   setUpDateTime: isoDateTime.optional(),
   /** Absent until an admin connects the organization to Partner Center. */
   partnerCenter: PartnerCenterLink.optional(),
+  /** The weekly insights card for the referrals admins; absent: off. */
+  digest: z
+    .object({
+      /** ISO weekday: 1 is Monday, 7 Sunday. */
+      day: z.number().int().min(1).max(7),
+      hour: z.number().int().min(0).max(23),
+      /** The day and hour are this zone's (the admin's who turned it on). */
+      timeZone: z.string().max(64).refine(isTimeZone),
+      /** When it was turned on: the first digest is the first slot after this. */
+      since: isoDateTime,
+    })
+    .optional(),
 });
+
+/** The weekly digest's day and hour, as an admin picks them (the zone is theirs). */
+export const DigestSettings = z.object({
+  day: z.number().int().min(1).max(7, zmsg('admin.digest.dayError')),
+  hour: z.number().int().min(0, zmsg('admin.digest.hourError')).max(23, zmsg('admin.digest.hourError')),
+});
+export type DigestSettings = z.infer<typeof DigestSettings>;
 
 /** What an admin sets on the set-up card. */
 export const OrganizationSettings = z.object({
@@ -399,7 +418,7 @@ export const ConversationRef = z.object({
 });
 export type ConversationRef = z.infer<typeof ConversationRef>;
 
-export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned', 'unreachable', 'notice'] as const;
+export const alertKinds = ['received', 'reminder', 'answered', 'update', 'assigned', 'unreachable', 'notice', 'digest'] as const;
 
 /** A proactive message: written before it is sent, marked when the channel accepted it. */
 export const OutboxMessage = z.object({
