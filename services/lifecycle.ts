@@ -875,8 +875,7 @@ export class LifecycleService {
 
   /** Whole referrals for summaries, in their order (one removed meanwhile is left out). */
   private async referrals(summaries: ReferralSummary[]): Promise<Referral[]> {
-    const found = await Promise.all(summaries.map((s) => this.store.get('referral', s.id)));
-    return found.filter((r): r is Referral => r !== undefined);
+    return this.store.getMany('referral', summaries.map((s) => s.id));
   }
 
   /** Received referrals of every organization with an expiry at or before a time (the deadline clock). */

@@ -450,6 +450,15 @@ class LowdbStore implements Store {
     return out as Records[K][];
   }
 
+  async getMany<K extends Kind>(kind: K, ids: readonly string[]): Promise<Records[K][]> {
+    const found: Records[K][] = [];
+    for (const id of ids) {
+      const record = await this.get(kind, id);
+      if (record !== undefined) found.push(record);
+    }
+    return found;
+  }
+
   async findReferrals(filter: ReferralFilter): Promise<ReferralSummary[]> {
     const referrals = await this.list('referral', filter.orgId, filter.archived === false ? { open: true } : {});
     return referrals.filter((r) => matchesReferral(r, filter)).map(summaryOf);

@@ -175,6 +175,13 @@ export class PgStore implements Store {
     return rows[0]?.data;
   }
 
+  async getMany<K extends Kind>(kind: K, ids: readonly string[]): Promise<Records[K][]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string; data: Records[K] }>('SELECT id, data FROM records WHERE kind = $1 AND id = ANY($2)', [kind, ids]);
+    const byId = new Map(rows.map((r) => [r.id, r.data]));
+    return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  }
+
   async list<K extends Kind>(kind: K, orgId?: string, filter: ListFilter = {}): Promise<Records[K][]> {
     const where = ['kind = $1'];
     const values: unknown[] = [kind];
@@ -248,8 +255,8 @@ export class PgStore implements Store {
     };
     try {
       client = await this.pool.connect();
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(${NAMESPACE_LOCK})`, ['writes']);
+      // One round trip: the simple protocol takes both statements at once (no parameters).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':writes'))`);
       let committing: Promise<void> | undefined;
       const value = await fn(async (writes) => {
         if (ended || committing) throw new Error('This section has committed already.');

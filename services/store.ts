@@ -106,6 +106,8 @@ export const summaryOf = (r: Records['referral']): ReferralSummary => ({
 export interface Store {
   /** One record by id. Returned records are shared: never mutate them, write a new one. */
   get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined>;
+  /** Records by id, in the order asked, leaving out those that do not exist: one read for a page of them. */
+  getMany<K extends Kind>(kind: K, ids: readonly string[]): Promise<Records[K][]>;
   /** All records of a kind; for records with an `orgId`, optionally only that organization's; narrowed by the filter. */
   list<K extends Kind>(kind: K, orgId?: string, filter?: ListFilter): Promise<Records[K][]>;
   /** The referrals a filter keeps, as summaries, in no particular order: lists read only the page they show. */
