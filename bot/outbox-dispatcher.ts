@@ -124,7 +124,8 @@ export class OutboxDispatcher {
     for (const message of due) {
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
       if (full.has(message.orgId)) continue;
-      const { wait, tenantFull } = await this.delivery.take(recipientKey(message), message.orgId, at);
+      // The time of this take, not of the look: the looks' awaits must not make slots look older.
+      const { wait, tenantFull } = await this.delivery.take(recipientKey(message), message.orgId, this.now());
       if (wait > 0) {
         if (tenantFull) full.add(message.orgId);
         this.nextFree = Math.min(this.nextFree, at + wait);

@@ -22,12 +22,18 @@ export const tenantWindows: Window[] = [
 ];
 export const TENANT_SPACING_MS = 18;
 
-/** How long each key's sends are kept: a busy tenant's hour of sends would make every check slow. */
+/** How long a key's sends are kept: a busy tenant's hour of sends would make every check slow. */
 const horizon = (windows: Window[]) => Math.max(...windows.map((w) => w.ms));
-const KEPT = { c: horizon(conversationWindows), t: horizon(tenantWindows) };
 
 export class RateLimiter {
   private readonly sends = new Map<string, number[]>();
+  private readonly windows: { c: Window[]; t: Window[] };
+
+  /** `slackMs` widens every window: for sends whose delay from slot to Teams varies more (several instances). */
+  constructor(slackMs = 0) {
+    const widen = (list: Window[]) => list.map((w) => ({ ms: w.ms + slackMs, max: w.max }));
+    this.windows = { c: widen(conversationWindows), t: widen(tenantWindows) };
+  }
 
   /** Takes a slot for a send to this conversation of this tenant at `now`, or says no. */
   tryTake(conversationId: string, tenantId: string, now: number): boolean {
@@ -38,14 +44,14 @@ export class RateLimiter {
 
   /** Milliseconds until a send to this conversation of this tenant could go (0: now). */
   waitMs(conversationId: string, tenantId: string, now: number): number {
-    return Math.max(this.tenantWaitMs(tenantId, now), windowWait(this.recent(`c:${conversationId}`, now), conversationWindows, now));
+    return Math.max(this.tenantWaitMs(tenantId, now), windowWait(this.recent(`c:${conversationId}`, now), this.windows.c, now));
   }
 
   /** Milliseconds until the tenant has room for a send to any conversation (0: now). */
   tenantWaitMs(tenantId: string, now: number): number {
     const tenant = this.recent(`t:${tenantId}`, now);
     const last = tenant.at(-1);
-    return Math.max(last === undefined ? 0 : last + TENANT_SPACING_MS - now, windowWait(tenant, tenantWindows, now));
+    return Math.max(last === undefined ? 0 : last + TENANT_SPACING_MS - now, windowWait(tenant, this.windows.t, now));
   }
 
   /** Counts a send made earlier (for example by the process before a restart). */
@@ -60,7 +66,8 @@ export class RateLimiter {
   private recent(key: `${'c' | 't'}:${string}`, now: number): number[] {
     const times = this.sends.get(key) ?? [];
     // Sends are recorded in time order (a restart's are older): the expired ones are at the front.
-    const since = now - KEPT[key[0] as 'c' | 't'];
+    const kind = key[0] as 'c' | 't';
+    const since = now - horizon(this.windows[kind]);
     let drop = 0;
     while (drop < times.length && times[drop]! <= since) drop++;
     const kept = drop > 0 ? times.slice(drop) : times;
