@@ -95,14 +95,6 @@ export function matchesReferral(r: Records['referral'], f: ReferralFilter): bool
 /** What a text search looks in: the deal's name, its customer's name and the CRM id. */
 export const searchText = (r: Records['referral']) => [r.name, r.customerProfile.name, r.externalReferenceId].join('\n').toLowerCase();
 
-export const summaryOf = (r: Records['referral']): ReferralSummary => ({
-  id: r.id,
-  orgId: r.orgId,
-  substatus: r.substatus,
-  updatedDateTime: r.updatedDateTime,
-  ...(r.expirationDateTime !== undefined ? { expirationDateTime: r.expirationDateTime } : {}),
-});
-
 export interface Store {
   /** One record by id. Returned records are shared: never mutate them, write a new one. */
   get<K extends Kind>(kind: K, id: string): Promise<Records[K] | undefined>;
@@ -110,7 +102,7 @@ export interface Store {
   getMany<K extends Kind>(kind: K, ids: readonly string[]): Promise<Records[K][]>;
   /** All records of a kind; for records with an `orgId`, optionally only that organization's; narrowed by the filter. */
   list<K extends Kind>(kind: K, orgId?: string, filter?: ListFilter): Promise<Records[K][]>;
-  /** The referrals a filter keeps, as summaries, in no particular order: lists read only the page they show. */
+  /** The referrals a filter keeps, as summaries (or the records themselves), in no particular order: lists read only the page they show. */
   findReferrals(filter: ReferralFilter): Promise<ReferralSummary[]>;
   /**
    * Runs fn unless another process of this deployment is running the job of that name; answers

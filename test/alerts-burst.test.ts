@@ -3,7 +3,7 @@
 // the bot restarts in the middle; the user who uninstalled the bot loses their reference.
 import { afterEach, expect, it } from 'vitest';
 import { OUR_TENANT, startHarness, type Harness } from './helpers/bot-harness.js';
-import type { SentRequest } from './helpers/fake-connector.js';
+import { peak, type SentRequest } from './helpers/fake-connector.js';
 import { message, personalConversationId, postActivity, type TeamsUser } from './helpers/teams.js';
 import { fixture } from './helpers/fixtures.js';
 
@@ -28,17 +28,6 @@ const referralOf = (r: SentRequest) => {
   const card = JSON.stringify((r.body as { attachments: { content: unknown }[] }).attachments[0]!.content);
   return /"referralId":"([^"]+)"/.exec(card)![1]!;
 };
-
-/** The largest number of requests in any window of `ms` milliseconds. */
-function peak(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 it('delivers a burst exactly once, within the rate limits, across a restart', { timeout: 120_000 }, async () => {
   h = await startHarness();

@@ -18,7 +18,7 @@ import type { ConversationRef } from '../services/model.js';
 import type { Write } from '../services/store.js';
 import { ana, cardText, OUR_TENANT, sam, WEBHOOK_SECRET } from './helpers/bot-harness.js';
 import { localPortsOf, startBotProcess, stopAll, type BotProcess } from './helpers/bot-process.js';
-import { startFakeConnector, type FakeConnector, type SentRequest } from './helpers/fake-connector.js';
+import { peak, startFakeConnector, type FakeConnector, type SentRequest } from './helpers/fake-connector.js';
 import { fixture, future } from './helpers/fixtures.js';
 import { dropSchema, newSchema, postgresProblem, testDatabaseUrl } from './helpers/postgres.js';
 import { makeEngagement, makeOrganization, makePerson, makeReferral } from './helpers/records.js';
@@ -27,16 +27,6 @@ import { MICROSOFT } from './helpers/world.js';
 
 const problem = await postgresProblem();
 
-/** The largest number of requests in any window of `ms` milliseconds (as test/alerts-burst.test.ts counts). */
-function peak(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 /** Polls until the check holds (every `everyMs`), or fails after timeoutMs saying what it waited for. */
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {

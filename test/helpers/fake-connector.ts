@@ -306,3 +306,14 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   };
   return connector;
 }
+
+/** The largest number of requests in any window of `ms` milliseconds. */
+export function peak(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= ms) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
