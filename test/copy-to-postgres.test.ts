@@ -155,7 +155,9 @@ describe.skipIf(problem)('copying the embedded store to PostgreSQL', { timeout: 
       expect(await to.list(kind)).toEqual(source);
       for (const record of source) expect(await to.get(kind, record.id)).toEqual(record);
     }
-    expect(await to.findReferrals({})).toEqual(expect.arrayContaining(await from.findReferrals({})));
+    // Summaries compared by their fields: the embedded store answers with whole records.
+    const summaries = async (store: Store) => (await store.findReferrals({})).map((r) => [r.id, r.orgId, r.substatus, r.updatedDateTime]).sort();
+    expect(await summaries(to)).toEqual(await summaries(from));
 
     const second = await copyStore(from, to);
     expect(second.total).toEqual({ copied: 0, alreadyThere: writes.length, updated: 0, onlyInTarget: 0, refused: 0 });
