@@ -96,6 +96,8 @@ export function insightsCard(f: InsightFigures, o: InsightsCardOptions): Card {
     ],
     trend: {
       heading: t('insights.trend', { months: TREND_MONTHS }),
+      // A chart of nothing draws an axis of tiny fractions: a line says it instead.
+      any: trend.some((m) => m.received + m.accepted + m.won > 0),
       series: [series('received', 'categoricalBlue'), series('accepted', 'categoricalTeal'), series('won', 'good')],
       rows: trend.map((m) => ({ month: m.label, received: number(m.received), accepted: number(m.accepted), won: number(m.won) })),
     },

@@ -349,6 +349,15 @@ describe('the card', () => {
     expect(facts(d)['Open pipeline']).toContain('CHF');
   });
 
+  it('draws no trend chart for twelve empty months (an axis of nothing reads as tiny fractions): a line says so', () => {
+    const empty = card(figuresOf([]));
+    expect(elements(empty, 'Chart.VerticalBar.Grouped')).toEqual([]);
+    expect(cardText(empty)).toContain('Nothing received, accepted or won in these months.');
+    const busy = card(figuresOf(answeredFour()));
+    expect(elements(busy, 'Chart.VerticalBar.Grouped')).toHaveLength(1);
+    expect(cardText(busy)).not.toContain('Nothing received');
+  });
+
   it('offers the other view: the organization’s card a seller’s own, and back', () => {
     const execute = (c: unknown) => elements(c, 'Action.Execute').map((a) => ({ title: a.title, verb: a.verb, data: a.data }));
     expect(execute(card())).toEqual([
