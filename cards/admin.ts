@@ -26,7 +26,10 @@ function digestItems(d: AdminCardData, readers: Person[]): Element[] {
   const zone = digest?.timeZone ?? d.timeZone ?? 'UTC';
   return [
     heading(t('admin.digest.title'), { weight: 'Bolder', size: 'Medium', spacing: 'Medium' }),
-    heading(digest ? t('admin.digest.on', { day: weekday(digest.day), hour: hourText(digest.hour), zone: digest.timeZone, to: readers.map((p) => p.name).join(', ') || t('admin.alerts.nobody') }) : t('admin.digest.off'), { isSubtle: true }),
+    // People's names are in it: a text run, never markdown.
+    digest
+      ? plain(t('admin.digest.on', { day: weekday(digest.day), hour: hourText(digest.hour), zone: digest.timeZone, to: readers.map((p) => p.name).join(', ') || t('admin.alerts.nobody') }), { isSubtle: true })
+      : heading(t('admin.digest.off'), { isSubtle: true }),
     ...inputsOf(digestForm.fields, {
       values: { digestDay: String(digest?.day ?? 1), digestHour: String(digest?.hour ?? 9), ...d.values },
       errors: d.errors ?? {},
