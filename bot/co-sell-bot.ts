@@ -62,7 +62,7 @@ export interface BotDeps {
   /** Card-action answers shared with the other instances of the deployment (PostgreSQL). */
   answers?: SharedAnswers;
   /** Read directly by the CSV export: the organization's referrals at once, not a list's pages. */
-  store: Pick<Store, 'findReferrals' | 'get'>;
+  store: Pick<Store, 'findReferrals' | 'getMany'>;
 }
 
 const CARD = 'application/vnd.microsoft.card.adaptive';

@@ -47,7 +47,7 @@ const REDELIVERY_WINDOW_MS = 10 * 60 * 1000;
 class UploadFailed extends Error {}
 
 export interface ExportDeps {
-  store: Pick<Store, 'findReferrals' | 'get'>;
+  store: Pick<Store, 'findReferrals' | 'getMany'>;
   directory: Directory;
   clock: Clock;
   log: Logger;

@@ -110,6 +110,17 @@ export interface ListItem {
 export const boxes = ['inbound', 'outbound', 'favorites', 'archive'] as const;
 export type Box = (typeof boxes)[number];
 
+/** What each list holds (favorites: the person's hearts); an export of a list holds the same. */
+export function boxFilter(box: Box, favorites: string[] = []): ReferralFilter {
+  const filters: Record<Box, ReferralFilter> = {
+    inbound: { direction: 'Incoming', archived: false },
+    outbound: { direction: 'Outgoing', archived: false },
+    favorites: { ids: favorites },
+    archive: { archived: true },
+  };
+  return filters[box];
+}
+
 /** What a write produced: the new referral, any other records to commit with it, and what to tell whom. */
 interface Outcome {
   next: Referral;
@@ -749,15 +760,9 @@ export class LifecycleService {
   async list(caller: Caller, box: Box, page = 0, pageSize = 10): Promise<Page<ListItem>> {
     const person = await this.actor(caller);
     const favorites = await this.favoriteIds(person);
-    const pick: Record<Box, ReferralFilter> = {
-      inbound: { direction: 'Incoming', archived: false },
-      outbound: { direction: 'Outgoing', archived: false },
-      favorites: { ids: favorites },
-      archive: { archived: true },
-    };
     // Received referrals wait for an answer: they come first in the inbound list.
     const urgency = (r: ReferralSummary) => (box === 'inbound' && r.substatus === 'Received' ? 0 : 1);
-    const selected = newestFirst(await this.store.findReferrals({ orgId: person.orgId, ...pick[box] }), urgency);
+    const selected = newestFirst(await this.store.findReferrals({ orgId: person.orgId, ...boxFilter(box, favorites) }), urgency);
     return this.paginate(selected, page, pageSize, new Set(favorites));
   }
 

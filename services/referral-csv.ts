@@ -7,18 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { stringify, type Options } from 'csv-stringify';
 import type { Directory } from './directory.js';
 import type { Contact, Referral } from './model.js';
-import type { ReferralFilter, Store } from './store.js';
+import { boxFilter } from './lifecycle.js';
+import type { Store } from './store.js';
 
 /** What `export` may be followed by: every referral of the organization, or one list's. */
 export const exportBoxes = ['all', 'inbound', 'archive'] as const;
 export type ExportBox = (typeof exportBoxes)[number];
 
-/** The lists' own filters (LifecycleService.list): an export of a list holds what the list shows. */
-const boxFilters: Record<ExportBox, ReferralFilter> = {
-  all: {},
-  inbound: { direction: 'Incoming', archived: false },
-  archive: { archived: true },
-};
 
 /**
  * The newest this many referrals go in one file. Partner Center's portal stops at 5,000; a file
@@ -114,7 +109,7 @@ export function referralCsv(rows: AsyncIterable<ExportRow> | Iterable<ExportRow>
 
 /** The organization's referral ids a box holds, newest change first, at most `max` of them; and how many there are. */
 export async function exportSelection(store: Pick<Store, 'findReferrals'>, orgId: string, box: ExportBox, max = MAX_EXPORT_ROWS): Promise<{ ids: string[]; total: number }> {
-  const found = await store.findReferrals({ ...boxFilters[box], orgId });
+  const found = await store.findReferrals({ ...(box === 'all' ? {} : boxFilter(box)), orgId });
   const newest = found.map((s) => ({ id: s.id, at: Date.parse(s.updatedDateTime) })).sort((a, b) => b.at - a.at);
   return { ids: newest.slice(0, max).map((s) => s.id), total: found.length };
 }
@@ -125,7 +120,7 @@ export const estimatedBytes = (rows: number) => 3 + referralColumns.reduce((n, c
 const BATCH = 100;
 
 /** The referrals by id, read a batch at a time, each with its solutions' names (read once per solution). */
-async function* exportRows(store: Pick<Store, 'get'>, directory: Pick<Directory, 'solution'>, ids: string[]): AsyncGenerator<ExportRow> {
+async function* exportRows(store: Pick<Store, 'getMany'>, directory: Pick<Directory, 'solution'>, ids: string[]): AsyncGenerator<ExportRow> {
   const names = new Map<string, Promise<string>>();
   const nameOf = (id: string) => {
     let name = names.get(id);
@@ -133,9 +128,8 @@ async function* exportRows(store: Pick<Store, 'get'>, directory: Pick<Directory,
     return name;
   };
   for (let i = 0; i < ids.length; i += BATCH) {
-    const batch = await Promise.all(ids.slice(i, i + BATCH).map((id) => store.get('referral', id)));
     // One deleted meanwhile is left out.
-    for (const referral of batch) if (referral) yield { referral, solutions: await Promise.all(referral.solutionIds.map(nameOf)) };
+    for (const referral of await store.getMany('referral', ids.slice(i, i + BATCH))) yield { referral, solutions: await Promise.all(referral.solutionIds.map(nameOf)) };
   }
 }
 
@@ -145,7 +139,7 @@ async function* exportRows(store: Pick<Store, 'get'>, directory: Pick<Directory,
  * past MAX_EXPORT_BYTES. This is what `export` costs, reading included.
  */
 export async function buildReferralExport(
-  deps: { store: Pick<Store, 'findReferrals' | 'get'>; directory: Pick<Directory, 'solution'> },
+  deps: { store: Pick<Store, 'findReferrals' | 'getMany'>; directory: Pick<Directory, 'solution'> },
   orgId: string,
   box: ExportBox,
 ): Promise<{ bytes: Buffer<ArrayBuffer>; rows: number; total: number }> {
